@@ -1,0 +1,71 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { EnvironmentConfig } from "./types";
+import { crossEnvironmentProblems, validateEnvironment } from "./validate";
+
+/** Raised with every problem found, one line each. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedEnvironments {
+  readonly environments: EnvironmentConfig[];
+  /** Things that do not stop synth but will stop a deploy, such as a secret file not created yet. */
+  readonly warnings: string[];
+}
+
+/** "Unexpected token } in JSON at position 42" -> "line 3, column 5". */
+function jsonErrorLocation(text: string, error: Error): string {
+  const match = /position (\d+)/.exec(error.message);
+  if (!match) return error.message;
+  const before = text.slice(0, Number(match[1]));
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return `${error.message.replace(/ in JSON at position \d+.*$/, "")} at line ${line}, column ${column}`;
+}
+
+/**
+ * Reads and validates every config/<env>.json under the project root. Throws
+ * ConfigError listing all problems in all files; returns only when every file is valid.
+ */
+export function loadEnvironments(projectRoot: string, configDir = "config"): LoadedEnvironments {
+  const dir = path.join(projectRoot, configDir);
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
+  if (files.length === 0) {
+    throw new ConfigError([`${configDir}/: no environment files (*.json) found; copy config/dev.json to start`]);
+  }
+  const problems: string[] = [];
+  const environments: EnvironmentConfig[] = [];
+  for (const name of files) {
+    const file = `${configDir}/${name}`;
+    const text = fs.readFileSync(path.join(dir, name), "utf8");
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      problems.push(`${file}: is not valid JSON: ${jsonErrorLocation(text, error as Error)}`);
+      continue;
+    }
+    const result = validateEnvironment(path.basename(name, ".json"), file, raw);
+    if (result.config) environments.push(result.config);
+    else problems.push(...result.problems);
+  }
+  problems.push(...crossEnvironmentProblems(environments));
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const warnings: string[] = [];
+  for (const env of environments) {
+    env.keyVault.secrets.forEach((secret, index) => {
+      if (secret.source.kind === "file" && !fs.existsSync(path.join(projectRoot, secret.source.file))) {
+        warnings.push(
+          `${env.file}: keyVault.secrets[${index}].source.file = "${secret.source.file}": the file does not exist yet; ` +
+            `synth goes on, but deploying ${env.environment} fails until you create it (see secrets/README.md)`,
+        );
+      }
+    });
+  }
+  return { environments, warnings };
+}

@@ -1,0 +1,377 @@
+// Turns the parsed JSON of one environment file into an EnvironmentConfig, or
+// into a list of one-line problems: "<file>: <field path> = <value>: <rule>".
+// Every problem in the file is reported, not only the first, so one run fixes all.
+
+import * as rules from "./rules";
+import type { Rule } from "./rules";
+import type {
+  AksConfig,
+  AppConfig,
+  BackendConfig,
+  EnvironmentConfig,
+  KeyVaultConfig,
+  ObjectType,
+  SecretConfig,
+} from "./types";
+
+type JsonObject = Record<string, unknown>;
+
+/** Collects problems for one file. */
+export class Problems {
+  readonly lines: string[] = [];
+  constructor(readonly file: string) {}
+
+  invalid(path: string, value: unknown, rule: string): void {
+    this.lines.push(`${this.file}: ${path} = ${show(value)}: ${rule}`);
+  }
+
+  missing(path: string, rule: string): void {
+    this.lines.push(`${this.file}: ${path} is missing: ${rule}`);
+  }
+}
+
+/** A value as the user wrote it, short enough for one line. */
+export function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function join(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+/**
+ * Reads the fields of one JSON object. Unknown keys are reported as soon as it
+ * is created: a typo such as "nodeCont" must not be silently ignored.
+ */
+class Fields {
+  constructor(
+    private readonly obj: JsonObject,
+    private readonly path: string,
+    private readonly problems: Problems,
+    known: readonly string[],
+  ) {
+    for (const key of Object.keys(obj)) {
+      if (!known.includes(key)) {
+        problems.invalid(join(path, key), obj[key], `unknown field; known fields here are ${known.join(", ")}`);
+      }
+    }
+  }
+
+  private has(key: string): boolean {
+    return this.obj[key] !== undefined;
+  }
+
+  string(key: string, rule: Rule<string>): string;
+  string(key: string, rule: Rule<string>, fallback: string): string;
+  string(key: string, rule: Rule<string>, fallback: undefined): string | undefined;
+  string(key: string, rule: Rule<string>, ...fallback: [string?]): string | undefined {
+    const path = join(this.path, key);
+    if (!this.has(key)) {
+      if (fallback.length === 0) this.problems.missing(path, rule.describe);
+      return fallback[0];
+    }
+    const value = this.obj[key];
+    if (typeof value !== "string" || !rule.test(value)) {
+      this.problems.invalid(path, value, rule.describe);
+      return fallback[0];
+    }
+    return value;
+  }
+
+  number(key: string, rule: Rule<number>, fallback?: number): number {
+    const path = join(this.path, key);
+    if (!this.has(key)) {
+      if (fallback === undefined) this.problems.missing(path, rule.describe);
+      return fallback ?? NaN;
+    }
+    const value = this.obj[key];
+    if (typeof value !== "number" || !rule.test(value)) {
+      this.problems.invalid(path, value, rule.describe);
+      return fallback ?? NaN;
+    }
+    return value;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    if (!this.has(key)) return fallback;
+    const value = this.obj[key];
+    if (typeof value !== "boolean") {
+      this.problems.invalid(join(this.path, key), value, "must be true or false");
+      return fallback;
+    }
+    return value;
+  }
+
+  /** A nested object; undefined (and reported when required) when absent or not an object. */
+  object(key: string, known: readonly string[], required: boolean): Fields | undefined {
+    const path = join(this.path, key);
+    const value = this.obj[key];
+    if (value === undefined) {
+      if (required) this.problems.missing(path, `must be an object with the fields ${known.join(", ")}`);
+      return undefined;
+    }
+    if (!isObject(value)) {
+      this.problems.invalid(path, value, `must be an object with the fields ${known.join(", ")}`);
+      return undefined;
+    }
+    return new Fields(value, path, this.problems, known);
+  }
+
+  /** The elements of an array field, each with its path; a required array must not be empty. */
+  array(key: string, describe: string, required: boolean): { value: unknown; path: string }[] {
+    const path = join(this.path, key);
+    const value = this.obj[key];
+    if (value === undefined) {
+      if (required) this.problems.missing(path, describe);
+      return [];
+    }
+    if (!Array.isArray(value) || (required && value.length === 0)) {
+      this.problems.invalid(path, value, describe);
+      return [];
+    }
+    return value.map((element, index) => ({ value: element, path: join(path, index) }));
+  }
+
+  /** A map of string to string, such as tags. */
+  stringMap(key: string, keyRule: Rule<string>, valueRule: Rule<string>): Record<string, string> {
+    const path = join(this.path, key);
+    const value = this.obj[key];
+    if (value === undefined) return {};
+    if (!isObject(value)) {
+      this.problems.invalid(path, value, "must be an object of string values");
+      return {};
+    }
+    const result: Record<string, string> = {};
+    for (const [name, entry] of Object.entries(value)) {
+      if (!keyRule.test(name)) this.problems.invalid(join(path, name), name, keyRule.describe);
+      else if (typeof entry !== "string" || !valueRule.test(entry)) {
+        this.problems.invalid(join(path, name), entry, valueRule.describe);
+      } else result[name] = entry;
+    }
+    return result;
+  }
+
+  /** Reports a rule that spans fields, against one field. */
+  fail(key: string, value: unknown, rule: string): void {
+    this.problems.invalid(join(this.path, key), value, rule);
+  }
+}
+
+/** Reports duplicates of one field across the elements of an array. */
+function requireUnique(
+  problems: Problems,
+  items: { path: string; value: string | undefined }[],
+  what: string,
+): void {
+  const seen = new Map<string, string>();
+  for (const { path, value } of items) {
+    if (value === undefined) continue;
+    const key = value.toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) problems.invalid(path, value, `${what} must be unique; ${first} has it already`);
+    else seen.set(key, path);
+  }
+}
+
+const ROOT_FIELDS = ["location", "resourceGroupName", "subscriptionId", "tags", "backend", "aks", "keyVault", "app"];
+const AKS_FIELDS = [
+  "name",
+  "dnsPrefix",
+  "kubernetesVersion",
+  "nodeCount",
+  "vmSize",
+  "skuTier",
+  "secretRotationInterval",
+  "localAccountDisabled",
+  "adminGroupObjectIds",
+  "kubeloginMode",
+];
+const KEY_VAULT_FIELDS = ["name", "sku", "purgeProtection", "softDeleteRetentionDays", "secrets"];
+const SECRET_FIELDS = ["objectName", "objectType", "objectAlias", "contentType", "source"];
+const SOURCE_FIELDS = ["file", "existing"];
+const APP_FIELDS = ["namespace", "name", "image", "replicas", "containerPort"];
+const BACKEND_FIELDS = ["resourceGroupName", "storageAccountName", "containerName"];
+
+function readAks(fields: Fields | undefined, problems: Problems): AksConfig | undefined {
+  if (!fields) return undefined;
+  const name = fields.string("name", rules.aksName);
+  const admins = fields.array("adminGroupObjectIds", "must be an array of Entra ID group object IDs (GUIDs)", false);
+  const adminGroupObjectIds: string[] = [];
+  for (const { value, path } of admins) {
+    if (typeof value === "string" && rules.guid.test(value)) adminGroupObjectIds.push(value);
+    else problems.invalid(path, value, rules.guid.describe);
+  }
+  return {
+    name,
+    dnsPrefix: fields.string("dnsPrefix", rules.dnsPrefix, undefined) ?? defaultDnsPrefix(name, fields),
+    kubernetesVersion: fields.string("kubernetesVersion", rules.kubernetesVersion, undefined),
+    nodeCount: fields.number("nodeCount", rules.nodeCount),
+    vmSize: fields.string("vmSize", rules.vmSize),
+    skuTier: fields.string("skuTier", rules.skuTier, "Free") as AksConfig["skuTier"],
+    secretRotationInterval: fields.string("secretRotationInterval", rules.rotationInterval),
+    localAccountDisabled: fields.boolean("localAccountDisabled", true),
+    adminGroupObjectIds,
+    kubeloginMode: fields.string("kubeloginMode", rules.kubeloginMode, "azurecli") as AksConfig["kubeloginMode"],
+  };
+}
+
+/** The cluster name doubles as DNS prefix unless it breaks the stricter DNS rule. */
+function defaultDnsPrefix(name: string | undefined, fields: Fields): string {
+  if (name !== undefined && rules.aksName.test(name) && !rules.dnsPrefix.test(name)) {
+    fields.fail("dnsPrefix", undefined, `is needed because aks.name ${show(name)} is not a valid DNS prefix; ${rules.dnsPrefix.describe}`);
+  }
+  return name ?? "";
+}
+
+function readSecret(value: unknown, path: string, problems: Problems): SecretConfig | undefined {
+  if (!isObject(value)) {
+    problems.invalid(path, value, `must be an object with the fields ${SECRET_FIELDS.join(", ")}`);
+    return undefined;
+  }
+  const fields = new Fields(value, path, problems, SECRET_FIELDS);
+  const objectName = fields.string("objectName", rules.objectName);
+  const objectType = fields.string("objectType", rules.objectType) as ObjectType;
+  const objectAlias = fields.string("objectAlias", rules.objectAlias);
+  const contentType = fields.string("contentType", rules.contentType, undefined);
+  const sourceRule = 'must be {"file": "secrets/<env>/<name>"} (uploaded by Terraform) or {"existing": true} (created out of band)';
+  const sourceFields = fields.object("source", SOURCE_FIELDS, false);
+  if (!sourceFields) {
+    if (value.source === undefined) problems.missing(`${path}.source`, sourceRule);
+    return undefined;
+  }
+  const hasFile = value.source !== null && (value.source as JsonObject).file !== undefined;
+  const existing = sourceFields.boolean("existing", false);
+  if (hasFile === existing) {
+    // Neither or both: the value must come from exactly one place.
+    problems.invalid(`${path}.source`, value.source, sourceRule);
+    return undefined;
+  }
+  if (existing) return { objectName, objectType, objectAlias, contentType, source: { kind: "existing" } };
+  const file = sourceFields.string("file", rules.secretFile);
+  if (objectType === "key" || objectType === "cert") {
+    fields.fail(
+      "source",
+      value.source,
+      `objectType "${objectType}" must use {"existing": true}: this stack uploads secrets only; import keys and certificates into the vault yourself`,
+    );
+  }
+  return { objectName, objectType, objectAlias, contentType, source: { kind: "file", file } };
+}
+
+function readKeyVault(fields: Fields | undefined, problems: Problems): KeyVaultConfig | undefined {
+  if (!fields) return undefined;
+  const secretsRule = "must be a non-empty array of objects with objectName, objectType, objectAlias and source";
+  const entries = fields.array("secrets", secretsRule, true);
+  const secrets: SecretConfig[] = [];
+  for (const { value, path } of entries) {
+    const secret = readSecret(value, path, problems);
+    if (secret) secrets.push(secret);
+  }
+  requireUnique(
+    problems,
+    entries.map(({ value, path }) => ({ path: `${path}.objectName`, value: stringField(value, "objectName") })),
+    "objectName",
+  );
+  requireUnique(
+    problems,
+    entries.map(({ value, path }) => ({ path: `${path}.objectAlias`, value: stringField(value, "objectAlias") })),
+    "objectAlias (the file name in the mount)",
+  );
+  return {
+    name: fields.string("name", rules.keyVaultName),
+    sku: fields.string("sku", rules.keyVaultSku, "standard") as KeyVaultConfig["sku"],
+    purgeProtection: fields.boolean("purgeProtection", true),
+    softDeleteRetentionDays: fields.number("softDeleteRetentionDays", rules.softDeleteRetentionDays, 90),
+    secrets,
+  };
+}
+
+function stringField(value: unknown, key: string): string | undefined {
+  return isObject(value) && typeof value[key] === "string" ? (value[key] as string) : undefined;
+}
+
+function readApp(fields: Fields | undefined): AppConfig | undefined {
+  if (!fields) return undefined;
+  return {
+    namespace: fields.string("namespace", rules.namespace),
+    name: fields.string("name", rules.appName, "configurable"),
+    image: fields.string("image", rules.image),
+    replicas: fields.number("replicas", rules.replicas),
+    containerPort: fields.number("containerPort", rules.port, 80),
+  };
+}
+
+function readBackend(fields: Fields | undefined): BackendConfig | undefined {
+  if (!fields) return undefined;
+  return {
+    resourceGroupName: fields.string("resourceGroupName", rules.resourceGroupName),
+    storageAccountName: fields.string("storageAccountName", rules.storageAccountName),
+    containerName: fields.string("containerName", rules.containerName),
+  };
+}
+
+/**
+ * Validates one environment file's parsed JSON.
+ * Returns the config, or the problems found (never both).
+ */
+export function validateEnvironment(
+  environment: string,
+  file: string,
+  raw: unknown,
+): { config: EnvironmentConfig; problems: [] } | { config: undefined; problems: string[] } {
+  const problems = new Problems(file);
+  if (!rules.environmentName.test(environment)) {
+    problems.lines.push(`${file}: ${rules.environmentName.describe}`);
+  }
+  if (!isObject(raw)) {
+    problems.lines.push(`${file}: the file must hold one JSON object`);
+    return { config: undefined, problems: problems.lines };
+  }
+  const root = new Fields(raw, "", problems, ROOT_FIELDS);
+  const location = root.string("location", rules.location);
+  const resourceGroupName = root.string("resourceGroupName", rules.resourceGroupName);
+  const subscriptionId = root.string("subscriptionId", rules.guid, undefined);
+  const tags = root.stringMap("tags", rules.tagKey, rules.tagValue);
+  const backend = readBackend(root.object("backend", BACKEND_FIELDS, false));
+  const aks = readAks(root.object("aks", AKS_FIELDS, true), problems);
+  const keyVault = readKeyVault(root.object("keyVault", KEY_VAULT_FIELDS, true), problems);
+  const app = readApp(root.object("app", APP_FIELDS, true));
+
+  if (problems.lines.length > 0 || !aks || !keyVault || !app) {
+    return { config: undefined, problems: problems.lines };
+  }
+  return {
+    config: { environment, file, location, resourceGroupName, subscriptionId, tags, backend, aks, keyVault, app },
+    problems: [],
+  };
+}
+
+/**
+ * Rules across environments: names that Azure treats as global or shared must
+ * differ, or one environment's deploy or destroy would act on another's resources.
+ */
+export function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string[] {
+  const lines: string[] = [];
+  const check = (what: string, pick: (c: EnvironmentConfig) => string, rule: string) => {
+    const seen = new Map<string, EnvironmentConfig>();
+    for (const config of configs) {
+      const value = pick(config).toLowerCase();
+      const first = seen.get(value);
+      if (first) lines.push(`${config.file}: ${what} = ${show(pick(config))}: ${rule}; ${first.file} uses it already`);
+      else seen.set(value, config);
+    }
+  };
+  check("keyVault.name", (c) => c.keyVault.name, "vault names are global in Azure and must differ per environment");
+  check(
+    "resourceGroupName",
+    (c) => c.resourceGroupName,
+    "each environment owns its resource group (destroying one would delete the other's)",
+  );
+  return lines;
+}

@@ -1,0 +1,16 @@
+// Transform with swc: no type-check per file (tsc checks once, in `npm test`).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  // Tests that need a terraform binary run only with `npm run test:terraform`.
+  testPathIgnorePatterns: ["/node_modules/", "\\.terraform\\.test\\.ts$"],
+  transform: {
+    "^.+\\.ts$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
+    ],
+  },
+  setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+};

@@ -1,0 +1,57 @@
+import * as path from "path";
+import type { App } from "cdktf";
+import type { EnvironmentConfig } from "../config/types";
+import { AksStack } from "../stacks/aks-stack";
+import { AppStack } from "../stacks/app-stack";
+import { KeyVaultStack } from "../stacks/keyvault-stack";
+import type { StateProps } from "./backend";
+import { stackName } from "./names";
+
+export interface EnvironmentStacks {
+  readonly aks: AksStack;
+  readonly keyVault: KeyVaultStack;
+  readonly app: AppStack;
+}
+
+/**
+ * The path from the directory Terraform runs a stack in (<outdir>/stacks/<stack>)
+ * back to the project root, with forward slashes.
+ */
+export function rootFromStackDir(outdir: string, projectRoot: string): string {
+  const relative = path.relative(path.resolve(outdir, "stacks", "stack"), path.resolve(projectRoot));
+  return relative.split(path.sep).join("/") || ".";
+}
+
+/**
+ * One environment's three stacks. Attributes pass between stacks as
+ * constructor props; cdktf turns each into a sensitive output of the producing
+ * stack and a terraform_remote_state read in the consuming one, and orders the
+ * stacks AKS -> Key Vault -> app for deploy (and the reverse for destroy).
+ */
+export function defineEnvironment(app: App, config: EnvironmentConfig, projectRoot: string): EnvironmentStacks {
+  const state: StateProps = { backend: config.backend, rootFromStackDir: rootFromStackDir(app.outdir, projectRoot) };
+  const env = config.environment;
+
+  const aks = new AksStack(app, stackName("aks", env), { config, state });
+
+  const keyVault = new KeyVaultStack(app, stackName("keyvault", env), {
+    config,
+    state,
+    resourceGroupName: aks.resourceGroup.name,
+    location: aks.resourceGroup.location,
+    readerObjectId: aks.secretsProviderIdentity.objectId,
+  });
+
+  const appStack = new AppStack(app, stackName("app", env), {
+    config,
+    state,
+    cluster: { host: aks.kubeHost, caCertificate: aks.kubeCaCertificate },
+    identityClientId: aks.secretsProviderIdentity.clientId,
+    keyVault: { name: keyVault.vault.name, tenantId: keyVault.vault.tenantId },
+  });
+  // Implied by the references above; stated so a refactor cannot silently reorder deploys.
+  keyVault.addDependency(aks);
+  appStack.addDependency(keyVault);
+
+  return { aks, keyVault, app: appStack };
+}

@@ -1,0 +1,12 @@
+// Stack names end with the environment, so `cdktf deploy '*-dev'` deploys one environment.
+
+export type StackKind = "aks" | "keyvault" | "app";
+
+export function stackName(kind: StackKind, environment: string): string {
+  return `${kind}-${environment}`;
+}
+
+/** Terraform logical ID of a managed Key Vault secret; pinned by tests because a rename destroys the secret. */
+export function secretLogicalId(objectName: string): string {
+  return `secret-${objectName}`;
+}

@@ -1,0 +1,72 @@
+import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import type { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import type { ObjectType } from "../config/types";
+
+export interface KeyVaultObject {
+  readonly objectName: string;
+  readonly objectType: ObjectType;
+  /** The file name the object gets in the mounted volume. */
+  readonly objectAlias: string;
+}
+
+export interface SecretProviderClassProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly keyVaultName: string;
+  readonly tenantId: string;
+  /**
+   * The CLIENT ID of the identity that reads the vault (for the add-on, its
+   * secretIdentity.clientId). Access policies take the OBJECT ID instead.
+   */
+  readonly identityClientId: string;
+  readonly objects: readonly KeyVaultObject[];
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * The `objects` parameter in the form the Azure provider parses: a YAML
+ * document with an `array` of YAML documents, one per object. Names and
+ * aliases are validated to plain characters, so no quoting is needed.
+ */
+export function objectsParameter(objects: readonly KeyVaultObject[]): string {
+  const entries = objects.map(
+    (o) => `  - |\n    objectName: ${o.objectName}\n    objectType: ${o.objectType}\n    objectAlias: ${o.objectAlias}\n`,
+  );
+  return `array:\n${entries.join("")}`;
+}
+
+/**
+ * A secrets-store.csi.x-k8s.io/v1 SecretProviderClass for the Azure provider,
+ * authenticating with a user-assigned managed identity on the nodes (the
+ * add-on's identity). Every parameter value is a string, as the CRD requires.
+ */
+export class SecretProviderClass extends Construct {
+  readonly name: string;
+  readonly manifest: Manifest;
+
+  constructor(scope: Construct, id: string, props: SecretProviderClassProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.manifest = new Manifest(this, "manifest", {
+      manifest: {
+        apiVersion: "secrets-store.csi.x-k8s.io/v1",
+        kind: "SecretProviderClass",
+        metadata: { name: props.name, namespace: props.namespace },
+        spec: {
+          provider: "azure",
+          parameters: {
+            usePodIdentity: "false",
+            useVMManagedIdentity: "true",
+            userAssignedIdentityID: props.identityClientId,
+            keyvaultName: props.keyVaultName,
+            // The provider reads tenantID first; the lab's tenantId spelling is deprecated.
+            tenantID: props.tenantId,
+            objects: objectsParameter(props.objects),
+          },
+        },
+      },
+      dependsOn: props.dependsOn,
+    });
+  }
+}

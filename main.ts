@@ -1,0 +1,16 @@
+// Entry point of `cdktf synth` (run through scripts/app.mjs). Configuration
+// enters here, once, validated, and flows down to the stacks as props.
+import { ConfigError } from "./config/load";
+import { removeSynthesizedStacks, synthesize } from "./lib/synth";
+
+const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+try {
+  const { warnings } = synthesize(process.cwd(), outdir);
+  for (const line of warnings) process.stderr.write(`warning: ${line}\n`);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  removeSynthesizedStacks(outdir);
+  for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
+  process.stderr.write(`${error.problems.length} configuration problem(s); nothing was synthesized\n`);
+  process.exit(1);
+}

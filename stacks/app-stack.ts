@@ -1,0 +1,122 @@
+import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { Fn, TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { SECRETS_MOUNT_PATH, type EnvironmentConfig, type KubeloginMode } from "../config/types";
+import { configureState, type StateProps } from "../lib/backend";
+import { SecretProviderClass } from "../lib/secret-provider-class";
+
+/** The well-known application ID of the AKS Entra ID server; kubelogin asks for tokens for it. */
+export const AKS_ENTRA_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+export const CSI_DRIVER = "secrets-store.csi.k8s.io";
+
+export interface AppStackProps {
+  readonly config: EnvironmentConfig;
+  readonly state: StateProps;
+  /** From the AKS stack. */
+  readonly cluster: { readonly host: string; readonly caCertificate: string };
+  /** CLIENT ID of the add-on identity, from the AKS stack. */
+  readonly identityClientId: string;
+  /** From the Key Vault stack. */
+  readonly keyVault: { readonly name: string; readonly tenantId: string };
+}
+
+/** Terraform signs in to the cluster the way a person does: an Entra ID token from kubelogin. */
+export function kubeloginExec(mode: KubeloginMode) {
+  return {
+    apiVersion: "client.authentication.k8s.io/v1beta1",
+    command: "kubelogin",
+    args: ["get-token", "--login", mode, "--server-id", AKS_ENTRA_SERVER_ID],
+  };
+}
+
+/**
+ * Stack 3: the Kubernetes side. A SecretProviderClass mapping Key Vault objects
+ * to files, a Deployment that mounts them read-only at /app/secrets, and a
+ * LoadBalancer Service so a person can browse to the app. Its own stack because
+ * kubernetes_manifest needs the cluster and the CRD at plan time.
+ */
+export class AppStack extends TerraformStack {
+  readonly namespace: NamespaceV1;
+  readonly secretProviderClass: SecretProviderClass;
+  readonly deployment: DeploymentV1;
+  readonly service: ServiceV1;
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id);
+    const app = props.config.app;
+    configureState(this, props.state);
+
+    new KubernetesProvider(this, "kubernetes", {
+      host: props.cluster.host,
+      clusterCaCertificate: Fn.base64decode(props.cluster.caCertificate),
+      exec: [kubeloginExec(props.config.aks.kubeloginMode)],
+    });
+
+    const labels = { app: app.name, "app.kubernetes.io/name": app.name, "app.kubernetes.io/part-of": "aks-keyvault" };
+
+    this.namespace = new NamespaceV1(this, "namespace", { metadata: { name: app.namespace } });
+
+    this.secretProviderClass = new SecretProviderClass(this, "secret-provider-class", {
+      name: `${app.name}-keyvault`,
+      // A literal, not a reference: kubernetes_manifest plans better with known metadata.
+      namespace: app.namespace,
+      dependsOn: [this.namespace],
+      keyVaultName: props.keyVault.name,
+      tenantId: props.keyVault.tenantId,
+      identityClientId: props.identityClientId,
+      objects: props.config.keyVault.secrets,
+    });
+
+    this.deployment = new DeploymentV1(this, "deployment", {
+      metadata: { name: app.name, namespace: this.namespace.metadata.name, labels },
+      spec: {
+        replicas: String(app.replicas),
+        selector: { matchLabels: { app: app.name } },
+        template: {
+          metadata: { labels },
+          spec: {
+            container: [
+              {
+                name: "app",
+                image: app.image,
+                port: [{ name: "http", containerPort: app.containerPort }],
+                volumeMount: [{ name: "keyvault", mountPath: SECRETS_MOUNT_PATH, readOnly: true }],
+              },
+            ],
+            volume: [
+              {
+                name: "keyvault",
+                csi: {
+                  driver: CSI_DRIVER,
+                  readOnly: true,
+                  volumeAttributes: { secretProviderClass: this.secretProviderClass.name },
+                },
+              },
+            ],
+          },
+        },
+      },
+      // A pod whose class does not exist yet fails its mount and waits; create the class first.
+      dependsOn: [this.secretProviderClass.manifest],
+    });
+
+    this.service = new ServiceV1(this, "service", {
+      metadata: { name: app.name, namespace: this.namespace.metadata.name, labels },
+      spec: {
+        type: "LoadBalancer",
+        selector: { app: app.name },
+        port: [{ name: "http", port: 80, targetPort: "http" }],
+      },
+    });
+
+    const ingress = this.service.status.get(0).loadBalancer.get(0).ingress.get(0);
+    new TerraformOutput(this, "app_url", {
+      value: `http://${ingress.ip}`,
+      description: "Browse here to see the app show the secrets it reads from /app/secrets",
+    });
+  }
+}
