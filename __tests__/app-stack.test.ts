@@ -1,0 +1,105 @@
+import "cdktf/lib/testing/adapters/jest";
+import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { load } from "js-yaml";
+import { baseConfig, resourcesOfType, synthProject, type Json } from "./helpers";
+
+describe("app stack", () => {
+  const dev = baseConfig("dev");
+  dev.app.replicas = 3;
+  dev.keyVault.secrets.push({ objectName: "db-password", objectType: "secret", objectAlias: "db-password.txt", source: { existing: true } });
+  const project = synthProject({ dev });
+  const text = project.text("app-dev");
+  const json = project.json("app-dev");
+  const spc: Json = resourcesOfType(json, "kubernetes_manifest")[0].manifest;
+  const deployment: Json = resourcesOfType(json, "kubernetes_deployment_v1")[0];
+
+  test("signs in to the cluster with kubelogin and carries no client keys, tokens or kubeconfig paths", () => {
+    expect(text).toHaveProviderWithProperties(KubernetesProvider, {
+      exec: [
+        {
+          api_version: "client.authentication.k8s.io/v1beta1",
+          command: "kubelogin",
+          args: ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"],
+        },
+      ],
+    });
+    const provider = json.provider.kubernetes[0];
+    expect(Object.keys(provider).sort()).toEqual(["cluster_ca_certificate", "exec", "host"]);
+  });
+
+  test("creates the app's namespace", () => {
+    expect(text).toHaveResourceWithProperties(NamespaceV1, { metadata: { name: "configurable" } });
+  });
+
+  test("declares a SecretProviderClass for the Azure provider using the add-on's node identity", () => {
+    expect(spc).toMatchObject({
+      apiVersion: "secrets-store.csi.x-k8s.io/v1",
+      kind: "SecretProviderClass",
+      metadata: { name: "configurable-keyvault", namespace: "configurable" },
+      spec: { provider: "azure" },
+    });
+    expect(spc.spec.parameters).toMatchObject({ usePodIdentity: "false", useVMManagedIdentity: "true" });
+  });
+
+  test("gives the SecretProviderClass only string parameters, with tenantID spelled as the provider reads it first", () => {
+    const parameters = spc.spec.parameters;
+    expect(Object.keys(parameters).sort()).toEqual(
+      ["keyvaultName", "objects", "tenantID", "usePodIdentity", "useVMManagedIdentity", "userAssignedIdentityID"].sort(),
+    );
+    for (const value of Object.values(parameters)) expect(typeof value).toBe("string");
+  });
+
+  test("lists every configured object as a YAML array the provider parses, aliases as file names", () => {
+    const outer = load(spc.spec.parameters.objects) as { array: string[] };
+    expect(Object.keys(outer)).toEqual(["array"]);
+    expect(outer.array.map((entry) => load(entry))).toEqual([
+      { objectName: "configurable-secrets", objectType: "secret", objectAlias: "secret.json" },
+      { objectName: "db-password", objectType: "secret", objectAlias: "db-password.txt" },
+    ]);
+  });
+
+  test("mounts the class through the CSI driver, read-only, at /app/secrets", () => {
+    const pod = deployment.spec.template.spec;
+    expect(pod.volume).toEqual([
+      {
+        name: "keyvault",
+        csi: {
+          driver: "secrets-store.csi.k8s.io",
+          read_only: true,
+          volume_attributes: { secretProviderClass: "configurable-keyvault" },
+        },
+      },
+    ]);
+    expect(pod.container).toHaveLength(1);
+    expect(pod.container[0].volume_mount).toEqual([{ name: "keyvault", mount_path: "/app/secrets", read_only: true }]);
+  });
+
+  test("runs the configured image and replica count, created after its SecretProviderClass", () => {
+    expect(text).toHaveResourceWithProperties(DeploymentV1, {
+      spec: expect.objectContaining({ replicas: "3" }),
+    });
+    expect(deployment.spec.template.spec.container[0].image).toBe("sixeyed/configurable:21.04");
+    expect(deployment.depends_on).toEqual([expect.stringMatching(/^kubernetes_manifest\.secret-provider-class_manifest_/)]);
+  });
+
+  test("exposes the app on port 80 through a LoadBalancer Service that selects its pods", () => {
+    expect(text).toHaveResourceWithProperties(ServiceV1, {
+      spec: expect.objectContaining({
+        type: "LoadBalancer",
+        selector: { app: "configurable" },
+        port: [{ name: "http", port: 80, target_port: "http" }],
+      }),
+    });
+    expect(deployment.spec.template.metadata.labels.app).toBe("configurable");
+    expect(deployment.spec.template.spec.container[0].port).toEqual([{ name: "http", container_port: 80 }]);
+  });
+
+  test("outputs the address to browse to", () => {
+    expect(json.output.app_url.value).toBe(
+      "http://${kubernetes_service_v1.service.status[0].load_balancer[0].ingress[0].ip}",
+    );
+  });
+});

@@ -1,0 +1,109 @@
+// Builds throwaway projects (config/*.json plus secret files) in a temporary
+// directory and synthesizes them exactly as `cdktf synth` does, through
+// lib/synth.ts, so tests read the real cdk.tf.json and manifest.json.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { synthesize, type Synthesized } from "../lib/synth";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** A valid environment file, fresh on every call so tests can change it. */
+export function baseConfig(env = "dev"): Json {
+  return {
+    location: "westeurope",
+    resourceGroupName: `rg-test-${env}`,
+    tags: { environment: env },
+    aks: {
+      name: `aks-test-${env}`,
+      nodeCount: 2,
+      vmSize: "Standard_D2s_v5",
+      secretRotationInterval: "2m",
+    },
+    keyVault: {
+      name: `kv-test-${env}-01`,
+      purgeProtection: false,
+      softDeleteRetentionDays: 7,
+      secrets: [
+        {
+          objectName: "configurable-secrets",
+          objectType: "secret",
+          objectAlias: "secret.json",
+          contentType: "application/json",
+          source: { file: `secrets/${env}/configurable-secret.json` },
+        },
+      ],
+    },
+    app: { namespace: "configurable", image: "sixeyed/configurable:21.04", replicas: 1 },
+  };
+}
+
+/** Writes config/<env>.json for each entry (objects as JSON, strings verbatim) and any extra files. */
+export function writeProject(configs: Record<string, Json>, files: Record<string, string> = {}): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-"));
+  fs.mkdirSync(path.join(root, "config"));
+  for (const [env, config] of Object.entries(configs)) {
+    const text = typeof config === "string" ? config : JSON.stringify(config, null, 2);
+    fs.writeFileSync(path.join(root, "config", `${env}.json`), text);
+  }
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), content);
+  }
+  return root;
+}
+
+export interface SynthesizedProject extends Synthesized {
+  readonly root: string;
+  readonly outdir: string;
+  /** cdk.tf.json of a stack, as text (what cdktf's matchers take). */
+  text(stack: string): string;
+  /** cdk.tf.json of a stack, parsed. */
+  json(stack: string): Json;
+  readonly manifest: Json;
+}
+
+export function synthProject(configs: Record<string, Json>, files: Record<string, string> = {}): SynthesizedProject {
+  const root = writeProject(configs, files);
+  const outdir = path.join(root, "cdktf.out");
+  const result = synthesize(root, outdir);
+  const text = (stack: string) => fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
+  return {
+    ...result,
+    root,
+    outdir,
+    text,
+    json: (stack) => JSON.parse(text(stack)),
+    manifest: JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")),
+  };
+}
+
+/** The one resource of a type and logical ID in a parsed stack. */
+export function resource(stack: Json, type: string, id: string): Json {
+  const found = stack.resource?.[type]?.[id];
+  if (!found) {
+    const ids = Object.keys(stack.resource?.[type] ?? {}).join(", ") || "none";
+    throw new Error(`no ${type}.${id} in the stack (${type} IDs: ${ids})`);
+  }
+  return found;
+}
+
+/** Every resource of a type in a parsed stack. */
+export function resourcesOfType(stack: Json, type: string): Json[] {
+  return Object.values(stack.resource?.[type] ?? {});
+}
+
+/** Every file under a directory, recursively. */
+export function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+/** The terraform_remote_state name and output an expression such as ${data.terraform_remote_state.X.outputs.Y} reads. */
+export function remoteStateRead(expression: string): { from: string; output: string } | undefined {
+  const match = /^\$\{(?:base64decode\()?data\.terraform_remote_state\.([^.]+)\.outputs\.([^})]+)\)?\}$/.exec(expression);
+  return match ? { from: match[1], output: match[2] } : undefined;
+}

@@ -1,0 +1,115 @@
+import "cdktf/lib/testing/adapters/jest";
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
+import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { baseConfig, resource, resourcesOfType, synthProject, type Json } from "./helpers";
+
+const READER = "secrets-provider-access";
+const DEPLOYER = "deployer-access";
+
+function synthKeyVault(change: (config: Json) => void = () => undefined) {
+  const dev = baseConfig("dev");
+  change(dev);
+  const project = synthProject({ dev });
+  return { text: project.text("keyvault-dev"), json: project.json("keyvault-dev") };
+}
+
+describe("Key Vault stack", () => {
+  const { text, json } = synthKeyVault();
+
+  test("creates the vault with the tenant from azurerm_client_config, never a literal", () => {
+    expect(text).toHaveResourceWithProperties(KeyVault, {
+      name: "kv-test-dev-01",
+      tenant_id: "${data.azurerm_client_config.deployer.tenant_id}",
+      sku_name: "standard",
+      purge_protection_enabled: false,
+      soft_delete_retention_days: 7,
+      rbac_authorization_enabled: false,
+    });
+  });
+
+  test("gives the add-on identity exactly Get and List on secrets, and nothing on keys, certificates or storage", () => {
+    const reader = resource(json, "azurerm_key_vault_access_policy", READER);
+    expect(reader.secret_permissions).toEqual(["Get", "List"]);
+    expect(reader.key_permissions).toEqual([]);
+    expect(reader.certificate_permissions).toEqual([]);
+    expect(reader.storage_permissions).toEqual([]);
+  });
+
+  test("lets the deploying principal write, delete, purge and recover secrets, and no more", () => {
+    const deployer = resource(json, "azurerm_key_vault_access_policy", DEPLOYER);
+    expect(deployer.object_id).toBe("${data.azurerm_client_config.deployer.object_id}");
+    expect([...deployer.secret_permissions].sort()).toEqual(["Delete", "Get", "List", "Purge", "Recover", "Set"]);
+    expect(deployer.key_permissions).toBeUndefined();
+    expect(deployer.certificate_permissions).toBeUndefined();
+  });
+
+  test("has exactly two access policies, both on this vault", () => {
+    const policies = resourcesOfType(json, "azurerm_key_vault_access_policy");
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) expect(policy.key_vault_id).toBe("${azurerm_key_vault.vault.id}");
+  });
+
+  test("writes the secret through the write-only argument, read from its file at apply time", () => {
+    expect(text).toHaveResourceWithProperties(KeyVaultSecret, {
+      name: "configurable-secrets",
+      key_vault_id: "${azurerm_key_vault.vault.id}",
+      content_type: "application/json",
+      value_wo: expect.stringMatching(/^\$\{sensitive\(file\(".*\/secrets\/dev\/configurable-secret\.json"\)\)\}$/),
+    });
+    const secret = resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets");
+    expect(secret.value).toBeUndefined();
+  });
+
+  test("derives the write-only version from the file's content, so new content makes a new version", () => {
+    const secret = resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets");
+    const file = /file\("([^"]+)"\)/.exec(secret.value_wo)![1];
+    expect(secret.value_wo_version).toBe(`\${parseint(substr(sha256(file("${file}")), 0, 8), 16)}`);
+  });
+
+  test("makes secrets depend on the deployer's policy, so destroy removes them before the policy", () => {
+    const secret = resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets");
+    expect(secret.depends_on).toEqual([`azurerm_key_vault_access_policy.${DEPLOYER}`]);
+  });
+
+  test("purges on destroy and recovers on deploy when purge protection is off", () => {
+    expect(json.provider.azurerm[0].features[0].key_vault[0]).toEqual({
+      purge_soft_delete_on_destroy: true,
+      purge_soft_deleted_secrets_on_destroy: true,
+      recover_soft_deleted_key_vaults: true,
+      recover_soft_deleted_secrets: true,
+    });
+  });
+
+  test("does not try to purge, and recovers on deploy, when purge protection is on", () => {
+    const prod = synthKeyVault((c) => {
+      c.keyVault.purgeProtection = true;
+      c.keyVault.softDeleteRetentionDays = 90;
+    }).json;
+    expect(resource(prod, "azurerm_key_vault", "vault").purge_protection_enabled).toBe(true);
+    expect(prod.provider.azurerm[0].features[0].key_vault[0]).toEqual({
+      purge_soft_delete_on_destroy: false,
+      purge_soft_deleted_secrets_on_destroy: false,
+      recover_soft_deleted_key_vaults: true,
+      recover_soft_deleted_secrets: true,
+    });
+  });
+
+  test("only maps a secret declared as existing: no azurerm_key_vault_secret and no data source reading its value", () => {
+    const { json: existing } = synthKeyVault((c) => {
+      c.keyVault.secrets.push({ objectName: "made-elsewhere", objectType: "secret", objectAlias: "other.txt", source: { existing: true } });
+    });
+    const names = resourcesOfType(existing, "azurerm_key_vault_secret").map((s) => s.name);
+    expect(names).toEqual(["configurable-secrets"]);
+    expect(existing.data?.azurerm_key_vault_secret).toBeUndefined();
+  });
+
+  test("adds Get on keys or certificates only when such objects are mapped", () => {
+    const { json: withKey } = synthKeyVault((c) => {
+      c.keyVault.secrets.push({ objectName: "signing-key", objectType: "key", objectAlias: "key.pem", source: { existing: true } });
+    });
+    const reader = resource(withKey, "azurerm_key_vault_access_policy", READER);
+    expect(reader.secret_permissions).toEqual(["Get", "List"]);
+    expect(reader.key_permissions).toEqual(["Get"]);
+    expect(reader.certificate_permissions).toEqual([]);
+  });
+});
