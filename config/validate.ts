@@ -157,6 +157,11 @@ class Fields {
     return result;
   }
 
+  /** Reports a field that is optional on its own but needed here. */
+  require(key: string, rule: string): void {
+    this.problems.missing(join(this.path, key), rule);
+  }
+
   /** Reports a rule that spans fields, against one field. */
   fail(key: string, value: unknown, rule: string): void {
     this.problems.invalid(join(this.path, key), value, rule);
@@ -201,30 +206,38 @@ const BACKEND_FIELDS = ["resourceGroupName", "storageAccountName", "containerNam
 function readAks(fields: Fields | undefined, problems: Problems): AksConfig | undefined {
   if (!fields) return undefined;
   const name = fields.string("name", rules.aksName);
+  const dnsPrefix = fields.string("dnsPrefix", rules.dnsPrefix, undefined) ?? defaultDnsPrefix(name, fields);
+  const kubernetesVersion = fields.string("kubernetesVersion", rules.kubernetesVersion, undefined);
+  const nodeCount = fields.number("nodeCount", rules.nodeCount);
+  const vmSize = fields.string("vmSize", rules.vmSize);
+  const skuTier = fields.string("skuTier", rules.skuTier, "Free") as AksConfig["skuTier"];
+  const secretRotationInterval = fields.string("secretRotationInterval", rules.rotationInterval);
+  const localAccountDisabled = fields.boolean("localAccountDisabled", true);
   const admins = fields.array("adminGroupObjectIds", "must be an array of Entra ID group object IDs (GUIDs)", false);
   const adminGroupObjectIds: string[] = [];
   for (const { value, path } of admins) {
     if (typeof value === "string" && rules.guid.test(value)) adminGroupObjectIds.push(value);
     else problems.invalid(path, value, rules.guid.describe);
   }
+  const kubeloginMode = fields.string("kubeloginMode", rules.kubeloginMode, "azurecli") as AksConfig["kubeloginMode"];
   return {
     name,
-    dnsPrefix: fields.string("dnsPrefix", rules.dnsPrefix, undefined) ?? defaultDnsPrefix(name, fields),
-    kubernetesVersion: fields.string("kubernetesVersion", rules.kubernetesVersion, undefined),
-    nodeCount: fields.number("nodeCount", rules.nodeCount),
-    vmSize: fields.string("vmSize", rules.vmSize),
-    skuTier: fields.string("skuTier", rules.skuTier, "Free") as AksConfig["skuTier"],
-    secretRotationInterval: fields.string("secretRotationInterval", rules.rotationInterval),
-    localAccountDisabled: fields.boolean("localAccountDisabled", true),
+    dnsPrefix,
+    kubernetesVersion,
+    nodeCount,
+    vmSize,
+    skuTier,
+    secretRotationInterval,
+    localAccountDisabled,
     adminGroupObjectIds,
-    kubeloginMode: fields.string("kubeloginMode", rules.kubeloginMode, "azurecli") as AksConfig["kubeloginMode"],
+    kubeloginMode,
   };
 }
 
 /** The cluster name doubles as DNS prefix unless it breaks the stricter DNS rule. */
 function defaultDnsPrefix(name: string | undefined, fields: Fields): string {
   if (name !== undefined && rules.aksName.test(name) && !rules.dnsPrefix.test(name)) {
-    fields.fail("dnsPrefix", undefined, `is needed because aks.name ${show(name)} is not a valid DNS prefix; ${rules.dnsPrefix.describe}`);
+    fields.require("dnsPrefix", `aks.name ${show(name)} cannot be the DNS prefix, so set one; it ${rules.dnsPrefix.describe}`);
   }
   return name ?? "";
 }
@@ -266,6 +279,10 @@ function readSecret(value: unknown, path: string, problems: Problems): SecretCon
 
 function readKeyVault(fields: Fields | undefined, problems: Problems): KeyVaultConfig | undefined {
   if (!fields) return undefined;
+  const name = fields.string("name", rules.keyVaultName);
+  const sku = fields.string("sku", rules.keyVaultSku, "standard") as KeyVaultConfig["sku"];
+  const purgeProtection = fields.boolean("purgeProtection", true);
+  const softDeleteRetentionDays = fields.number("softDeleteRetentionDays", rules.softDeleteRetentionDays, 90);
   const secretsRule = "must be a non-empty array of objects with objectName, objectType, objectAlias and source";
   const entries = fields.array("secrets", secretsRule, true);
   const secrets: SecretConfig[] = [];
@@ -283,13 +300,7 @@ function readKeyVault(fields: Fields | undefined, problems: Problems): KeyVaultC
     entries.map(({ value, path }) => ({ path: `${path}.objectAlias`, value: stringField(value, "objectAlias") })),
     "objectAlias (the file name in the mount)",
   );
-  return {
-    name: fields.string("name", rules.keyVaultName),
-    sku: fields.string("sku", rules.keyVaultSku, "standard") as KeyVaultConfig["sku"],
-    purgeProtection: fields.boolean("purgeProtection", true),
-    softDeleteRetentionDays: fields.number("softDeleteRetentionDays", rules.softDeleteRetentionDays, 90),
-    secrets,
-  };
+  return { name, sku, purgeProtection, softDeleteRetentionDays, secrets };
 }
 
 function stringField(value: unknown, key: string): string | undefined {

@@ -1,0 +1,216 @@
+import { loadEnvironments } from "../config/load";
+import { validateEnvironment } from "../config/validate";
+import { baseConfig, writeProject, type Json } from "./helpers";
+
+const F = "config/dev.json";
+const KV_NAME_RULE =
+  "must be 3-24 characters of letters, digits and hyphens, start with a letter, end with a letter or digit, and contain no '--'";
+const ALIAS_RULE =
+  "must be a plain file name: 1-255 characters of letters, digits, '.', '_' or '-', starting with a letter or digit, with no '/' and no '..'";
+const REPLICAS_RULE = "must be a whole number >= 1 (and at most 100)";
+const DURATION_RULE = 'must be a Go-style duration of at least 1s, such as "2m", "90s" or "1h30m"';
+const IMAGE_RULE =
+  'must be an image reference with a fixed tag other than "latest", optionally followed by @sha256:<digest>, such as "sixeyed/configurable:21.04"';
+const NAMESPACE_RULE =
+  "must be a Kubernetes namespace name (1-63 lowercase letters, digits and '-', starting and ending with a letter or digit) that the stack can own: not default or kube-*";
+const FILE_RULE =
+  "must be a relative path under secrets/ (which git ignores), made of letters, digits, '.', '_', '-' and '/', with no '..', such as \"secrets/dev/app.json\"";
+const SOURCE_RULE =
+  'must be {"file": "secrets/<env>/<name>"} (uploaded by Terraform) or {"existing": true} (created out of band)';
+
+function problemsFor(change: (c: Json) => void): string[] {
+  const config = baseConfig("dev");
+  change(config);
+  return validateEnvironment("dev", F, config).problems;
+}
+
+const secret = (extra: Json) => ({
+  objectName: "other",
+  objectType: "secret",
+  objectAlias: "other.txt",
+  source: { existing: true },
+  ...extra,
+});
+
+// [what, change to a valid config, the exact lines expected]
+const cases: [string, (c: Json) => void, string[]][] = [
+  ["vault name too short", (c) => (c.keyVault.name = "kv"), [`${F}: keyVault.name = "kv": ${KV_NAME_RULE}`]],
+  ["vault name too long", (c) => (c.keyVault.name = "k".repeat(25)), [`${F}: keyVault.name = "${"k".repeat(25)}": ${KV_NAME_RULE}`]],
+  ["vault name starts with a digit", (c) => (c.keyVault.name = "1vault"), [`${F}: keyVault.name = "1vault": ${KV_NAME_RULE}`]],
+  ["vault name ends with a hyphen", (c) => (c.keyVault.name = "vault-"), [`${F}: keyVault.name = "vault-": ${KV_NAME_RULE}`]],
+  ["vault name with --", (c) => (c.keyVault.name = "kv--bad"), [`${F}: keyVault.name = "kv--bad": ${KV_NAME_RULE}`]],
+  ["vault name with _", (c) => (c.keyVault.name = "kv_bad"), [`${F}: keyVault.name = "kv_bad": ${KV_NAME_RULE}`]],
+  ["vault name not a string", (c) => (c.keyVault.name = 42), [`${F}: keyVault.name = 42: ${KV_NAME_RULE}`]],
+  ["alias with a slash", (c) => (c.keyVault.secrets[0].objectAlias = "dir/secret.json"), [`${F}: keyVault.secrets[0].objectAlias = "dir/secret.json": ${ALIAS_RULE}`]],
+  ["alias with ..", (c) => (c.keyVault.secrets[0].objectAlias = "../etc/passwd"), [`${F}: keyVault.secrets[0].objectAlias = "../etc/passwd": ${ALIAS_RULE}`]],
+  ["alias ..", (c) => (c.keyVault.secrets[0].objectAlias = ".."), [`${F}: keyVault.secrets[0].objectAlias = "..": ${ALIAS_RULE}`]],
+  [
+    "duplicate aliases",
+    (c) => c.keyVault.secrets.push(secret({ objectAlias: "secret.json" })),
+    [`${F}: keyVault.secrets[1].objectAlias = "secret.json": objectAlias (the file name in the mount) must be unique; keyVault.secrets[0].objectAlias has it already`],
+  ],
+  [
+    "duplicate object names, in any case",
+    (c) => c.keyVault.secrets.push(secret({ objectName: "Configurable-Secrets" })),
+    [`${F}: keyVault.secrets[1].objectName = "Configurable-Secrets": objectName must be unique; keyVault.secrets[0].objectName has it already`],
+  ],
+  ["replicas 0", (c) => (c.app.replicas = 0), [`${F}: app.replicas = 0: ${REPLICAS_RULE}`]],
+  ["replicas 1.5", (c) => (c.app.replicas = 1.5), [`${F}: app.replicas = 1.5: ${REPLICAS_RULE}`]],
+  ["replicas as a string", (c) => (c.app.replicas = "2"), [`${F}: app.replicas = "2": ${REPLICAS_RULE}`]],
+  ["rotation interval in words", (c) => (c.aks.secretRotationInterval = "2 minutes"), [`${F}: aks.secretRotationInterval = "2 minutes": ${DURATION_RULE}`]],
+  ["rotation interval without a unit", (c) => (c.aks.secretRotationInterval = "120"), [`${F}: aks.secretRotationInterval = "120": ${DURATION_RULE}`]],
+  ["rotation interval of zero", (c) => (c.aks.secretRotationInterval = "0s"), [`${F}: aks.secretRotationInterval = "0s": ${DURATION_RULE}`]],
+  ["object type not secret, key or cert", (c) => (c.keyVault.secrets[0].objectType = "password"), [`${F}: keyVault.secrets[0].objectType = "password": must be one of "secret", "key", "cert"`]],
+  ["node count 0", (c) => (c.aks.nodeCount = 0), [`${F}: aks.nodeCount = 0: must be a whole number from 1 to 1000`]],
+  ["vm size not a size", (c) => (c.aks.vmSize = "large"), [`${F}: aks.vmSize = "large": must be an Azure VM size such as "Standard_D2s_v5"`]],
+  ["image without a tag", (c) => (c.app.image = "sixeyed/configurable"), [`${F}: app.image = "sixeyed/configurable": ${IMAGE_RULE}`]],
+  ["image tagged latest", (c) => (c.app.image = "nginx:latest"), [`${F}: app.image = "nginx:latest": ${IMAGE_RULE}`]],
+  ["namespace default", (c) => (c.app.namespace = "default"), [`${F}: app.namespace = "default": ${NAMESPACE_RULE}`]],
+  ["namespace kube-system", (c) => (c.app.namespace = "kube-system"), [`${F}: app.namespace = "kube-system": ${NAMESPACE_RULE}`]],
+  ["namespace not a DNS label", (c) => (c.app.namespace = "My_App"), [`${F}: app.namespace = "My_App": ${NAMESPACE_RULE}`]],
+  ["location with spaces", (c) => (c.location = "West Europe"), [`${F}: location = "West Europe": must be an Azure region name in lowercase letters and digits, such as "westeurope"`]],
+  [
+    "unknown top-level key",
+    (c) => (c.locaton = "westeurope"),
+    [`${F}: locaton = "westeurope": unknown field; known fields here are location, resourceGroupName, subscriptionId, tags, backend, aks, keyVault, app`],
+  ],
+  [
+    "unknown nested key (a typo)",
+    (c) => (c.aks.nodeCont = 3),
+    [`${F}: aks.nodeCont = 3: unknown field; known fields here are name, dnsPrefix, kubernetesVersion, nodeCount, vmSize, skuTier, secretRotationInterval, localAccountDisabled, adminGroupObjectIds, kubeloginMode`],
+  ],
+  [
+    "unknown key in a secret",
+    (c) => (c.keyVault.secrets[0].objectVersion = "abc"),
+    [`${F}: keyVault.secrets[0].objectVersion = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, source`],
+  ],
+  ["missing field", (c) => delete c.aks.vmSize, [`${F}: aks.vmSize is missing: must be an Azure VM size such as "Standard_D2s_v5"`]],
+  [
+    "missing section",
+    (c) => delete c.app,
+    [`${F}: app is missing: must be an object with the fields namespace, name, image, replicas, containerPort`],
+  ],
+  [
+    "no secrets",
+    (c) => (c.keyVault.secrets = []),
+    [`${F}: keyVault.secrets = []: must be a non-empty array of objects with objectName, objectType, objectAlias and source`],
+  ],
+  ["secret file outside secrets/", (c) => (c.keyVault.secrets[0].source = { file: "config/dev.json" }), [`${F}: keyVault.secrets[0].source.file = "config/dev.json": ${FILE_RULE}`]],
+  ["secret file as an absolute path", (c) => (c.keyVault.secrets[0].source = { file: "/etc/passwd" }), [`${F}: keyVault.secrets[0].source.file = "/etc/passwd": ${FILE_RULE}`]],
+  ["secret file escaping secrets/", (c) => (c.keyVault.secrets[0].source = { file: "secrets/../main.ts" }), [`${F}: keyVault.secrets[0].source.file = "secrets/../main.ts": ${FILE_RULE}`]],
+  ["secret with no source", (c) => delete c.keyVault.secrets[0].source, [`${F}: keyVault.secrets[0].source is missing: ${SOURCE_RULE}`]],
+  [
+    "secret with both sources",
+    (c) => (c.keyVault.secrets[0].source = { file: "secrets/dev/a.json", existing: true }),
+    [`${F}: keyVault.secrets[0].source = {"file":"secrets/dev/a.json","existing":true}: ${SOURCE_RULE}`],
+  ],
+  [
+    "key uploaded from a file",
+    (c) => c.keyVault.secrets.push(secret({ objectType: "key", source: { file: "secrets/dev/key.pem" } })),
+    [`${F}: keyVault.secrets[1].source = {"file":"secrets/dev/key.pem"}: objectType "key" must use {"existing": true}: this stack uploads secrets only; import keys and certificates into the vault yourself`],
+  ],
+  [
+    "cluster name that cannot be a DNS prefix",
+    (c) => (c.aks.name = "aks_dev"),
+    [`${F}: aks.dnsPrefix is missing: aks.name "aks_dev" cannot be the DNS prefix, so set one; it must be 1-54 characters of letters, digits and '-', starting with a letter and ending with a letter or digit (defaults to aks.name)`],
+  ],
+  [
+    "admin group that is not a GUID",
+    (c) => (c.aks.adminGroupObjectIds = ["platform-admins"]),
+    [`${F}: aks.adminGroupObjectIds[0] = "platform-admins": must be a GUID such as 00000000-0000-0000-0000-000000000000`],
+  ],
+  ["purge protection not a boolean", (c) => (c.keyVault.purgeProtection = "yes"), [`${F}: keyVault.purgeProtection = "yes": must be true or false`]],
+  ["retention outside 7-90 days", (c) => (c.keyVault.softDeleteRetentionDays = 3), [`${F}: keyVault.softDeleteRetentionDays = 3: must be a whole number of days from 7 to 90`]],
+  [
+    "backend storage account with capitals",
+    (c) => (c.backend = { resourceGroupName: "rg-state", storageAccountName: "StState", containerName: "tfstate" }),
+    [`${F}: backend.storageAccountName = "StState": must be 3-24 lowercase letters and digits`],
+  ],
+  ["tag name with a slash", (c) => (c.tags = { "a/b": "x" }), [`${F}: tags.a/b = "a/b": tag names must be 1-512 characters without < > % & \\ ? /`]],
+  ["subscription that is not a GUID", (c) => (c.subscriptionId = "my-sub"), [`${F}: subscriptionId = "my-sub": must be a GUID such as 00000000-0000-0000-0000-000000000000`]],
+];
+
+describe("environment file validation", () => {
+  test("the base config used below is valid", () => {
+    expect(problemsFor(() => undefined)).toEqual([]);
+  });
+
+  test.each(cases)("%s", (_what, change, expected) => {
+    expect(problemsFor(change)).toEqual(expected);
+  });
+
+  test("reports every problem of a file at once, one line each, in field order", () => {
+    const lines = problemsFor((c) => {
+      c.keyVault.name = "kv--bad";
+      c.app.replicas = 0;
+      c.aks.secretRotationInterval = "soon";
+    });
+    expect(lines).toEqual([
+      `${F}: aks.secretRotationInterval = "soon": ${DURATION_RULE}`,
+      `${F}: keyVault.name = "kv--bad": ${KV_NAME_RULE}`,
+      `${F}: app.replicas = 0: ${REPLICAS_RULE}`,
+    ]);
+  });
+
+  test("applies safe defaults for optional fields", () => {
+    const config = baseConfig("dev");
+    delete config.keyVault.purgeProtection;
+    delete config.keyVault.softDeleteRetentionDays;
+    const result = validateEnvironment("dev", F, config);
+    expect(result.config).toMatchObject({
+      aks: { localAccountDisabled: true, skuTier: "Free", dnsPrefix: "aks-test-dev", kubeloginMode: "azurecli" },
+      keyVault: { purgeProtection: true, softDeleteRetentionDays: 90, sku: "standard" },
+      app: { name: "configurable", containerPort: 80 },
+    });
+  });
+});
+
+describe("loading config/*.json", () => {
+  test("names the file when its JSON is broken", () => {
+    const root = writeProject({ dev: baseConfig("dev"), prod: '{\n  "location": "westeurope",\n}\n' });
+    expect(() => loadEnvironments(root)).toThrow(/^config\/prod\.json: is not valid JSON: .* at line 3, column 1$/);
+  });
+
+  test("refuses an environment file name that cannot end a stack name", () => {
+    const root = writeProject({ "Dev-1": baseConfig("dev") });
+    expect(() => loadEnvironments(root)).toThrow(
+      "config/Dev-1.json: the file name must be 1-10 lowercase letters or digits, starting with a letter (it ends every stack name)",
+    );
+  });
+
+  test("refuses two environments that share a vault name or a resource group", () => {
+    const prod = baseConfig("prod");
+    prod.keyVault.name = "KV-TEST-DEV-01";
+    prod.resourceGroupName = "rg-test-dev";
+    const root = writeProject({ dev: baseConfig("dev"), prod });
+    let problems: readonly string[] = [];
+    try {
+      loadEnvironments(root);
+    } catch (error) {
+      problems = (error as { problems: string[] }).problems;
+    }
+    expect(problems).toEqual([
+      'config/prod.json: keyVault.name = "KV-TEST-DEV-01": vault names are global in Azure and must differ per environment; config/dev.json uses it already',
+      'config/prod.json: resourceGroupName = "rg-test-dev": each environment owns its resource group (destroying one would delete the other\'s); config/dev.json uses it already',
+    ]);
+  });
+
+  test("refuses a project with no environment files", () => {
+    const root = writeProject({});
+    expect(() => loadEnvironments(root)).toThrow("config/: no environment files (*.json) found; copy config/dev.json to start");
+  });
+
+  test("warns, without failing, when a secret's file does not exist yet", () => {
+    const root = writeProject({ dev: baseConfig("dev") });
+    const { environments, warnings } = loadEnvironments(root);
+    expect(environments.map((e) => e.environment)).toEqual(["dev"]);
+    expect(warnings).toEqual([
+      'config/dev.json: keyVault.secrets[0].source.file = "secrets/dev/configurable-secret.json": the file does not exist yet; synth goes on, but deploying dev fails until you create it (see secrets/README.md)',
+    ]);
+  });
+
+  test("the shipped environments are valid", () => {
+    const { environments } = loadEnvironments(process.cwd());
+    expect(environments.map((e) => e.environment)).toEqual(["dev", "prod"]);
+  });
+});
