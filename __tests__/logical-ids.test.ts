@@ -1,0 +1,44 @@
+// Terraform addresses of what the stacks manage. A changed address makes
+// Terraform destroy the old resource and create a new one: for the cluster,
+// the vault and its secrets that loses data or names (soft delete reserves a
+// vault's name). Change this list only with a `terraform state mv` plan.
+import { baseConfig, synthProject } from "./helpers";
+
+function addresses(stack: { resource?: Record<string, Record<string, unknown>> }): string[] {
+  return Object.entries(stack.resource ?? {})
+    .flatMap(([type, byId]) => Object.keys(byId).map((id) => `${type}.${id}`))
+    .sort();
+}
+
+describe("logical IDs", () => {
+  const dev = baseConfig("dev");
+  dev.keyVault.secrets.push({ objectName: "db-password", objectType: "secret", objectAlias: "db.txt", source: { file: "secrets/dev/db.txt" } });
+  const project = synthProject({ dev });
+
+  test("of the cluster and its resource group are pinned", () => {
+    expect(addresses(project.json("aks-dev"))).toEqual([
+      "azurerm_kubernetes_cluster.cluster",
+      "azurerm_resource_group.resource-group",
+      "azurerm_role_assignment.deployer-cluster-admin",
+    ]);
+  });
+
+  test("of the vault, its access policies and its secrets are pinned; a secret's ID follows its objectName", () => {
+    expect(addresses(project.json("keyvault-dev"))).toEqual([
+      "azurerm_key_vault.vault",
+      "azurerm_key_vault_access_policy.deployer-access",
+      "azurerm_key_vault_access_policy.secrets-provider-access",
+      "azurerm_key_vault_secret.secret-configurable-secrets",
+      "azurerm_key_vault_secret.secret-db-password",
+    ]);
+  });
+
+  test("of the Kubernetes objects are pinned", () => {
+    expect(addresses(project.json("app-dev"))).toEqual([
+      "kubernetes_deployment_v1.deployment",
+      "kubernetes_manifest.secret-provider-class_manifest_D94227CE",
+      "kubernetes_namespace_v1.namespace",
+      "kubernetes_service_v1.service",
+    ]);
+  });
+});
