@@ -13,4 +13,5 @@ module.exports = {
     ],
   },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
 };
