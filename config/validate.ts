@@ -203,6 +203,17 @@ const SOURCE_FIELDS = ["file", "existing"];
 const APP_FIELDS = ["namespace", "name", "image", "replicas", "containerPort"];
 const BACKEND_FIELDS = ["resourceGroupName", "storageAccountName", "containerName"];
 
+/** Every field an environment file may have, as docs/configuration.md names them. */
+export const KNOWN_FIELDS: readonly string[] = [
+  ...ROOT_FIELDS,
+  ...BACKEND_FIELDS.map((f) => `backend.${f}`),
+  ...AKS_FIELDS.map((f) => `aks.${f}`),
+  ...KEY_VAULT_FIELDS.map((f) => `keyVault.${f}`),
+  ...SECRET_FIELDS,
+  ...SOURCE_FIELDS,
+  ...APP_FIELDS.map((f) => `app.${f}`),
+];
+
 function readAks(fields: Fields | undefined, problems: Problems): AksConfig | undefined {
   if (!fields) return undefined;
   const name = fields.string("name", rules.aksName);
