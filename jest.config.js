@@ -1,7 +1,7 @@
 // Transform with swc: no type-check per file (tsc checks once, in `npm test`).
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
+  testEnvironment: "<rootDir>/__tests__/environment.js",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   // Tests that need a terraform binary run only with `npm run test:terraform`.

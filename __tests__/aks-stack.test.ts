@@ -1,7 +1,4 @@
-import "cdktf/lib/testing/adapters/jest";
-import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
-import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
-import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { KUBERNETES_CLUSTER, RESOURCE_GROUP, ROLE_ASSIGNMENT } from "./resource-types";
 import { baseConfig, resource, synthProject, type SynthesizedProject } from "./helpers";
 
 describe("AKS stack", () => {
@@ -17,18 +14,18 @@ describe("AKS stack", () => {
   });
 
   test("creates the resource group from the config", () => {
-    expect(aks).toHaveResourceWithProperties(ResourceGroup, { name: "rg-test-dev", location: "westeurope" });
+    expect(aks).toHaveResourceWithProperties(RESOURCE_GROUP, { name: "rg-test-dev", location: "westeurope" });
   });
 
   test("enables the Key Vault secrets provider add-on with rotation at the configured interval", () => {
-    expect(aks).toHaveResourceWithProperties(KubernetesCluster, {
+    expect(aks).toHaveResourceWithProperties(KUBERNETES_CLUSTER, {
       name: "aks-test-dev",
       key_vault_secrets_provider: { secret_rotation_enabled: true, secret_rotation_interval: "90s" },
     });
   });
 
   test("uses a system-assigned managed identity and enables the OIDC issuer and workload identity", () => {
-    expect(aks).toHaveResourceWithProperties(KubernetesCluster, {
+    expect(aks).toHaveResourceWithProperties(KUBERNETES_CLUSTER, {
       identity: { type: "SystemAssigned" },
       oidc_issuer_enabled: true,
       workload_identity_enabled: true,
@@ -36,7 +33,7 @@ describe("AKS stack", () => {
   });
 
   test("authenticates people with Entra ID and Azure RBAC, local accounts disabled by default", () => {
-    expect(aks).toHaveResourceWithProperties(KubernetesCluster, {
+    expect(aks).toHaveResourceWithProperties(KUBERNETES_CLUSTER, {
       local_account_disabled: true,
       role_based_access_control_enabled: true,
       azure_active_directory_role_based_access_control: {
@@ -48,7 +45,7 @@ describe("AKS stack", () => {
   });
 
   test("grants the deploying principal cluster admin through a role assignment on the cluster", () => {
-    expect(aks).toHaveResourceWithProperties(RoleAssignment, {
+    expect(aks).toHaveResourceWithProperties(ROLE_ASSIGNMENT, {
       scope: "${azurerm_kubernetes_cluster.cluster.id}",
       role_definition_name: "Azure Kubernetes Service RBAC Cluster Admin",
       principal_id: "${data.azurerm_client_config.deployer.object_id}",

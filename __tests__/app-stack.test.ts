@@ -1,8 +1,4 @@
-import "cdktf/lib/testing/adapters/jest";
-import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
-import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { DEPLOYMENT, KUBERNETES_PROVIDER, NAMESPACE, SERVICE } from "./resource-types";
 import { load } from "js-yaml";
 import { baseConfig, resourcesOfType, synthProject, type Json } from "./helpers";
 
@@ -17,7 +13,7 @@ describe("app stack", () => {
   const deployment: Json = resourcesOfType(json, "kubernetes_deployment_v1")[0];
 
   test("signs in to the cluster with kubelogin and carries no client keys, tokens or kubeconfig paths", () => {
-    expect(text).toHaveProviderWithProperties(KubernetesProvider, {
+    expect(text).toHaveProviderWithProperties(KUBERNETES_PROVIDER, {
       exec: [
         {
           api_version: "client.authentication.k8s.io/v1beta1",
@@ -31,7 +27,7 @@ describe("app stack", () => {
   });
 
   test("creates the app's namespace", () => {
-    expect(text).toHaveResourceWithProperties(NamespaceV1, { metadata: { name: "configurable" } });
+    expect(text).toHaveResourceWithProperties(NAMESPACE, { metadata: { name: "configurable" } });
   });
 
   test("declares a SecretProviderClass for the Azure provider using the add-on's node identity", () => {
@@ -78,7 +74,7 @@ describe("app stack", () => {
   });
 
   test("runs the configured image and replica count, created after its SecretProviderClass", () => {
-    expect(text).toHaveResourceWithProperties(DeploymentV1, {
+    expect(text).toHaveResourceWithProperties(DEPLOYMENT, {
       spec: expect.objectContaining({ replicas: "3" }),
     });
     expect(deployment.spec.template.spec.container[0].image).toBe("sixeyed/configurable:21.04");
@@ -86,7 +82,7 @@ describe("app stack", () => {
   });
 
   test("exposes the app on port 80 through a LoadBalancer Service that selects its pods", () => {
-    expect(text).toHaveResourceWithProperties(ServiceV1, {
+    expect(text).toHaveResourceWithProperties(SERVICE, {
       spec: expect.objectContaining({
         type: "LoadBalancer",
         selector: { app: "configurable" },

@@ -1,10 +1,19 @@
 // Builds throwaway projects (config/*.json plus secret files) in a temporary
 // directory and synthesizes them exactly as `cdktf synth` does, through
 // lib/synth.ts, so tests read the real cdk.tf.json and manifest.json.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { synthesize, type Synthesized } from "../lib/synth";
+
+type Synthesize = (projectRoot: string, outdir: string) => { warnings: string[] };
+
+/** lib/synth.ts's synthesize, loaded once per jest worker by __tests__/environment.js. */
+function synthesize(projectRoot: string, outdir: string): { warnings: string[] } {
+  const inWorker = (globalThis as { __synthesizeInWorker?: Synthesize }).__synthesizeInWorker;
+  if (!inWorker) throw new Error("run the tests with jest.config.js (its testEnvironment provides the synth)");
+  return inWorker(projectRoot, outdir);
+}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
@@ -54,7 +63,8 @@ export function writeProject(configs: Record<string, Json>, files: Record<string
   return root;
 }
 
-export interface SynthesizedProject extends Synthesized {
+export interface SynthesizedProject {
+  readonly warnings: string[];
   readonly root: string;
   readonly outdir: string;
   /** cdk.tf.json of a stack, as text (what cdktf's matchers take). */
@@ -67,10 +77,10 @@ export interface SynthesizedProject extends Synthesized {
 export function synthProject(configs: Record<string, Json>, files: Record<string, string> = {}): SynthesizedProject {
   const root = writeProject(configs, files);
   const outdir = path.join(root, "cdktf.out");
-  const result = synthesize(root, outdir);
+  const { warnings } = synthesize(root, outdir);
   const text = (stack: string) => fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
   return {
-    ...result,
+    warnings,
     root,
     outdir,
     text,
@@ -106,4 +116,21 @@ export function filesUnder(dir: string): string[] {
 export function remoteStateRead(expression: string): { from: string; output: string } | undefined {
   const match = /^\$\{(?:base64decode\()?data\.terraform_remote_state\.([^.]+)\.outputs\.([^})]+)\)?\}$/.exec(expression);
   return match ? { from: match[1], output: match[2] } : undefined;
+}
+
+/** Runs a command in a project directory, as cdktf would: outdir in the project, no network checks. */
+export function run(command: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, CDKTF_OUTDIR: path.join(cwd, "cdktf.out"), CHECKPOINT_DISABLE: "1", CI: "true" },
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The stacks a project's cdktf.out holds. */
+export function stacksIn(root: string): string[] {
+  const dir = path.join(root, "cdktf.out", "stacks");
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
 }

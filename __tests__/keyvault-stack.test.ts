@@ -1,6 +1,4 @@
-import "cdktf/lib/testing/adapters/jest";
-import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
-import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
+import { KEY_VAULT, KEY_VAULT_SECRET } from "./resource-types";
 import { baseConfig, resource, resourcesOfType, synthProject, type Json } from "./helpers";
 
 const READER = "secrets-provider-access";
@@ -17,7 +15,7 @@ describe("Key Vault stack", () => {
   const { text, json } = synthKeyVault();
 
   test("creates the vault with the tenant from azurerm_client_config, never a literal", () => {
-    expect(text).toHaveResourceWithProperties(KeyVault, {
+    expect(text).toHaveResourceWithProperties(KEY_VAULT, {
       name: "kv-test-dev-01",
       tenant_id: "${data.azurerm_client_config.deployer.tenant_id}",
       sku_name: "standard",
@@ -50,7 +48,7 @@ describe("Key Vault stack", () => {
   });
 
   test("writes the secret through the write-only argument, read from its file at apply time", () => {
-    expect(text).toHaveResourceWithProperties(KeyVaultSecret, {
+    expect(text).toHaveResourceWithProperties(KEY_VAULT_SECRET, {
       name: "configurable-secrets",
       key_vault_id: "${azurerm_key_vault.vault.id}",
       content_type: "application/json",

@@ -1,3 +1,4 @@
-import { Testing } from "cdktf";
+// cdktf's matchers (toHaveResourceWithProperties, ...) without loading cdktf itself.
+import { setupJest } from "cdktf/lib/testing/adapters/jest";
 
-Testing.setupJest();
+setupJest();

@@ -1,27 +1,12 @@
-// Runs the real commands a user runs, against throwaway projects: the app
-// runner that cdktf.json names, and `cdktf synth` itself (offline).
-import { spawnSync } from "child_process";
+// Runs the app command that cdktf.json names (node scripts/app.mjs) against
+// throwaway projects, as `cdktf synth` does.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { baseConfig, writeProject } from "./helpers";
+import { baseConfig, run, stacksIn, writeProject } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 const runner = path.join(repo, "scripts", "app.mjs");
-
-function run(command: string, args: string[], cwd: string) {
-  const result = spawnSync(command, args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, CDKTF_OUTDIR: path.join(cwd, "cdktf.out"), CHECKPOINT_DISABLE: "1", CI: "true" },
-    timeout: 60_000,
-  });
-  return { status: result.status, stderr: result.stderr, stdout: result.stdout };
-}
-
-function stacksIn(root: string): string[] {
-  const dir = path.join(root, "cdktf.out", "stacks");
-  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
-}
 
 describe("the app command (node scripts/app.mjs)", () => {
   test("synthesizes every environment's three stacks", () => {
@@ -54,28 +39,35 @@ describe("the app command (node scripts/app.mjs)", () => {
   });
 });
 
-describe("cdktf synth", () => {
-  function cdktfProject(configs: Record<string, unknown>): string {
-    const root = writeProject(configs);
-    const cdktfJson = JSON.parse(fs.readFileSync(path.join(repo, "cdktf.json"), "utf8"));
-    cdktfJson.app = `node ${JSON.stringify(runner)}`;
-    fs.writeFileSync(path.join(root, "cdktf.json"), JSON.stringify(cdktfJson));
-    return root;
+describe("the app command's type-check", () => {
+  /** A copy of the project's sources (sharing node_modules), so a type error can be planted safely. */
+  function copyOfProject(): string {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-copy-"));
+    for (const entry of ["main.ts", "config", "lib", "stacks", "scripts", "tsconfig.json", "tsconfig.app.json", "package-lock.json"]) {
+      fs.cpSync(path.join(repo, entry), path.join(copy, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(repo, "node_modules"), path.join(copy, "node_modules"), "dir");
+    return copy;
   }
-  const cdktf = path.join(repo, "node_modules", ".bin", "cdktf");
 
-  test("works offline and fails with the config problem when the config is bad", () => {
-    const root = cdktfProject({ dev: baseConfig("dev") });
-    const ok = run(cdktf, ["synth", "--output", "cdktf.out"], root);
-    expect(ok.status).toBe(0);
-    expect(stacksIn(root)).toEqual(["aks-dev", "app-dev", "keyvault-dev"]);
+  test("a type error in a stack stops synth with tsc's message and leaves no stack; fixing it synthesizes again", () => {
+    const copy = copyOfProject();
+    const stack = path.join(copy, "stacks", "app-stack.ts");
+    const source = fs.readFileSync(stack, "utf8");
+    const broken = source.replace("replicas: String(app.replicas),", "replicas: app.replicas,");
+    expect(broken).not.toBe(source);
+    fs.writeFileSync(stack, broken);
 
-    const bad = baseConfig("dev");
-    bad.aks.secretRotationInterval = "often";
-    fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(bad));
-    const failed = run(cdktf, ["synth", "--output", "cdktf.out"], root);
-    expect(failed.status).not.toBe(0);
-    expect(failed.stdout + failed.stderr).toContain('config/dev.json: aks.secretRotationInterval = "often"');
-    expect(stacksIn(root)).toEqual([]);
+    const failed = run(process.execPath, [path.join(copy, "scripts", "app.mjs")], copy);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/stacks\/app-stack\.ts\(\d+,\d+\): error TS2322: Type 'number' is not assignable to type 'string'\./);
+    expect(failed.stderr).toContain("synth stopped: fix the type errors above; nothing was synthesized");
+    expect(stacksIn(copy)).toEqual([]);
+
+    fs.writeFileSync(stack, source);
+    const fixed = run(process.execPath, [path.join(copy, "scripts", "app.mjs")], copy);
+    expect(fixed.stderr).toContain("Type-checking the stacks");
+    expect(fixed.status).toBe(0);
+    expect(stacksIn(copy)).toEqual(["aks-dev", "aks-prod", "app-dev", "app-prod", "keyvault-dev", "keyvault-prod"]);
   }, 60_000);
 });

@@ -135,7 +135,7 @@ export const contentType: Rule<string> = {
 export const secretFile: Rule<string> = {
   describe:
     "must be a relative path under secrets/ (which git ignores), made of letters, digits, '.', '_', '-' and '/', with no '..', such as \"secrets/dev/app.json\"",
-  test: (v) => /^secrets\/[\w.\/-]+$/.test(v) && !v.split("/").some((part) => part === ".." || part === "." || part === "") ,
+  test: (v) => /^secrets\/[\w./-]+$/.test(v) && !v.split("/").some((part) => part === ".." || part === "." || part === ""),
 };
 
 export const namespace: Rule<string> = {

@@ -1,27 +1,50 @@
-// The `app` command of cdktf.json. esbuild bundles the project's own
-// TypeScript (packages stay external and load from node_modules) into one
-// CommonJS file on every run, in tens of milliseconds, so synth never runs
-// stale output and never waits for a type-check. Types are checked by
-// `npm test` (tsc --noEmit); see "How synth and type-checking relate" in the README.
-import { buildSync } from "esbuild";
+// The `app` command of cdktf.json. Runs main.ts in three steps:
+//  1. type-check the stacks with tsc, only when their sources changed since the
+//     last successful check (a type error stops synth instead of synthesizing);
+//  2. bundle the project's own TypeScript with esbuild (packages stay external
+//     and load from node_modules), only when the sources changed;
+//  3. run the bundle.
+// Both caches are keyed by a hash of the sources (scripts/synth-cache.mjs), so
+// synth never runs stale output. See "How synth and type-checking relate" in the README.
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { appSourcesHash, cacheDir, readStamp, root, typecheck, writeAtomically, writeStamp } from "./synth-cache.mjs";
 
-// Paths from this file, so tests can run the app against a project in a temporary directory.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const outfile = path.join(root, "node_modules/.cache/aks-keyvault/main.cjs");
-buildSync({
-  entryPoints: [path.join(root, "main.ts")],
-  outfile,
-  bundle: true,
-  packages: "external",
-  platform: "node",
-  target: "node20",
-  format: "cjs",
-  // Used only when asked for: NODE_OPTIONS=--enable-source-maps npx cdktf synth.
-  // Always on, it costs ~200 ms: cdktf captures a stack trace for every token.
-  sourcemap: "inline",
-  logLevel: "warning",
-});
+const outfile = path.join(cacheDir, "main.cjs");
+const hash = appSourcesHash();
+
+if (readStamp("typecheck") !== hash) {
+  process.stderr.write("Type-checking the stacks (their sources changed since the last check)...\n");
+  if (typecheck("tsconfig.app.json") !== 0) {
+    // Same promise as for a bad config: nothing stale is left to deploy by mistake.
+    const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+    fs.rmSync(path.join(outdir, "stacks"), { recursive: true, force: true });
+    fs.rmSync(path.join(outdir, "manifest.json"), { force: true });
+    process.stderr.write("synth stopped: fix the type errors above; nothing was synthesized\n");
+    process.exit(1);
+  }
+  writeStamp("typecheck", hash);
+}
+
+if (readStamp("bundle") !== hash || !fs.existsSync(outfile)) {
+  const { buildSync } = await import("esbuild");
+  const result = buildSync({
+    entryPoints: [path.join(root, "main.ts")],
+    outfile,
+    write: false,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    // Used only when asked for: NODE_OPTIONS=--enable-source-maps npx cdktf synth.
+    // Always on, it costs ~200 ms: cdktf captures a stack trace for every token.
+    sourcemap: "inline",
+    logLevel: "warning",
+  });
+  writeAtomically(outfile, result.outputFiles[0].contents);
+  writeStamp("bundle", hash);
+}
+
 createRequire(import.meta.url)(outfile);

@@ -1,0 +1,46 @@
+// Jest gives every test file a fresh module registry, so each file would load
+// cdktf and the provider modules again. This environment instead loads the
+// synth code (lib/synth.ts, bundled by esbuild exactly as `cdktf synth` runs
+// it) once per worker, in the worker's own Node realm, and hands test files a
+// function that synthesizes a project to disk. Tests read the JSON it writes.
+const path = require("path");
+const { TestEnvironment } = require("jest-environment-node");
+
+let synthesizeInWorker; // one per worker process
+
+async function loadSynthesize() {
+  if (synthesizeInWorker) return synthesizeInWorker;
+  const cache = await import(path.join(__dirname, "..", "scripts", "synth-cache.mjs"));
+  const fs = require("fs");
+  const bundle = path.join(cache.cacheDir, `test-synth-${cache.appSourcesHash().slice(0, 16)}.cjs`);
+  if (!fs.existsSync(bundle)) {
+    const { buildSync } = require("esbuild");
+    const result = buildSync({
+      entryPoints: [path.join(cache.root, "lib", "synth.ts")],
+      outfile: bundle,
+      write: false,
+      bundle: true,
+      packages: "external",
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      logLevel: "warning",
+    });
+    cache.writeAtomically(bundle, result.outputFiles[0].contents);
+  }
+  const { synthesize } = require(bundle);
+  synthesizeInWorker = (projectRoot, outdir) => {
+    const { warnings } = synthesize(projectRoot, outdir);
+    return { warnings: [...warnings] };
+  };
+  return synthesizeInWorker;
+}
+
+class SynthEnvironment extends TestEnvironment {
+  async setup() {
+    await super.setup();
+    this.global.__synthesizeInWorker = await loadSynthesize();
+  }
+}
+
+module.exports = SynthEnvironment;

@@ -1,0 +1,66 @@
+// What `cdktf synth` runs, and the two caches keyed by its content: the
+// type-check stamp and the esbuild bundle. A content hash, not timestamps, so
+// synth never runs stale output and never skips a needed type-check.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const cacheDir = path.join(root, ".synth-cache");
+
+// Everything that can change what the app does or whether it type-checks.
+const APP_DIRS = ["config", "lib", "stacks"];
+const APP_FILES = ["main.ts", "tsconfig.json", "tsconfig.app.json", "package-lock.json"];
+
+function tsFilesUnder(dir) {
+  const full = path.join(root, dir);
+  if (!fs.existsSync(full)) return [];
+  return fs.readdirSync(full, { withFileTypes: true }).flatMap((entry) => {
+    const relative = path.join(dir, entry.name);
+    if (entry.isDirectory()) return tsFilesUnder(relative);
+    return entry.name.endsWith(".ts") ? [relative] : [];
+  });
+}
+
+export function appSourcesHash() {
+  const hash = createHash("sha256");
+  for (const file of [...APP_FILES, ...APP_DIRS.flatMap(tsFilesUnder)].sort()) {
+    hash.update(`${file}\0`);
+    hash.update(fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file)) : "");
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+export function readStamp(name) {
+  try {
+    return fs.readFileSync(path.join(cacheDir, `${name}.stamp`), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes through a temporary file and a rename, so concurrent runs never see half a file. */
+export function writeAtomically(file, content) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, content);
+  fs.renameSync(temporary, file);
+}
+
+export function writeStamp(name, value) {
+  writeAtomically(path.join(cacheDir, `${name}.stamp`), value);
+}
+
+/** Runs tsc --noEmit on a tsconfig; its report goes to stderr. Returns the exit status. */
+export function typecheck(project) {
+  const typescript = path.dirname(createRequire(import.meta.url).resolve("typescript/package.json"));
+  const tsc = path.join(typescript, "bin", "tsc");
+  const result = spawnSync(process.execPath, [tsc, "--noEmit", "--pretty", "false", "-p", path.join(root, project)], {
+    stdio: ["ignore", 2, 2],
+  });
+  return result.status ?? 1;
+}

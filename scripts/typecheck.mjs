@@ -1,0 +1,9 @@
+// `npm run typecheck`: tsc over the whole project, tests included. A pass also
+// covers the stacks, so it records the stamp that lets `cdktf synth` skip its
+// own check until the sources change.
+import { appSourcesHash, typecheck, writeStamp } from "./synth-cache.mjs";
+
+const hash = appSourcesHash(); // before tsc runs: an edit made meanwhile is checked next time
+const status = typecheck("tsconfig.json");
+if (status === 0) writeStamp("typecheck", hash);
+process.exit(status);
