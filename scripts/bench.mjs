@@ -1,0 +1,160 @@
+// `npm run bench [-- --runs N]`: measures what users wait for and prints a
+// table of medians. Not a test: it asserts nothing, it reports.
+//
+// Wall time is measured around the whole command. Peak memory is the largest
+// sum of resident memory of the command and all its descendants, sampled from
+// /proc every 10 ms (so a spike shorter than that can be missed).
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { cacheDir, root } from "./synth-cache.mjs";
+
+const runsArg = process.argv.indexOf("--runs");
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const PAGE = 4096;
+
+function descendantsOf(pid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]) ?? []));
+  return all;
+}
+
+/** Resident memory of a process tree: the sum, and the largest single process. */
+function treeRss(pid) {
+  let total = 0;
+  let largest = 0;
+  for (const p of descendantsOf(pid)) {
+    try {
+      const rss = Number(fs.readFileSync(`/proc/${p}/statm`, "utf8").split(" ")[1]) * PAGE;
+      total += rss;
+      largest = Math.max(largest, rss);
+    } catch {
+      // gone
+    }
+  }
+  return { total, largest };
+}
+
+/** Runs a command once: { wall seconds, peak bytes (tree), largest process bytes, status }. */
+function measure(command, args, { cwd = root, env = {} } = {}) {
+  return new Promise((resolve) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    let peak = 0;
+    let largest = 0;
+    const timer = setInterval(() => {
+      const rss = treeRss(child.pid);
+      peak = Math.max(peak, rss.total);
+      largest = Math.max(largest, rss.largest);
+    }, 10);
+    child.on("exit", (status) => {
+      clearInterval(timer);
+      const wall = Number(process.hrtime.bigint() - start) / 1e9;
+      if (status !== 0) process.stderr.write(`${command} ${args.join(" ")} exited ${status}:\n${stderr}\n`);
+      resolve({ wall, peak, largest, status });
+    });
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function bench(label, runs, once, before = () => undefined) {
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    before();
+    results.push(await once());
+  }
+  const failed = results.filter((r) => r.status !== 0).length;
+  return {
+    label,
+    runs,
+    wall: median(results.map((r) => r.wall)),
+    peakMb: median(results.map((r) => r.peak)) / 1e6,
+    largestMb: median(results.map((r) => r.largest)) / 1e6,
+    failed,
+  };
+}
+
+/** A throwaway project with n copies of config/dev.json under distinct names. */
+function projectWithEnvironments(n) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `akskv-bench-${n}-`));
+  fs.mkdirSync(path.join(dir, "config"));
+  const dev = JSON.parse(fs.readFileSync(path.join(root, "config", "dev.json"), "utf8"));
+  for (let i = 1; i <= n; i++) {
+    const env = structuredClone(dev);
+    env.resourceGroupName = `rg-bench-${i}`;
+    env.aks.name = `aks-bench-${i}`;
+    env.keyVault.name = `kv-bench-${i}`;
+    env.keyVault.secrets[0].source.file = `secrets/e${i}/configurable-secret.json`;
+    fs.writeFileSync(path.join(dir, "config", `e${i}.json`), JSON.stringify(env));
+  }
+  return dir;
+}
+
+const quiet = { CHECKPOINT_DISABLE: "1" };
+const npx = "npx";
+const app = [path.join(root, "scripts", "app.mjs")];
+const rows = [];
+
+// Warm the caches once, as a developer's machine is after the first synth.
+await measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), "akskv-bench-out-")) } });
+
+rows.push(await bench("npx cdktf synth (sources unchanged)", RUNS, () => measure(npx, ["cdktf", "synth"], { env: quiet })));
+rows.push(
+  await bench(
+    "npx cdktf synth after a source change (type-check + bundle)",
+    Math.min(RUNS, 3),
+    () => measure(npx, ["cdktf", "synth"], { env: quiet }),
+    () => fs.rmSync(cacheDir, { recursive: true, force: true }),
+  ),
+);
+rows.push(
+  await bench("app alone: node scripts/app.mjs (dev + prod)", RUNS, () =>
+    measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: path.join(os.tmpdir(), "akskv-bench-app") } }),
+  ),
+);
+const scaling = [];
+for (const n of [1, 2, 8]) {
+  const dir = projectWithEnvironments(n);
+  const row = await bench(`app alone, ${n} environment${n > 1 ? "s" : ""} (${3 * n} stacks)`, RUNS, () =>
+    measure(process.execPath, app, { cwd: dir, env: { ...quiet, CDKTF_OUTDIR: path.join(dir, "cdktf.out") } }),
+  );
+  rows.push(row);
+  scaling.push({ n, ...row });
+}
+rows.push(await bench("npm test (lint + type-check + jest)", Math.min(RUNS, 3), () => measure("npm", ["test"], { env: quiet })));
+
+const cpu = os.cpus();
+console.log(`\n${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}; medians of the runs shown\n`);
+console.log("| what | runs | wall (s) | peak memory, all processes (MB) | largest process (MB) |");
+console.log("| --- | ---: | ---: | ---: | ---: |");
+for (const r of rows) {
+  const failed = r.failed ? ` (${r.failed} failed!)` : "";
+  console.log(
+    `| ${r.label}${failed} | ${r.runs} | ${r.wall.toFixed(2)} | ${r.peakMb.toFixed(0)} | ${r.largestMb.toFixed(0)} |`,
+  );
+}
+const [one, , eight] = scaling;
+console.log(
+  `\nscaling: each environment beyond the first adds ${((eight.peakMb - one.peakMb) / 7).toFixed(1)} MB ` +
+    `and ${((eight.wall - one.wall) / 7).toFixed(3)} s to the app (1 -> 8 environments)`,
+);
