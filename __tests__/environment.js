@@ -13,21 +13,7 @@ async function loadSynthesize() {
   const cache = await import(path.join(__dirname, "..", "scripts", "synth-cache.mjs"));
   const fs = require("fs");
   const bundle = path.join(cache.cacheDir, `test-synth-${cache.appSourcesHash().slice(0, 16)}.cjs`);
-  if (!fs.existsSync(bundle)) {
-    const { buildSync } = require("esbuild");
-    const result = buildSync({
-      entryPoints: [path.join(cache.root, "lib", "synth.ts")],
-      outfile: bundle,
-      write: false,
-      bundle: true,
-      packages: "external",
-      platform: "node",
-      target: "node20",
-      format: "cjs",
-      logLevel: "warning",
-    });
-    cache.writeAtomically(bundle, result.outputFiles[0].contents);
-  }
+  if (!fs.existsSync(bundle)) await cache.bundle(path.join("lib", "synth.ts"), bundle);
   const { synthesize } = require(bundle);
   synthesizeInWorker = (projectRoot, outdir) => {
     const { warnings } = synthesize(projectRoot, outdir);

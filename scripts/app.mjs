@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { appSourcesHash, cacheDir, readStamp, root, typecheck, writeAtomically, writeStamp } from "./synth-cache.mjs";
+import { appSourcesHash, bundle, cacheDir, readStamp, typecheck, writeStamp } from "./synth-cache.mjs";
 
 const outfile = path.join(cacheDir, "main.cjs");
 const hash = appSourcesHash();
@@ -28,22 +28,7 @@ if (readStamp("typecheck") !== hash) {
 }
 
 if (readStamp("bundle") !== hash || !fs.existsSync(outfile)) {
-  const { buildSync } = await import("esbuild");
-  const result = buildSync({
-    entryPoints: [path.join(root, "main.ts")],
-    outfile,
-    write: false,
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    // Used only when asked for: NODE_OPTIONS=--enable-source-maps npx cdktf synth.
-    // Always on, it costs ~200 ms: cdktf captures a stack trace for every token.
-    sourcemap: "inline",
-    logLevel: "warning",
-  });
-  writeAtomically(outfile, result.outputFiles[0].contents);
+  await bundle("main.ts", outfile);
   writeStamp("bundle", hash);
 }
 
