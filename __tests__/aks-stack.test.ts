@@ -1,5 +1,5 @@
 import { KUBERNETES_CLUSTER, RESOURCE_GROUP, ROLE_ASSIGNMENT } from "./resource-types";
-import { baseConfig, resource, synthProject, type SynthesizedProject } from "./helpers";
+import { baseConfig, hardenedConfig, resource, resourcesOfType, synthProject, type SynthesizedProject } from "./helpers";
 
 describe("AKS stack", () => {
   let project: SynthesizedProject;
@@ -70,5 +70,79 @@ describe("AKS stack", () => {
 
   test("requires a Terraform version with write-only arguments", () => {
     expect(project.json("aks-dev").terraform.required_version).toBe(">= 1.11.0");
+  });
+});
+
+describe("AKS stack, hardened (the shape of config/prod.json)", () => {
+  const prod = hardenedConfig("prod");
+  Object.assign(prod.aks, { hostEncryption: true, workloadNodeCount: 4, networkPolicy: "cilium" });
+  const project = synthProject({ prod });
+  const json = project.json("aks-prod");
+  const cluster = resource(json, "azurerm_kubernetes_cluster", "cluster");
+
+  test("puts the nodes in a subnet of its own VNet, with the Key Vault service endpoint", () => {
+    expect(resource(json, "azurerm_virtual_network", "network").address_space).toEqual(["10.42.0.0/16"]);
+    expect(resource(json, "azurerm_subnet", "aks-subnet")).toMatchObject({
+      address_prefixes: ["10.42.0.0/20"],
+      service_endpoints: ["Microsoft.KeyVault"],
+      virtual_network_name: "${azurerm_virtual_network.network.name}",
+    });
+    expect(cluster.default_node_pool.vnet_subnet_id).toBe("${azurerm_subnet.aks-subnet.id}");
+  });
+
+  test("limits the API server to the configured ranges and runs the chosen network policy on Azure CNI overlay", () => {
+    expect(cluster.api_server_access_profile).toEqual({ authorized_ip_ranges: ["198.18.0.0/24"] });
+    expect(cluster.private_cluster_enabled).toBe(false);
+    expect(cluster.network_profile).toEqual({
+      network_plugin: "azure",
+      network_plugin_mode: "overlay",
+      network_policy: "cilium",
+      network_data_plane: "cilium",
+    });
+  });
+
+  test("turns on Azure Policy, patch upgrades and the Standard tier", () => {
+    expect(cluster).toMatchObject({ azure_policy_enabled: true, automatic_upgrade_channel: "patch", sku_tier: "Standard" });
+  });
+
+  test("sends Container Insights to its Log Analytics workspace through a data collection rule", () => {
+    expect(cluster.oms_agent).toEqual({
+      log_analytics_workspace_id: "${azurerm_log_analytics_workspace.log-analytics.id}",
+      msi_auth_for_monitoring_enabled: true,
+    });
+    const [rule] = resourcesOfType(json, "azurerm_monitor_data_collection_rule");
+    expect(rule.destinations.log_analytics[0].workspace_resource_id).toBe("${azurerm_log_analytics_workspace.log-analytics.id}");
+    expect(rule.data_sources.extension[0].extension_name).toBe("ContainerInsights");
+    const [association] = resourcesOfType(json, "azurerm_monitor_data_collection_rule_association");
+    expect(association.target_resource_id).toBe("${azurerm_kubernetes_cluster.cluster.id}");
+  });
+
+  test("keeps the system pool for critical add-ons and runs apps on a workload pool, both with host encryption", () => {
+    expect(cluster.default_node_pool).toMatchObject({ only_critical_addons_enabled: true, host_encryption_enabled: true });
+    expect(resource(json, "azurerm_kubernetes_cluster_node_pool", "workload-pool")).toMatchObject({
+      kubernetes_cluster_id: "${azurerm_kubernetes_cluster.cluster.id}",
+      mode: "User",
+      node_count: 4,
+      host_encryption_enabled: true,
+      vnet_subnet_id: "${azurerm_subnet.aks-subnet.id}",
+    });
+  });
+
+  test("federates the app's own identity with exactly its service account, through the cluster's OIDC issuer", () => {
+    expect(resource(json, "azurerm_user_assigned_identity", "app-identity").name).toBe("id-configurable-prod");
+    expect(resource(json, "azurerm_federated_identity_credential", "app-identity-federation")).toMatchObject({
+      parent_id: "${azurerm_user_assigned_identity.app-identity.id}",
+      issuer: "${azurerm_kubernetes_cluster.cluster.oidc_issuer_url}",
+      subject: "system:serviceaccount:configurable:configurable",
+      audience: ["api://AzureADTokenExchange"],
+    });
+  });
+
+  test("the lab's shape has none of it: no VNet, no workload identity, no API server ranges", () => {
+    const dev = synthProject({ dev: baseConfig("dev") }).json("aks-dev");
+    for (const type of ["azurerm_virtual_network", "azurerm_user_assigned_identity", "azurerm_federated_identity_credential"]) {
+      expect(resourcesOfType(dev, type)).toEqual([]);
+    }
+    expect(resource(dev, "azurerm_kubernetes_cluster", "cluster").api_server_access_profile).toBeUndefined();
   });
 });

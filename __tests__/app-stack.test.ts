@@ -1,10 +1,11 @@
 import { DEPLOYMENT, KUBERNETES_PROVIDER, NAMESPACE, SERVICE } from "./resource-types";
 import { load } from "js-yaml";
-import { baseConfig, resourcesOfType, synthProject, type Json } from "./helpers";
+import { baseConfig, hardenedConfig, resourcesOfType, synthProject, type Json } from "./helpers";
 
 describe("app stack", () => {
   const dev = baseConfig("dev");
   dev.app.replicas = 3;
+  dev.app.env = { ASPNETCORE_URLS: "http://+:8080" };
   dev.keyVault.secrets.push({ objectName: "db-password", objectType: "secret", objectAlias: "db-password.txt", source: { existing: true } });
   const project = synthProject({ dev });
   const text = project.text("app-dev");
@@ -57,9 +58,10 @@ describe("app stack", () => {
     ]);
   });
 
-  test("mounts the class through the CSI driver, read-only, at /app/secrets", () => {
+  test("mounts the class through the CSI driver, read-only, at /app/secrets, and a small writable /tmp", () => {
     const pod = deployment.spec.template.spec;
     expect(pod.volume).toEqual([
+      { name: "tmp", empty_dir: { size_limit: "64Mi" } },
       {
         name: "keyvault",
         csi: {
@@ -70,7 +72,10 @@ describe("app stack", () => {
       },
     ]);
     expect(pod.container).toHaveLength(1);
-    expect(pod.container[0].volume_mount).toEqual([{ name: "keyvault", mount_path: "/app/secrets", read_only: true }]);
+    expect(pod.container[0].volume_mount).toEqual([
+      { name: "keyvault", mount_path: "/app/secrets", read_only: true },
+      { name: "tmp", mount_path: "/tmp" },
+    ]);
   });
 
   test("runs the configured image and replica count, created after its SecretProviderClass", () => {
@@ -81,7 +86,7 @@ describe("app stack", () => {
     expect(deployment.depends_on).toEqual([expect.stringMatching(/^kubernetes_manifest\.secret-provider-class_manifest_/)]);
   });
 
-  test("exposes the app on port 80 through a LoadBalancer Service that selects its pods", () => {
+  test("exposes the app on port 80 through a LoadBalancer Service, mapped to the unprivileged container port", () => {
     expect(text).toHaveResourceWithProperties(SERVICE, {
       spec: expect.objectContaining({
         type: "LoadBalancer",
@@ -90,12 +95,67 @@ describe("app stack", () => {
       }),
     });
     expect(deployment.spec.template.metadata.labels.app).toBe("configurable");
-    expect(deployment.spec.template.spec.container[0].port).toEqual([{ name: "http", container_port: 80 }]);
+    expect(deployment.spec.template.spec.container[0].port).toEqual([{ name: "http", container_port: 8080 }]);
+  });
+
+  test("runs as an unprivileged user with a read-only root filesystem, no capabilities and the runtime's seccomp profile", () => {
+    const pod = deployment.spec.template.spec;
+    expect(pod.security_context).toEqual({
+      run_as_non_root: true,
+      run_as_user: "10001",
+      run_as_group: "10001",
+      fs_group: "10001",
+      seccomp_profile: { type: "RuntimeDefault" },
+    });
+    expect(pod.container[0].security_context).toEqual({
+      run_as_non_root: true,
+      run_as_user: "10001",
+      allow_privilege_escalation: false,
+      read_only_root_filesystem: true,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+    });
+  });
+
+  test("sets requests, limits, probes on the named port, and the configured environment", () => {
+    const container = deployment.spec.template.spec.container[0];
+    expect(container.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+    expect(container.liveness_probe.http_get).toEqual({ path: "/", port: "http" });
+    expect(container.readiness_probe.http_get).toEqual({ path: "/", port: "http" });
+    expect(container.env).toEqual([{ name: "ASPNETCORE_URLS", value: "http://+:8080" }]);
+  });
+
+  test("runs under its own service account with no API token mounted", () => {
+    expect(text).toHaveResourceWithProperties({ tfResourceType: "kubernetes_service_account_v1" }, {
+      metadata: expect.objectContaining({ name: "configurable", namespace: "${kubernetes_namespace_v1.namespace.metadata[0].name}" }),
+      automount_service_account_token: false,
+    });
+    const account = resourcesOfType(json, "kubernetes_service_account_v1")[0];
+    expect(account.metadata.annotations).toBeUndefined();
+    expect(deployment.spec.template.spec.service_account_name).toBe("${kubernetes_service_account_v1.service-account.metadata[0].name}");
+    expect(deployment.spec.template.spec.automount_service_account_token).toBe(false);
   });
 
   test("outputs the address to browse to", () => {
     expect(json.output.app_url.value).toBe(
       "http://${kubernetes_service_v1.service.status[0].load_balancer[0].ingress[0].ip}",
     );
+  });
+});
+
+describe("app stack with workload identity", () => {
+  const project = synthProject({ prod: hardenedConfig("prod") });
+  const json = project.json("app-prod");
+  const spc: Json = resourcesOfType(json, "kubernetes_manifest")[0].manifest;
+  const account: Json = resourcesOfType(json, "kubernetes_service_account_v1")[0];
+
+  test("the SecretProviderClass signs in with clientID, not the nodes' identity", () => {
+    expect(Object.keys(spc.spec.parameters).sort()).toEqual(["clientID", "keyvaultName", "objects", "tenantID", "usePodIdentity"]);
+    expect(spc.spec.parameters.usePodIdentity).toBe("false");
+  });
+
+  test("the service account carries the same client ID, and still mounts no API token", () => {
+    expect(account.metadata.annotations).toEqual({ "azure.workload.identity/client-id": spc.spec.parameters.clientID });
+    expect(account.automount_service_account_token).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 import { loadEnvironments } from "../config/load";
 import { validateEnvironment } from "../config/validate";
-import { baseConfig, writeProject, type Json } from "./helpers";
+import { baseConfig, hardenedConfig, writeProject, type Json } from "./helpers";
 
 const F = "config/dev.json";
+const P = "config/prod.json";
 const KV_NAME_RULE =
   "must be 3-24 characters of letters, digits and hyphens, start with a letter, end with a letter or digit, and contain no '--'";
 const ALIAS_RULE =
@@ -72,23 +73,23 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown top-level key",
     (c) => (c.locaton = "westeurope"),
-    [`${F}: locaton = "westeurope": unknown field; known fields here are location, resourceGroupName, subscriptionId, tags, backend, aks, keyVault, app`],
+    [`${F}: locaton = "westeurope": unknown field; known fields here are location, resourceGroupName, subscriptionId, tags, backend, network, aks, keyVault, app, policyWaivers`],
   ],
   [
     "unknown nested key (a typo)",
     (c) => (c.aks.nodeCont = 3),
-    [`${F}: aks.nodeCont = 3: unknown field; known fields here are name, dnsPrefix, kubernetesVersion, nodeCount, vmSize, skuTier, secretRotationInterval, localAccountDisabled, adminGroupObjectIds, kubeloginMode`],
+    [`${F}: aks.nodeCont = 3: unknown field; known fields here are name, dnsPrefix, kubernetesVersion, nodeCount, vmSize, skuTier, secretRotationInterval, localAccountDisabled, adminGroupObjectIds, kubeloginMode, oidcIssuer, networkPolicy, apiServerAuthorizedIpRanges, privateCluster, azurePolicy, automaticUpgradeChannel, monitoring, logRetentionDays, systemPoolCriticalAddonsOnly, workloadNodeCount, hostEncryption, diskEncryptionSetId`],
   ],
   [
     "unknown key in a secret",
     (c) => (c.keyVault.secrets[0].objectVersion = "abc"),
-    [`${F}: keyVault.secrets[0].objectVersion = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, source`],
+    [`${F}: keyVault.secrets[0].objectVersion = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, expiresAt, source`],
   ],
   ["missing field", (c) => delete c.aks.vmSize, [`${F}: aks.vmSize is missing: must be an Azure VM size such as "Standard_D2s_v5"`]],
   [
     "missing section",
     (c) => delete c.app,
-    [`${F}: app is missing: must be an object with the fields namespace, name, image, replicas, containerPort`],
+    [`${F}: app is missing: must be an object with the fields namespace, name, image, replicas, containerPort, identity, runAsUser, resources, probePath, env`],
   ],
   [
     "no secrets",
@@ -130,6 +131,93 @@ const cases: [string, (c: Json) => void, string[]][] = [
   ["subscription that is not a GUID", (c) => (c.subscriptionId = "my-sub"), [`${F}: subscriptionId = "my-sub": must be a GUID such as 00000000-0000-0000-0000-000000000000`]],
 ];
 
+const CIDR_RULE = 'must be an IPv4 address or CIDR such as "203.0.113.7" or "203.0.113.0/24"';
+const NETWORK_CIDR_RULE = 'must be an IPv4 CIDR with a prefix of /8 to /29, such as "10.42.0.0/16"';
+const READER_RULE = 'must be a built-in role that reads secrets and nothing more: "Key Vault Secrets User"';
+const DEPLOYER_RULE =
+  'must be a built-in role that can write, delete and purge secrets: "Key Vault Secrets Officer", "Key Vault Administrator"';
+
+/** Changes to hardenedConfig (network, firewall, workload identity) and the exact lines expected. */
+const securityCases: [string, (c: Json) => void, string[]][] = [
+  ["an authorized IP range that does not parse", (c) => (c.aks.apiServerAuthorizedIpRanges = ["10.0.0.300/24"]), [`${P}: aks.apiServerAuthorizedIpRanges[0] = "10.0.0.300/24": ${CIDR_RULE}`]],
+  ["an allowed CIDR that is a name", (c) => (c.keyVault.allowedCidrs = ["office"]), [`${P}: keyVault.allowedCidrs[0] = "office": ${CIDR_RULE}`]],
+  ["a prefix longer than /32", (c) => (c.keyVault.allowedCidrs = ["198.18.0.0/33"]), [`${P}: keyVault.allowedCidrs[0] = "198.18.0.0/33": ${CIDR_RULE}`]],
+  ["a VNet address space without a prefix", (c) => (c.network.addressSpace = "10.42.0.0"), [`${P}: network.addressSpace = "10.42.0.0": ${NETWORK_CIDR_RULE}`]],
+  ["a subnet outside the VNet", (c) => (c.network.aksSubnet = "10.43.0.0/20"), [`${P}: network.aksSubnet = "10.43.0.0/20": must lie inside network.addressSpace "10.42.0.0/16"`]],
+  [
+    "a VNet overlapping AKS's service CIDR",
+    (c) => (c.network = { addressSpace: "10.0.0.0/8", aksSubnet: "10.42.0.0/20" }),
+    [
+      `${P}: network.addressSpace = "10.0.0.0/8": must not overlap AKS's default service CIDR 10.0.0.0/16`,
+      `${P}: network.addressSpace = "10.0.0.0/8": must not overlap AKS's default pod CIDR 10.244.0.0/16`,
+    ],
+  ],
+  [
+    "a vault that denies public traffic without a network",
+    (c) => delete c.network,
+    [`${P}: keyVault.networkDefaultAction = "Deny": needs a network section (pods reach the vault through the AKS subnet's service endpoint); add one or use "Allow"`],
+  ],
+  ["an unknown authorization mode", (c) => (c.keyVault.authorization = "iam"), [`${P}: keyVault.authorization = "iam": must be "accessPolicy" (as in the lab) or "rbac" (Azure RBAC role assignments)`]],
+  ["an RBAC role name that does not exist", (c) => Object.assign(c.keyVault, { authorization: "rbac", readerRole: "Key Vault Secret Reader" }), [`${P}: keyVault.readerRole = "Key Vault Secret Reader": ${READER_RULE}`]],
+  ["a reader role that cannot read secret values", (c) => Object.assign(c.keyVault, { authorization: "rbac", readerRole: "Key Vault Reader" }), [`${P}: keyVault.readerRole = "Key Vault Reader": ${READER_RULE}`]],
+  ["a reader role that can write secrets", (c) => Object.assign(c.keyVault, { authorization: "rbac", readerRole: "Key Vault Secrets Officer" }), [`${P}: keyVault.readerRole = "Key Vault Secrets Officer": ${READER_RULE}`]],
+  ["a deployer role that cannot write secrets", (c) => Object.assign(c.keyVault, { authorization: "rbac", deployerRole: "Key Vault Secrets User" }), [`${P}: keyVault.deployerRole = "Key Vault Secrets User": ${DEPLOYER_RULE}`]],
+  [
+    "a role with access policies",
+    (c) => (c.keyVault.readerRole = "Key Vault Secrets User"),
+    [`${P}: keyVault.readerRole = "Key Vault Secrets User": is used only with keyVault.authorization "rbac"; access policies grant fixed permissions`],
+  ],
+  [
+    "workload identity without the OIDC issuer",
+    (c) => (c.aks.oidcIssuer = false),
+    [`${P}: app.identity = "workload": needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)`],
+  ],
+  ["an unknown identity kind", (c) => (c.app.identity = "pod-identity"), [`${P}: app.identity = "pod-identity": must be "addon" (the add-on's node identity, as in the lab) or "workload" (an identity for this app only)`]],
+  [
+    "a private cluster with authorized IP ranges",
+    (c) => (c.aks.privateCluster = true),
+    [`${P}: aks.apiServerAuthorizedIpRanges = ["198.18.0.0/24"]: must be empty when aks.privateCluster is true (AKS allows one or the other)`],
+  ],
+  ["vault audit logs without a workspace", (c) => (c.aks.monitoring = false), [`${P}: keyVault.diagnostics = true: needs aks.monitoring true (audit logs go to its Log Analytics workspace)`]],
+  ["an unknown network policy engine", (c) => (c.aks.networkPolicy = "weave"), [`${P}: aks.networkPolicy = "weave": must be one of "calico", "cilium", "none"`]],
+  ["running as root", (c) => (c.app.runAsUser = 0), [`${P}: app.runAsUser = 0: must be a whole number from 10000 to 65535 (a non-root user that no image account is likely to share)`]],
+  ["a privileged port", (c) => (c.app.containerPort = 80), [`${P}: app.containerPort = 80: must be a whole number from 1024 to 65535 (the pod runs as non-root and cannot bind lower ports)`]],
+  ["a memory limit without a unit", (c) => (c.app.resources = { memoryLimit: "256" }), [`${P}: app.resources.memoryLimit = "256": must be a Kubernetes memory quantity such as "128Mi" or "1Gi"`]],
+  ["an expiry without a time", (c) => (c.keyVault.secrets[0].expiresAt = "2027-12-31"), [`${P}: keyVault.secrets[0].expiresAt = "2027-12-31": must be a UTC time in RFC 3339 form, such as "2027-12-31T00:00:00Z"`]],
+  [
+    "a waiver of a rule that does not exist",
+    (c) => (c.policyWaivers = [{ rule: "AKS-999", reason: "we really need this one" }]),
+    [expect.stringMatching(/^config\/prod\.json: policyWaivers\[0\]\.rule = "AKS-999": must be one of the policy rule IDs: AKS-001, .*, OUT-001$/)],
+  ],
+  ["a waiver without a reason", (c) => (c.policyWaivers = [{ rule: "AKS-008", reason: "cost" }]), [`${P}: policyWaivers[0].reason = "cost": must say why, in at least 15 characters`]],
+  [
+    "a rule waived twice",
+    (c) => (c.policyWaivers = [{ rule: "AKS-008", reason: "no SLA needed here" }, { rule: "AKS-008", reason: "no SLA needed here" }]),
+    [`${P}: policyWaivers[1].rule = "AKS-008": is waived twice`],
+  ],
+];
+
+describe("identity, network and policy settings", () => {
+  test("the hardened config used below is valid", () => {
+    expect(validateEnvironment("prod", P, hardenedConfig("prod")).problems).toEqual([]);
+  });
+
+  test.each(securityCases)("%s", (_what, change, expected) => {
+    const config = hardenedConfig("prod");
+    change(config);
+    expect(validateEnvironment("prod", P, config).problems).toEqual(expected);
+  });
+
+  test("documentation ranges left in an allow-list are a warning at synth, naming the field", () => {
+    const prod = hardenedConfig("prod");
+    prod.keyVault.allowedCidrs = ["203.0.113.7"];
+    const { warnings } = loadEnvironments(writeProject({ prod }, { "secrets/prod/configurable-secret.json": "{}" }));
+    expect(warnings).toEqual([
+      'config/prod.json: keyVault.allowedCidrs[0] = "203.0.113.7": a documentation range (RFC 5737) used as a placeholder; replace it with your deployers\' public IPs before deploying prod (see docs/configuration.md)',
+    ]);
+  });
+});
+
 describe("environment file validation", () => {
   test("the base config used below is valid", () => {
     expect(problemsFor(() => undefined)).toEqual([]);
@@ -156,11 +244,32 @@ describe("environment file validation", () => {
     const config = baseConfig("dev");
     delete config.keyVault.purgeProtection;
     delete config.keyVault.softDeleteRetentionDays;
+    delete config.keyVault.networkDefaultAction;
+    config.network = { addressSpace: "10.42.0.0/16", aksSubnet: "10.42.0.0/20" };
     const result = validateEnvironment("dev", F, config);
     expect(result.config).toMatchObject({
-      aks: { localAccountDisabled: true, skuTier: "Free", dnsPrefix: "aks-test-dev", kubeloginMode: "azurecli" },
-      keyVault: { purgeProtection: true, softDeleteRetentionDays: 90, sku: "standard" },
-      app: { name: "configurable", containerPort: 80 },
+      aks: {
+        localAccountDisabled: true,
+        skuTier: "Free",
+        dnsPrefix: "aks-test-dev",
+        kubeloginMode: "azurecli",
+        oidcIssuer: true,
+        networkPolicy: "calico",
+        azurePolicy: true,
+        automaticUpgradeChannel: "patch",
+        monitoring: true,
+        systemPoolCriticalAddonsOnly: true,
+        privateCluster: false,
+      },
+      keyVault: {
+        purgeProtection: true,
+        softDeleteRetentionDays: 90,
+        sku: "standard",
+        authorization: "accessPolicy",
+        networkDefaultAction: "Deny",
+        diagnostics: true,
+      },
+      app: { name: "configurable", containerPort: 8080, identity: "addon", runAsUser: 10001, probePath: "/" },
     });
   });
 });

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { KNOWN_FIELDS } from "../config/validate";
+import { POLICY_RULES } from "../policy/rules";
 
 const repo = path.resolve(__dirname, "..");
 const read = (file: string) => fs.readFileSync(path.join(repo, file), "utf8");
@@ -10,6 +11,21 @@ describe("docs match the code", () => {
     const doc = read("docs/configuration.md");
     const undocumented = KNOWN_FIELDS.filter((field) => !doc.includes(`\`${field}\``));
     expect(undocumented).toEqual([]);
+  });
+
+  test("docs/security.md lists every policy rule with its checks and title", () => {
+    const doc = read("docs/security.md");
+    for (const rule of POLICY_RULES) {
+      const checks = rule.checks.length > 0 ? rule.checks.join(", ") : "-";
+      expect(doc).toContain(`| ${rule.id} | ${checks} | ${rule.title} |`);
+    }
+  });
+
+  test("docs/security.md quotes dev's waivers as config/dev.json has them", () => {
+    const doc = read("docs/security.md");
+    const waivers: { rule: string; reason: string }[] = JSON.parse(read("config/dev.json")).policyWaivers;
+    const table = [...doc.matchAll(/^\| ([A-Z]+-\d{3}) \| ([^|]+) \|$/gm)].map(([, rule, reason]) => ({ rule, reason: reason.trim() }));
+    expect(table).toEqual(waivers);
   });
 
   test(".ci/run installs from the lockfile and runs the README's test command", () => {

@@ -34,6 +34,8 @@ export function baseConfig(env = "dev"): Json {
       name: `kv-test-${env}-01`,
       purgeProtection: false,
       softDeleteRetentionDays: 7,
+      // No network section here, so the vault cannot deny public traffic (hardenedConfig does).
+      networkDefaultAction: "Allow",
       secrets: [
         {
           objectName: "configurable-secrets",
@@ -46,6 +48,21 @@ export function baseConfig(env = "dev"): Json {
     },
     app: { namespace: "configurable", image: "sixeyed/configurable:21.04", replicas: 1 },
   };
+}
+
+/** A config that meets every policy rule with no waiver: the shape config/prod.json has. */
+export function hardenedConfig(env = "prod"): Json {
+  const config = baseConfig(env);
+  config.network = { addressSpace: "10.42.0.0/16", aksSubnet: "10.42.0.0/20" };
+  Object.assign(config.aks, { skuTier: "Standard", apiServerAuthorizedIpRanges: ["198.18.0.0/24"] });
+  Object.assign(config.keyVault, {
+    purgeProtection: true,
+    softDeleteRetentionDays: 90,
+    networkDefaultAction: "Deny",
+    allowedCidrs: ["198.18.0.7"],
+  });
+  config.app.identity = "workload";
+  return config;
 }
 
 /** Writes config/<env>.json for each entry (objects as JSON, strings verbatim) and any extra files. */

@@ -1,5 +1,5 @@
 import { KEY_VAULT, KEY_VAULT_SECRET } from "./resource-types";
-import { baseConfig, resource, resourcesOfType, synthProject, type Json } from "./helpers";
+import { baseConfig, hardenedConfig, resource, resourcesOfType, synthProject, type Json } from "./helpers";
 
 const READER = "secrets-provider-access";
 const DEPLOYER = "deployer-access";
@@ -109,5 +109,70 @@ describe("Key Vault stack", () => {
     expect(reader.secret_permissions).toEqual(["Get", "List"]);
     expect(reader.key_permissions).toEqual(["Get"]);
     expect(reader.certificate_permissions).toEqual([]);
+  });
+});
+
+describe("Key Vault stack, hardened", () => {
+  const prod = hardenedConfig("prod");
+  prod.keyVault.secrets[0].expiresAt = "2027-12-31T00:00:00Z";
+  const project = synthProject({ prod });
+  const json = project.json("keyvault-prod");
+  const vault = resource(json, "azurerm_key_vault", "vault");
+
+  test("denies public traffic, admitting the AKS subnet (from the AKS stack) and the configured CIDRs", () => {
+    expect(vault.network_acls).toEqual({
+      default_action: "Deny",
+      bypass: "AzureServices",
+      ip_rules: ["198.18.0.7"],
+      virtual_network_subnet_ids: [
+        "${data.terraform_remote_state.cross-stack-reference-input-aks-prod.outputs.cross-stack-output-azurerm_subnetaks-subnetid}",
+      ],
+    });
+    expect(project.json("aks-prod").output["cross-stack-output-azurerm_subnetaks-subnetid"].value).toBe("${azurerm_subnet.aks-subnet.id}");
+  });
+
+  test("sends AuditEvent logs to the AKS stack's Log Analytics workspace", () => {
+    const [setting] = resourcesOfType(json, "azurerm_monitor_diagnostic_setting");
+    expect(setting).toMatchObject({ target_resource_id: "${azurerm_key_vault.vault.id}", enabled_log: [{ category: "AuditEvent" }] });
+    expect(setting.log_analytics_workspace_id).toMatch(/outputs\.cross-stack-output-azurerm_log_analytics_workspacelog-analyticsid\}$/);
+  });
+
+  test("gives secrets their configured expiry", () => {
+    expect(resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets").expiration_date).toBe("2027-12-31T00:00:00Z");
+  });
+
+  test("grants the workload identity, not the add-on's, read on secrets", () => {
+    const reader = resource(json, "azurerm_key_vault_access_policy", READER);
+    expect(reader.object_id).toMatch(/outputs\.cross-stack-output-azurerm_user_assigned_identityapp-identityprincipal_id\}$/);
+  });
+});
+
+describe("Key Vault stack with Azure RBAC", () => {
+  const prod = hardenedConfig("prod");
+  prod.keyVault.authorization = "rbac";
+  const json = synthProject({ prod }).json("keyvault-prod");
+
+  test("turns on RBAC authorization and creates no access policies", () => {
+    expect(resource(json, "azurerm_key_vault", "vault").rbac_authorization_enabled).toBe(true);
+    expect(resourcesOfType(json, "azurerm_key_vault_access_policy")).toEqual([]);
+  });
+
+  test("assigns Key Vault Secrets User to the reader's OBJECT ID and Secrets Officer to the deployer, on this vault only", () => {
+    expect(resource(json, "azurerm_role_assignment", "secrets-reader-role")).toMatchObject({
+      scope: "${azurerm_key_vault.vault.id}",
+      role_definition_name: "Key Vault Secrets User",
+      principal_id: expect.stringMatching(/app-identityprincipal_id\}$/),
+    });
+    expect(resource(json, "azurerm_role_assignment", "deployer-role")).toMatchObject({
+      scope: "${azurerm_key_vault.vault.id}",
+      role_definition_name: "Key Vault Secrets Officer",
+      principal_id: "${data.azurerm_client_config.deployer.object_id}",
+    });
+  });
+
+  test("makes secrets wait for the deployer's role, so destroy removes them first", () => {
+    expect(resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets").depends_on).toEqual([
+      "azurerm_role_assignment.deployer-role",
+    ]);
   });
 });

@@ -43,7 +43,7 @@ describe("the app command's type-check", () => {
   /** A copy of the project's sources (sharing node_modules), so a type error can be planted safely. */
   function copyOfProject(): string {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-copy-"));
-    for (const entry of ["main.ts", "config", "lib", "stacks", "scripts", "tsconfig.json", "tsconfig.app.json", "package-lock.json"]) {
+    for (const entry of ["main.ts", "config", "lib", "stacks", "policy", "scripts", "tsconfig.json", "tsconfig.app.json", "package-lock.json"]) {
       fs.cpSync(path.join(repo, entry), path.join(copy, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(repo, "node_modules"), path.join(copy, "node_modules"), "dir");

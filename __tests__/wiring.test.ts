@@ -1,4 +1,4 @@
-import { baseConfig, resource, resourcesOfType, synthProject, type Json, type SynthesizedProject } from "./helpers";
+import { baseConfig, hardenedConfig, resource, resourcesOfType, synthProject, type Json, type SynthesizedProject } from "./helpers";
 
 /**
  * Follows ${data.terraform_remote_state.X.outputs.Y} in a consuming stack to
@@ -119,5 +119,32 @@ describe("cross-stack wiring with shared state in Azure storage", () => {
     expect(remote.config).toMatchObject({ storage_account_name: "sttfstate01", key: "aks-dev.tfstate", use_azuread_auth: true });
     const parameters = resourcesOfType(app, "kubernetes_manifest")[0].manifest.spec.parameters;
     expect(followRemoteState(project, app, parameters.userAssignedIdentityID)).toEqual({ stack: "aks-dev", value: CLIENT_ID });
+  });
+});
+
+describe("cross-stack wiring with workload identity", () => {
+  const project = synthProject({ prod: hardenedConfig("prod") });
+  const app = project.json("app-prod");
+  const keyvault = project.json("keyvault-prod");
+  const parameters = resourcesOfType(app, "kubernetes_manifest")[0].manifest.spec.parameters;
+
+  test("the SecretProviderClass takes the app identity's CLIENT ID", () => {
+    expect(followRemoteState(project, app, parameters.clientID)).toEqual({
+      stack: "aks-prod",
+      value: "${azurerm_user_assigned_identity.app-identity.client_id}",
+    });
+  });
+
+  test("the access policy takes the same identity's OBJECT ID (its principal ID)", () => {
+    const reader = resource(keyvault, "azurerm_key_vault_access_policy", "secrets-provider-access");
+    expect(followRemoteState(project, keyvault, reader.object_id)).toEqual({
+      stack: "aks-prod",
+      value: "${azurerm_user_assigned_identity.app-identity.principal_id}",
+    });
+  });
+
+  test("the add-on's node identity is given nothing", () => {
+    expect(JSON.stringify(keyvault)).not.toContain("key_vault_secrets_provider");
+    expect(JSON.stringify(app)).not.toContain("key_vault_secrets_provider");
   });
 });

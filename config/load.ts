@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { cidrContains, DOCUMENTATION_CIDRS } from "./rules";
 import type { EnvironmentConfig } from "./types";
 import { crossEnvironmentProblems, validateEnvironment } from "./validate";
 
@@ -25,6 +26,24 @@ function jsonErrorLocation(text: string, error: Error): string {
   const line = before.split("\n").length;
   const column = before.length - before.lastIndexOf("\n");
   return `${error.message.replace(/ in JSON at position \d+.*$/, "")} at line ${line}, column ${column}`;
+}
+
+/** Allow-lists still holding documentation ranges: valid, but nobody deploys from them. */
+function placeholderCidrWarnings(env: EnvironmentConfig): string[] {
+  const lists: [string, readonly string[]][] = [
+    ["aks.apiServerAuthorizedIpRanges", env.aks.apiServerAuthorizedIpRanges],
+    ["keyVault.allowedCidrs", env.keyVault.allowedCidrs],
+  ];
+  return lists.flatMap(([field, cidrs]) =>
+    cidrs.flatMap((cidr, index) =>
+      DOCUMENTATION_CIDRS.some((doc) => cidrContains(doc, cidr))
+        ? [
+            `${env.file}: ${field}[${index}] = "${cidr}": a documentation range (RFC 5737) used as a placeholder; ` +
+              `replace it with your deployers' public IPs before deploying ${env.environment} (see docs/configuration.md)`,
+          ]
+        : [],
+    ),
+  );
 }
 
 /**
@@ -67,5 +86,6 @@ export function loadEnvironments(projectRoot: string, configDir = "config"): Loa
       }
     });
   }
+  for (const env of environments) warnings.push(...placeholderCidrWarnings(env));
   return { environments, warnings };
 }

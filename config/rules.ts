@@ -182,3 +182,139 @@ export const containerName: Rule<string> = {
 };
 
 export const anyBoolean: Rule<boolean> = { describe: "must be true or false", test: () => true };
+
+/** An IPv4 address or CIDR as [network address as a number, prefix length]; undefined when it does not parse. */
+export function parseCidr(value: string): [number, number] | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = match[5] === undefined ? 32 : Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  return [address, prefix];
+}
+
+/** Whether inner (a CIDR) lies inside outer. */
+export function cidrContains(outer: string, inner: string): boolean {
+  const a = parseCidr(outer);
+  const b = parseCidr(inner);
+  if (!a || !b || b[1] < a[1]) return false;
+  const size = 2 ** (32 - a[1]);
+  return Math.floor(a[0] / size) === Math.floor(b[0] / size);
+}
+
+/** Whether two CIDRs share any address. */
+export function cidrOverlaps(a: string, b: string): boolean {
+  return cidrContains(a, b) || cidrContains(b, a);
+}
+
+/** AKS's defaults with Azure CNI overlay: a VNet overlapping them fails to deploy. */
+export const AKS_RESERVED_CIDRS = { "service CIDR": "10.0.0.0/16", "pod CIDR": "10.244.0.0/16" };
+
+/** RFC 5737 documentation ranges: fine in examples, useless as a real allow-list. */
+export const DOCUMENTATION_CIDRS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+
+export const cidr: Rule<string> = {
+  describe: 'must be an IPv4 address or CIDR such as "203.0.113.7" or "203.0.113.0/24"',
+  test: (v) => parseCidr(v) !== undefined,
+};
+
+export const networkCidr: Rule<string> = {
+  describe: 'must be an IPv4 CIDR with a prefix of /8 to /29, such as "10.42.0.0/16"',
+  test: (v) => /\/\d{1,2}$/.test(v) && (parseCidr(v)?.[1] ?? 0) >= 8 && (parseCidr(v)?.[1] ?? 99) <= 29,
+};
+
+export const networkPolicy: Rule<string> = {
+  describe: 'must be one of "calico", "cilium", "none"',
+  test: (v) => ["calico", "cilium", "none"].includes(v),
+};
+
+export const upgradeChannel: Rule<string> = {
+  describe: 'must be one of "patch", "stable", "rapid", "node-image", "none"',
+  test: (v) => ["patch", "stable", "rapid", "node-image", "none"].includes(v),
+};
+
+export const logRetentionDays: Rule<number> = {
+  describe: "must be a whole number of days from 30 to 730",
+  test: (v) => Number.isInteger(v) && v >= 30 && v <= 730,
+};
+
+export const diskEncryptionSetId: Rule<string> = {
+  describe: "must be the resource ID of a disk encryption set (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/diskEncryptionSets/<name>)",
+  test: (v) => /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Compute\/diskEncryptionSets\/[-\w]+$/.test(v),
+};
+
+export const authorization: Rule<string> = {
+  describe: 'must be "accessPolicy" (as in the lab) or "rbac" (Azure RBAC role assignments)',
+  test: (v) => v === "accessPolicy" || v === "rbac",
+};
+
+/** Built-in Key Vault roles that read secret values and nothing more. */
+export const READER_ROLES = ["Key Vault Secrets User"];
+/** Built-in Key Vault roles that can write, delete, recover and purge secrets. */
+export const DEPLOYER_ROLES = ["Key Vault Secrets Officer", "Key Vault Administrator"];
+
+export const readerRole: Rule<string> = {
+  describe: `must be a built-in role that reads secrets and nothing more: ${READER_ROLES.map((r) => `"${r}"`).join(", ")}`,
+  test: (v) => READER_ROLES.includes(v),
+};
+
+export const deployerRole: Rule<string> = {
+  describe: `must be a built-in role that can write, delete and purge secrets: ${DEPLOYER_ROLES.map((r) => `"${r}"`).join(", ")}`,
+  test: (v) => DEPLOYER_ROLES.includes(v),
+};
+
+export const networkDefaultAction: Rule<string> = {
+  describe: 'must be "Deny" (only the AKS subnet and allowedCidrs reach the vault) or "Allow"',
+  test: (v) => v === "Deny" || v === "Allow",
+};
+
+export const expiresAt: Rule<string> = {
+  describe: 'must be a UTC time in RFC 3339 form, such as "2027-12-31T00:00:00Z"',
+  test: (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v) && !Number.isNaN(Date.parse(v)),
+};
+
+export const appIdentity: Rule<string> = {
+  describe: 'must be "addon" (the add-on\'s node identity, as in the lab) or "workload" (an identity for this app only)',
+  test: (v) => v === "addon" || v === "workload",
+};
+
+export const runAsUser: Rule<number> = {
+  describe: "must be a whole number from 10000 to 65535 (a non-root user that no image account is likely to share)",
+  test: (v) => Number.isInteger(v) && v >= 10000 && v <= 65535,
+};
+
+export const unprivilegedPort: Rule<number> = {
+  describe: "must be a whole number from 1024 to 65535 (the pod runs as non-root and cannot bind lower ports)",
+  test: (v) => Number.isInteger(v) && v >= 1024 && v <= 65535,
+};
+
+export const cpuQuantity: Rule<string> = {
+  describe: 'must be a Kubernetes CPU quantity such as "100m" or "1"',
+  test: (v) => /^(\d+m|\d+(\.\d+)?)$/.test(v),
+};
+
+export const memoryQuantity: Rule<string> = {
+  describe: 'must be a Kubernetes memory quantity such as "128Mi" or "1Gi"',
+  test: (v) => /^\d+(Ki|Mi|Gi)$/.test(v),
+};
+
+export const probePath: Rule<string> = {
+  describe: 'must be an HTTP path starting with "/"',
+  test: (v) => /^\/[\w./~%-]*$/.test(v),
+};
+
+export const envName: Rule<string> = {
+  describe: "environment variable names must be letters, digits and '_', not starting with a digit",
+  test: (v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v),
+};
+
+export const envValue: Rule<string> = {
+  describe: "environment variable values must be strings (never secrets: those belong in Key Vault)",
+  test: () => true,
+};
+
+export const waiverReason: Rule<string> = {
+  describe: "must say why, in at least 15 characters",
+  test: (v) => v.trim().length >= 15,
+};

@@ -21,6 +21,8 @@ export interface SecretConfig {
   readonly objectType: ObjectType;
   readonly objectAlias: string;
   readonly contentType?: string;
+  /** RFC 3339 UTC time after which Key Vault refuses the secret, e.g. "2027-12-31T00:00:00Z". */
+  readonly expiresAt?: string;
   readonly source: FileSource | ExistingSource;
 }
 
@@ -31,6 +33,15 @@ export interface BackendConfig {
 }
 
 export type KubeloginMode = "azurecli" | "workloadidentity" | "spn" | "msi";
+export type NetworkPolicy = "calico" | "cilium" | "none";
+export type UpgradeChannel = "patch" | "stable" | "rapid" | "node-image" | "none";
+
+/** A VNet the AKS stack creates; the cluster's nodes and pods live in its subnet. */
+export interface NetworkConfig {
+  readonly addressSpace: string;
+  /** Has the Microsoft.KeyVault service endpoint, so a vault that denies public traffic still serves pods. */
+  readonly aksSubnet: string;
+}
 
 export interface AksConfig {
   readonly name: string;
@@ -43,14 +54,51 @@ export interface AksConfig {
   readonly localAccountDisabled: boolean;
   readonly adminGroupObjectIds: readonly string[];
   readonly kubeloginMode: KubeloginMode;
+  readonly oidcIssuer: boolean;
+  readonly networkPolicy: NetworkPolicy;
+  /** CIDRs allowed to reach the API server; empty with privateCluster false means open to the internet. */
+  readonly apiServerAuthorizedIpRanges: readonly string[];
+  readonly privateCluster: boolean;
+  readonly azurePolicy: boolean;
+  readonly automaticUpgradeChannel: UpgradeChannel;
+  /** A Log Analytics workspace for Container Insights and the vault's audit logs. */
+  readonly monitoring: boolean;
+  readonly logRetentionDays: number;
+  /** Taints the system pool for critical add-ons only and adds a "workload" pool for apps. */
+  readonly systemPoolCriticalAddonsOnly: boolean;
+  readonly workloadNodeCount: number;
+  readonly hostEncryption: boolean;
+  readonly diskEncryptionSetId?: string;
 }
+
+export type KeyVaultAuthorization = "accessPolicy" | "rbac";
 
 export interface KeyVaultConfig {
   readonly name: string;
   readonly sku: "standard" | "premium";
   readonly purgeProtection: boolean;
   readonly softDeleteRetentionDays: number;
+  /** Access policies (as in the lab) or Azure RBAC role assignments. */
+  readonly authorization: KeyVaultAuthorization;
+  /** Built-in roles used in rbac mode. */
+  readonly readerRole: string;
+  readonly deployerRole: string;
+  /** "Deny": only the AKS subnet and allowedCidrs reach the vault. */
+  readonly networkDefaultAction: "Allow" | "Deny";
+  /** Deployers' public IPs or ranges (Terraform writes secrets through the data plane). */
+  readonly allowedCidrs: readonly string[];
+  /** AuditEvent logs to the monitoring workspace. */
+  readonly diagnostics: boolean;
   readonly secrets: readonly SecretConfig[];
+}
+
+export type AppIdentity = "addon" | "workload";
+
+export interface AppResources {
+  readonly cpuRequest: string;
+  readonly memoryRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryLimit: string;
 }
 
 export interface AppConfig {
@@ -58,7 +106,22 @@ export interface AppConfig {
   readonly name: string;
   readonly image: string;
   readonly replicas: number;
+  /** An unprivileged port: the pod runs as a non-root user. */
   readonly containerPort: number;
+  /**
+   * "addon": the add-on's node identity, as in the lab (any pod on the node can use it).
+   * "workload": a user-assigned identity federated with this app's service account only.
+   */
+  readonly identity: AppIdentity;
+  readonly runAsUser: number;
+  readonly resources: AppResources;
+  readonly probePath: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface PolicyWaiver {
+  readonly rule: string;
+  readonly reason: string;
 }
 
 export interface EnvironmentConfig {
@@ -71,9 +134,12 @@ export interface EnvironmentConfig {
   readonly subscriptionId?: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly backend?: BackendConfig;
+  readonly network?: NetworkConfig;
   readonly aks: AksConfig;
   readonly keyVault: KeyVaultConfig;
   readonly app: AppConfig;
+  /** Policy rules this environment does not meet, each with the reason. */
+  readonly policyWaivers: readonly PolicyWaiver[];
 }
 
 /** Where the secrets are mounted in every pod; the lab and the demo app expect this path. */

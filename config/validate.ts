@@ -4,13 +4,17 @@
 
 import * as rules from "./rules";
 import type { Rule } from "./rules";
+import { POLICY_RULE_IDS } from "../policy/rules";
 import type {
   AksConfig,
   AppConfig,
+  AppResources,
   BackendConfig,
   EnvironmentConfig,
   KeyVaultConfig,
+  NetworkConfig,
   ObjectType,
+  PolicyWaiver,
   SecretConfig,
 } from "./types";
 
@@ -51,20 +55,20 @@ function join(path: string, key: string | number): string {
  */
 class Fields {
   constructor(
-    private readonly obj: JsonObject,
+    readonly raw: JsonObject,
     private readonly path: string,
     private readonly problems: Problems,
     known: readonly string[],
   ) {
-    for (const key of Object.keys(obj)) {
+    for (const key of Object.keys(raw)) {
       if (!known.includes(key)) {
-        problems.invalid(join(path, key), obj[key], `unknown field; known fields here are ${known.join(", ")}`);
+        problems.invalid(join(path, key), raw[key], `unknown field; known fields here are ${known.join(", ")}`);
       }
     }
   }
 
   private has(key: string): boolean {
-    return this.obj[key] !== undefined;
+    return this.raw[key] !== undefined;
   }
 
   string(key: string, rule: Rule<string>): string;
@@ -76,7 +80,7 @@ class Fields {
       if (fallback.length === 0) this.problems.missing(path, rule.describe);
       return fallback[0];
     }
-    const value = this.obj[key];
+    const value = this.raw[key];
     if (typeof value !== "string" || !rule.test(value)) {
       this.problems.invalid(path, value, rule.describe);
       return fallback[0];
@@ -90,7 +94,7 @@ class Fields {
       if (fallback === undefined) this.problems.missing(path, rule.describe);
       return fallback ?? NaN;
     }
-    const value = this.obj[key];
+    const value = this.raw[key];
     if (typeof value !== "number" || !rule.test(value)) {
       this.problems.invalid(path, value, rule.describe);
       return fallback ?? NaN;
@@ -100,7 +104,7 @@ class Fields {
 
   boolean(key: string, fallback: boolean): boolean {
     if (!this.has(key)) return fallback;
-    const value = this.obj[key];
+    const value = this.raw[key];
     if (typeof value !== "boolean") {
       this.problems.invalid(join(this.path, key), value, "must be true or false");
       return fallback;
@@ -111,7 +115,7 @@ class Fields {
   /** A nested object; undefined (and reported when required) when absent or not an object. */
   object(key: string, known: readonly string[], required: boolean): Fields | undefined {
     const path = join(this.path, key);
-    const value = this.obj[key];
+    const value = this.raw[key];
     if (value === undefined) {
       if (required) this.problems.missing(path, `must be an object with the fields ${known.join(", ")}`);
       return undefined;
@@ -126,7 +130,7 @@ class Fields {
   /** The elements of an array field, each with its path; a required array must not be empty. */
   array(key: string, describe: string, required: boolean): { value: unknown; path: string }[] {
     const path = join(this.path, key);
-    const value = this.obj[key];
+    const value = this.raw[key];
     if (value === undefined) {
       if (required) this.problems.missing(path, describe);
       return [];
@@ -138,10 +142,20 @@ class Fields {
     return value.map((element, index) => ({ value: element, path: join(path, index) }));
   }
 
+  /** An array of strings, each checked against a rule. */
+  stringArray(key: string, rule: Rule<string>): string[] {
+    const result: string[] = [];
+    for (const { value, path } of this.array(key, `must be an array of strings; each ${rule.describe}`, false)) {
+      if (typeof value === "string" && rule.test(value)) result.push(value);
+      else this.problems.invalid(path, value, rule.describe);
+    }
+    return result;
+  }
+
   /** A map of string to string, such as tags. */
   stringMap(key: string, keyRule: Rule<string>, valueRule: Rule<string>): Record<string, string> {
     const path = join(this.path, key);
-    const value = this.obj[key];
+    const value = this.raw[key];
     if (value === undefined) return {};
     if (!isObject(value)) {
       this.problems.invalid(path, value, "must be an object of string values");
@@ -184,7 +198,18 @@ function requireUnique(
   }
 }
 
-const ROOT_FIELDS = ["location", "resourceGroupName", "subscriptionId", "tags", "backend", "aks", "keyVault", "app"];
+const ROOT_FIELDS = [
+  "location",
+  "resourceGroupName",
+  "subscriptionId",
+  "tags",
+  "backend",
+  "network",
+  "aks",
+  "keyVault",
+  "app",
+  "policyWaivers",
+];
 const AKS_FIELDS = [
   "name",
   "dnsPrefix",
@@ -196,11 +221,49 @@ const AKS_FIELDS = [
   "localAccountDisabled",
   "adminGroupObjectIds",
   "kubeloginMode",
+  "oidcIssuer",
+  "networkPolicy",
+  "apiServerAuthorizedIpRanges",
+  "privateCluster",
+  "azurePolicy",
+  "automaticUpgradeChannel",
+  "monitoring",
+  "logRetentionDays",
+  "systemPoolCriticalAddonsOnly",
+  "workloadNodeCount",
+  "hostEncryption",
+  "diskEncryptionSetId",
 ];
-const KEY_VAULT_FIELDS = ["name", "sku", "purgeProtection", "softDeleteRetentionDays", "secrets"];
-const SECRET_FIELDS = ["objectName", "objectType", "objectAlias", "contentType", "source"];
+const KEY_VAULT_FIELDS = [
+  "name",
+  "sku",
+  "purgeProtection",
+  "softDeleteRetentionDays",
+  "authorization",
+  "readerRole",
+  "deployerRole",
+  "networkDefaultAction",
+  "allowedCidrs",
+  "diagnostics",
+  "secrets",
+];
+const SECRET_FIELDS = ["objectName", "objectType", "objectAlias", "contentType", "expiresAt", "source"];
 const SOURCE_FIELDS = ["file", "existing"];
-const APP_FIELDS = ["namespace", "name", "image", "replicas", "containerPort"];
+const APP_FIELDS = [
+  "namespace",
+  "name",
+  "image",
+  "replicas",
+  "containerPort",
+  "identity",
+  "runAsUser",
+  "resources",
+  "probePath",
+  "env",
+];
+const RESOURCES_FIELDS = ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"];
+const NETWORK_FIELDS = ["addressSpace", "aksSubnet"];
+const WAIVER_FIELDS = ["rule", "reason"];
 const BACKEND_FIELDS = ["resourceGroupName", "storageAccountName", "containerName"];
 
 /** Every field an environment file may have, as docs/configuration.md names them. */
@@ -212,6 +275,9 @@ export const KNOWN_FIELDS: readonly string[] = [
   ...SECRET_FIELDS,
   ...SOURCE_FIELDS,
   ...APP_FIELDS.map((f) => `app.${f}`),
+  ...RESOURCES_FIELDS.map((f) => `app.resources.${f}`),
+  ...NETWORK_FIELDS.map((f) => `network.${f}`),
+  ...WAIVER_FIELDS,
 ];
 
 function readAks(fields: Fields | undefined, problems: Problems): AksConfig | undefined {
@@ -231,6 +297,21 @@ function readAks(fields: Fields | undefined, problems: Problems): AksConfig | un
     else problems.invalid(path, value, rules.guid.describe);
   }
   const kubeloginMode = fields.string("kubeloginMode", rules.kubeloginMode, "azurecli") as AksConfig["kubeloginMode"];
+  const oidcIssuer = fields.boolean("oidcIssuer", true);
+  const networkPolicy = fields.string("networkPolicy", rules.networkPolicy, "calico") as AksConfig["networkPolicy"];
+  const apiServerAuthorizedIpRanges = fields.stringArray("apiServerAuthorizedIpRanges", rules.cidr);
+  const privateCluster = fields.boolean("privateCluster", false);
+  if (privateCluster && apiServerAuthorizedIpRanges.length > 0) {
+    fields.fail("apiServerAuthorizedIpRanges", apiServerAuthorizedIpRanges, "must be empty when aks.privateCluster is true (AKS allows one or the other)");
+  }
+  const azurePolicy = fields.boolean("azurePolicy", true);
+  const automaticUpgradeChannel = fields.string("automaticUpgradeChannel", rules.upgradeChannel, "patch") as AksConfig["automaticUpgradeChannel"];
+  const monitoring = fields.boolean("monitoring", true);
+  const logRetentionDays = fields.number("logRetentionDays", rules.logRetentionDays, 30);
+  const systemPoolCriticalAddonsOnly = fields.boolean("systemPoolCriticalAddonsOnly", true);
+  const workloadNodeCount = fields.number("workloadNodeCount", rules.nodeCount, nodeCount);
+  const hostEncryption = fields.boolean("hostEncryption", false);
+  const diskEncryptionSetId = fields.string("diskEncryptionSetId", rules.diskEncryptionSetId, undefined);
   return {
     name,
     dnsPrefix,
@@ -242,6 +323,18 @@ function readAks(fields: Fields | undefined, problems: Problems): AksConfig | un
     localAccountDisabled,
     adminGroupObjectIds,
     kubeloginMode,
+    oidcIssuer,
+    networkPolicy,
+    apiServerAuthorizedIpRanges,
+    privateCluster,
+    azurePolicy,
+    automaticUpgradeChannel,
+    monitoring,
+    logRetentionDays,
+    systemPoolCriticalAddonsOnly,
+    workloadNodeCount,
+    hostEncryption,
+    diskEncryptionSetId,
   };
 }
 
@@ -263,6 +356,7 @@ function readSecret(value: unknown, path: string, problems: Problems): SecretCon
   const objectType = fields.string("objectType", rules.objectType) as ObjectType;
   const objectAlias = fields.string("objectAlias", rules.objectAlias);
   const contentType = fields.string("contentType", rules.contentType, undefined);
+  const expiresAt = fields.string("expiresAt", rules.expiresAt, undefined);
   const sourceRule = 'must be {"file": "secrets/<env>/<name>"} (uploaded by Terraform) or {"existing": true} (created out of band)';
   const sourceFields = fields.object("source", SOURCE_FIELDS, false);
   if (!sourceFields) {
@@ -276,7 +370,7 @@ function readSecret(value: unknown, path: string, problems: Problems): SecretCon
     problems.invalid(`${path}.source`, value.source, sourceRule);
     return undefined;
   }
-  if (existing) return { objectName, objectType, objectAlias, contentType, source: { kind: "existing" } };
+  if (existing) return { objectName, objectType, objectAlias, contentType, expiresAt, source: { kind: "existing" } };
   const file = sourceFields.string("file", rules.secretFile);
   if (objectType === "key" || objectType === "cert") {
     fields.fail(
@@ -285,7 +379,7 @@ function readSecret(value: unknown, path: string, problems: Problems): SecretCon
       `objectType "${objectType}" must use {"existing": true}: this stack uploads secrets only; import keys and certificates into the vault yourself`,
     );
   }
-  return { objectName, objectType, objectAlias, contentType, source: { kind: "file", file } };
+  return { objectName, objectType, objectAlias, contentType, expiresAt, source: { kind: "file", file } };
 }
 
 function readKeyVault(fields: Fields | undefined, problems: Problems): KeyVaultConfig | undefined {
@@ -294,6 +388,18 @@ function readKeyVault(fields: Fields | undefined, problems: Problems): KeyVaultC
   const sku = fields.string("sku", rules.keyVaultSku, "standard") as KeyVaultConfig["sku"];
   const purgeProtection = fields.boolean("purgeProtection", true);
   const softDeleteRetentionDays = fields.number("softDeleteRetentionDays", rules.softDeleteRetentionDays, 90);
+  const authorization = fields.string("authorization", rules.authorization, "accessPolicy") as KeyVaultConfig["authorization"];
+  const readerRole = fields.string("readerRole", rules.readerRole, rules.READER_ROLES[0]);
+  const deployerRole = fields.string("deployerRole", rules.deployerRole, rules.DEPLOYER_ROLES[0]);
+  for (const key of ["readerRole", "deployerRole"]) {
+    const value = (fields.raw as JsonObject)[key];
+    if (value !== undefined && authorization !== "rbac") {
+      fields.fail(key, value, 'is used only with keyVault.authorization "rbac"; access policies grant fixed permissions');
+    }
+  }
+  const networkDefaultAction = fields.string("networkDefaultAction", rules.networkDefaultAction, "Deny") as KeyVaultConfig["networkDefaultAction"];
+  const allowedCidrs = fields.stringArray("allowedCidrs", rules.cidr);
+  const diagnostics = fields.boolean("diagnostics", true);
   const secretsRule = "must be a non-empty array of objects with objectName, objectType, objectAlias and source";
   const entries = fields.array("secrets", secretsRule, true);
   const secrets: SecretConfig[] = [];
@@ -311,11 +417,35 @@ function readKeyVault(fields: Fields | undefined, problems: Problems): KeyVaultC
     entries.map(({ value, path }) => ({ path: `${path}.objectAlias`, value: stringField(value, "objectAlias") })),
     "objectAlias (the file name in the mount)",
   );
-  return { name, sku, purgeProtection, softDeleteRetentionDays, secrets };
+  return {
+    name,
+    sku,
+    purgeProtection,
+    softDeleteRetentionDays,
+    authorization,
+    readerRole,
+    deployerRole,
+    networkDefaultAction,
+    allowedCidrs,
+    diagnostics,
+    secrets,
+  };
 }
 
 function stringField(value: unknown, key: string): string | undefined {
   return isObject(value) && typeof value[key] === "string" ? (value[key] as string) : undefined;
+}
+
+const DEFAULT_RESOURCES: AppResources = { cpuRequest: "100m", memoryRequest: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
+
+function readResources(fields: Fields | undefined): AppResources {
+  if (!fields) return DEFAULT_RESOURCES;
+  return {
+    cpuRequest: fields.string("cpuRequest", rules.cpuQuantity, DEFAULT_RESOURCES.cpuRequest),
+    memoryRequest: fields.string("memoryRequest", rules.memoryQuantity, DEFAULT_RESOURCES.memoryRequest),
+    cpuLimit: fields.string("cpuLimit", rules.cpuQuantity, DEFAULT_RESOURCES.cpuLimit),
+    memoryLimit: fields.string("memoryLimit", rules.memoryQuantity, DEFAULT_RESOURCES.memoryLimit),
+  };
 }
 
 function readApp(fields: Fields | undefined): AppConfig | undefined {
@@ -325,8 +455,70 @@ function readApp(fields: Fields | undefined): AppConfig | undefined {
     name: fields.string("name", rules.appName, "configurable"),
     image: fields.string("image", rules.image),
     replicas: fields.number("replicas", rules.replicas),
-    containerPort: fields.number("containerPort", rules.port, 80),
+    containerPort: fields.number("containerPort", rules.unprivilegedPort, 8080),
+    identity: fields.string("identity", rules.appIdentity, "addon") as AppConfig["identity"],
+    runAsUser: fields.number("runAsUser", rules.runAsUser, 10001),
+    resources: readResources(fields.object("resources", RESOURCES_FIELDS, false)),
+    probePath: fields.string("probePath", rules.probePath, "/"),
+    env: fields.stringMap("env", rules.envName, rules.envValue),
   };
+}
+
+function readNetwork(fields: Fields | undefined): NetworkConfig | undefined {
+  if (!fields) return undefined;
+  const addressSpace = fields.string("addressSpace", rules.networkCidr);
+  const aksSubnet = fields.string("aksSubnet", rules.networkCidr);
+  if (addressSpace && aksSubnet && rules.networkCidr.test(addressSpace) && rules.networkCidr.test(aksSubnet)) {
+    if (!rules.cidrContains(addressSpace, aksSubnet)) {
+      fields.fail("aksSubnet", aksSubnet, `must lie inside network.addressSpace ${show(addressSpace)}`);
+    }
+  }
+  if (addressSpace && rules.networkCidr.test(addressSpace)) {
+    for (const [what, reserved] of Object.entries(rules.AKS_RESERVED_CIDRS)) {
+      if (rules.cidrOverlaps(addressSpace, reserved)) {
+        fields.fail("addressSpace", addressSpace, `must not overlap AKS's default ${what} ${reserved}`);
+      }
+    }
+  }
+  return { addressSpace, aksSubnet };
+}
+
+function readWaivers(root: Fields, problems: Problems, knownRules: readonly string[]): PolicyWaiver[] {
+  const describe = "must be an array of {\"rule\": \"<rule ID>\", \"reason\": \"<why>\"}";
+  const waivers: PolicyWaiver[] = [];
+  for (const { value, path } of root.array("policyWaivers", describe, false)) {
+    if (!isObject(value)) {
+      problems.invalid(path, value, describe);
+      continue;
+    }
+    const fields = new Fields(value, path, problems, WAIVER_FIELDS);
+    const rule = fields.string("rule", {
+      describe: `must be one of the policy rule IDs: ${knownRules.join(", ")}`,
+      test: (v) => knownRules.includes(v),
+    });
+    const reason = fields.string("reason", rules.waiverReason);
+    if (rule !== undefined && waivers.some((w) => w.rule === rule)) fields.fail("rule", rule, "is waived twice");
+    else if (rule !== undefined && reason !== undefined) waivers.push({ rule, reason });
+  }
+  return waivers;
+}
+
+/** Rules that span sections: each names the field to change. */
+function crossSectionProblems(problems: Problems, config: Omit<EnvironmentConfig, "environment" | "file">): void {
+  const { aks, keyVault, app, network } = config;
+  if (keyVault.networkDefaultAction === "Deny" && !network) {
+    problems.invalid(
+      "keyVault.networkDefaultAction",
+      "Deny",
+      'needs a network section (pods reach the vault through the AKS subnet\'s service endpoint); add one or use "Allow"',
+    );
+  }
+  if (keyVault.diagnostics && !aks.monitoring) {
+    problems.invalid("keyVault.diagnostics", true, "needs aks.monitoring true (audit logs go to its Log Analytics workspace)");
+  }
+  if (app.identity === "workload" && !aks.oidcIssuer) {
+    problems.invalid("app.identity", "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)");
+  }
 }
 
 function readBackend(fields: Fields | undefined): BackendConfig | undefined {
@@ -361,17 +553,19 @@ export function validateEnvironment(
   const subscriptionId = root.string("subscriptionId", rules.guid, undefined);
   const tags = root.stringMap("tags", rules.tagKey, rules.tagValue);
   const backend = readBackend(root.object("backend", BACKEND_FIELDS, false));
+  const network = readNetwork(root.object("network", NETWORK_FIELDS, false));
   const aks = readAks(root.object("aks", AKS_FIELDS, true), problems);
   const keyVault = readKeyVault(root.object("keyVault", KEY_VAULT_FIELDS, true), problems);
   const app = readApp(root.object("app", APP_FIELDS, true));
+  const policyWaivers = readWaivers(root, problems, POLICY_RULE_IDS);
 
   if (problems.lines.length > 0 || !aks || !keyVault || !app) {
     return { config: undefined, problems: problems.lines };
   }
-  return {
-    config: { environment, file, location, resourceGroupName, subscriptionId, tags, backend, aks, keyVault, app },
-    problems: [],
-  };
+  const config = { location, resourceGroupName, subscriptionId, tags, backend, network, aks, keyVault, app, policyWaivers };
+  crossSectionProblems(problems, config);
+  if (problems.lines.length > 0) return { config: undefined, problems: problems.lines };
+  return { config: { environment, file, ...config }, problems: [] };
 }
 
 /**

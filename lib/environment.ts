@@ -8,6 +8,7 @@ import type { StateProps } from "./backend";
 import { stackName } from "./names";
 
 export interface EnvironmentStacks {
+  readonly config: EnvironmentConfig;
   readonly aks: AksStack;
   readonly keyVault: KeyVaultStack;
   readonly app: AppStack;
@@ -34,24 +35,29 @@ export function defineEnvironment(app: App, config: EnvironmentConfig, projectRo
 
   const aks = new AksStack(app, stackName("aks", env), { config, state });
 
+  // The identity that reads the vault: the app's own, or the add-on's node identity.
+  const reader = aks.workloadIdentity ?? aks.secretsProviderIdentity;
+
   const keyVault = new KeyVaultStack(app, stackName("keyvault", env), {
     config,
     state,
     resourceGroupName: aks.resourceGroup.name,
     location: aks.resourceGroup.location,
-    readerObjectId: aks.secretsProviderIdentity.objectId,
+    readerObjectId: reader.objectId,
+    aksSubnetId: aks.aksSubnet?.id,
+    logAnalyticsWorkspaceId: aks.logAnalytics?.id,
   });
 
   const appStack = new AppStack(app, stackName("app", env), {
     config,
     state,
     cluster: { host: aks.kubeHost, caCertificate: aks.kubeCaCertificate },
-    identityClientId: aks.secretsProviderIdentity.clientId,
+    identityClientId: reader.clientId,
     keyVault: { name: keyVault.vault.name, tenantId: keyVault.vault.tenantId },
   });
   // Implied by the references above; stated so a refactor cannot silently reorder deploys.
   keyVault.addDependency(aks);
   appStack.addDependency(keyVault);
 
-  return { aks, keyVault, app: appStack };
+  return { config, aks, keyVault, app: appStack };
 }

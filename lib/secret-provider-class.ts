@@ -16,10 +16,15 @@ export interface SecretProviderClassProps {
   readonly keyVaultName: string;
   readonly tenantId: string;
   /**
-   * The CLIENT ID of the identity that reads the vault (for the add-on, its
-   * secretIdentity.clientId). Access policies take the OBJECT ID instead.
+   * The CLIENT ID of the identity that reads the vault. Access policies and role
+   * assignments take its OBJECT ID instead.
    */
   readonly identityClientId: string;
+  /**
+   * "node": a user-assigned identity on the nodes (the add-on's); any pod on
+   * the node can use it. "workload": federated with the pod's service account.
+   */
+  readonly identityKind: "node" | "workload";
   readonly objects: readonly KeyVaultObject[];
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -36,10 +41,15 @@ export function objectsParameter(objects: readonly KeyVaultObject[]): string {
   return `array:\n${entries.join("")}`;
 }
 
+/** The provider's identity parameters for each way of signing in. */
+export function identityParameters(kind: "node" | "workload", clientId: string): Record<string, string> {
+  if (kind === "workload") return { usePodIdentity: "false", clientID: clientId };
+  return { usePodIdentity: "false", useVMManagedIdentity: "true", userAssignedIdentityID: clientId };
+}
+
 /**
- * A secrets-store.csi.x-k8s.io/v1 SecretProviderClass for the Azure provider,
- * authenticating with a user-assigned managed identity on the nodes (the
- * add-on's identity). Every parameter value is a string, as the CRD requires.
+ * A secrets-store.csi.x-k8s.io/v1 SecretProviderClass for the Azure provider.
+ * Every parameter value is a string, as the CRD requires.
  */
 export class SecretProviderClass extends Construct {
   readonly name: string;
@@ -56,9 +66,7 @@ export class SecretProviderClass extends Construct {
         spec: {
           provider: "azure",
           parameters: {
-            usePodIdentity: "false",
-            useVMManagedIdentity: "true",
-            userAssignedIdentityID: props.identityClientId,
+            ...identityParameters(props.identityKind, props.identityClientId),
             keyvaultName: props.keyVaultName,
             // The provider reads tenantID first; the lab's tenantId spelling is deprecated.
             tenantID: props.tenantId,

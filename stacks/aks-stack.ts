@@ -1,24 +1,48 @@
 import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
-import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
+import { KubernetesCluster, type KubernetesClusterConfig } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool";
+import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
 import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
+import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
+import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import type { EnvironmentConfig } from "../config/types";
+import type { AksConfig, EnvironmentConfig } from "../config/types";
 import { azureProvider } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
+import { ContainerInsights } from "../lib/container-insights";
 
 export interface AksStackProps {
   readonly config: EnvironmentConfig;
   readonly state: StateProps;
 }
 
-/** The identity the secrets-store add-on uses to read Key Vault. */
-export interface SecretsProviderIdentity {
-  /** For the SecretProviderClass (userAssignedIdentityID). */
+/** An identity that reads Key Vault for pods. */
+export interface ReaderIdentity {
+  /** For the SecretProviderClass (userAssignedIdentityID or clientID). */
   readonly clientId: string;
   /** For access policies and role assignments. */
   readonly objectId: string;
+}
+
+/** The service account a workload identity is federated with: system:serviceaccount:<namespace>:<name>. */
+export function workloadServiceAccount(config: EnvironmentConfig): { namespace: string; name: string } {
+  return { namespace: config.app.namespace, name: config.app.name };
+}
+
+/** Network settings: Azure CNI overlay, with the configured network policy engine. */
+export function networkProfile(aks: AksConfig): KubernetesClusterConfig["networkProfile"] {
+  if (aks.networkPolicy === "none") return { networkPlugin: "azure", networkPluginMode: "overlay" };
+  return {
+    networkPlugin: "azure",
+    networkPluginMode: "overlay",
+    networkPolicy: aks.networkPolicy,
+    // Cilium policy runs on the Cilium data plane only.
+    networkDataPlane: aks.networkPolicy === "cilium" ? "cilium" : undefined,
+  };
 }
 
 /**
@@ -30,7 +54,14 @@ export interface SecretsProviderIdentity {
 export class AksStack extends TerraformStack {
   readonly resourceGroup: ResourceGroup;
   readonly cluster: KubernetesCluster;
-  readonly secretsProviderIdentity: SecretsProviderIdentity;
+  /** The add-on's own identity: shared by every pod on the nodes. */
+  readonly secretsProviderIdentity: ReaderIdentity;
+  /** With app.identity "workload": an identity for this app's service account only. */
+  readonly workloadIdentity?: ReaderIdentity;
+  /** With a network section: the subnet the vault admits through its service endpoint. */
+  readonly aksSubnet?: Subnet;
+  /** With aks.monitoring: Container Insights and the vault's audit logs go here. */
+  readonly logAnalytics?: LogAnalyticsWorkspace;
   readonly tenantId: string;
   /** The API server URL and its CA (base64 PEM); no credentials: Terraform signs in with kubelogin. */
   readonly kubeHost: string;
@@ -51,6 +82,35 @@ export class AksStack extends TerraformStack {
       tags: config.tags,
     });
 
+    if (config.network) {
+      const vnet = new VirtualNetwork(this, "network", {
+        name: `vnet-${aks.name}`,
+        location: this.resourceGroup.location,
+        resourceGroupName: this.resourceGroup.name,
+        addressSpace: [config.network.addressSpace],
+        tags: config.tags,
+      });
+      this.aksSubnet = new Subnet(this, "aks-subnet", {
+        name: "aks",
+        resourceGroupName: this.resourceGroup.name,
+        virtualNetworkName: vnet.name,
+        addressPrefixes: [config.network.aksSubnet],
+        // Lets a vault whose firewall denies public traffic admit this subnet.
+        serviceEndpoints: ["Microsoft.KeyVault"],
+      });
+    }
+
+    if (aks.monitoring) {
+      this.logAnalytics = new LogAnalyticsWorkspace(this, "log-analytics", {
+        name: `log-${aks.name}`,
+        location: this.resourceGroup.location,
+        resourceGroupName: this.resourceGroup.name,
+        sku: "PerGB2018",
+        retentionInDays: aks.logRetentionDays,
+        tags: config.tags,
+      });
+    }
+
     this.cluster = new KubernetesCluster(this, "cluster", {
       name: aks.name,
       location: this.resourceGroup.location,
@@ -58,10 +118,26 @@ export class AksStack extends TerraformStack {
       dnsPrefix: aks.dnsPrefix,
       kubernetesVersion: aks.kubernetesVersion,
       skuTier: aks.skuTier,
+      automaticUpgradeChannel: aks.automaticUpgradeChannel === "none" ? undefined : aks.automaticUpgradeChannel,
+      azurePolicyEnabled: aks.azurePolicy,
+      privateClusterEnabled: aks.privateCluster,
+      apiServerAccessProfile:
+        aks.apiServerAuthorizedIpRanges.length > 0
+          ? { authorizedIpRanges: [...aks.apiServerAuthorizedIpRanges] }
+          : undefined,
+      networkProfile: networkProfile(aks),
+      diskEncryptionSetId: aks.diskEncryptionSetId,
+      omsAgent: this.logAnalytics
+        ? { logAnalyticsWorkspaceId: this.logAnalytics.id, msiAuthForMonitoringEnabled: true }
+        : undefined,
       defaultNodePool: {
         name: "system",
         nodeCount: aks.nodeCount,
         vmSize: aks.vmSize,
+        vnetSubnetId: this.aksSubnet?.id,
+        // Tainted CriticalAddonsOnly: apps run on the workload pool below.
+        onlyCriticalAddonsEnabled: aks.systemPoolCriticalAddonsOnly,
+        hostEncryptionEnabled: aks.hostEncryption,
         // Lets a vm size change cycle the pool instead of replacing the cluster.
         temporaryNameForRotation: "systemtmp",
         upgradeSettings: { maxSurge: "10%" },
@@ -71,8 +147,8 @@ export class AksStack extends TerraformStack {
         secretRotationEnabled: true,
         secretRotationInterval: aks.secretRotationInterval,
       },
-      oidcIssuerEnabled: true,
-      workloadIdentityEnabled: true,
+      oidcIssuerEnabled: aks.oidcIssuer,
+      workloadIdentityEnabled: aks.oidcIssuer,
       roleBasedAccessControlEnabled: true,
       localAccountDisabled: aks.localAccountDisabled,
       azureActiveDirectoryRoleBasedAccessControl: {
@@ -83,6 +159,17 @@ export class AksStack extends TerraformStack {
       tags: config.tags,
     });
 
+    if (this.logAnalytics) {
+      new ContainerInsights(this, "container-insights", {
+        clusterName: aks.name,
+        clusterId: this.cluster.id,
+        resourceGroupName: this.resourceGroup.name,
+        location: config.location,
+        workspaceId: this.logAnalytics.id,
+        tags: config.tags,
+      });
+    }
+
     // The principal that runs `cdktf deploy` must reach the Kubernetes API to
     // deploy the app stack; with local accounts off, Azure RBAC is the only way in.
     new RoleAssignment(this, "deployer-cluster-admin", {
@@ -90,6 +177,42 @@ export class AksStack extends TerraformStack {
       roleDefinitionName: "Azure Kubernetes Service RBAC Cluster Admin",
       principalId: deployer.objectId,
     });
+
+    if (aks.systemPoolCriticalAddonsOnly) {
+      new KubernetesClusterNodePool(this, "workload-pool", {
+        name: "workload",
+        kubernetesClusterId: this.cluster.id,
+        mode: "User",
+        vmSize: aks.vmSize,
+        nodeCount: aks.workloadNodeCount,
+        vnetSubnetId: this.aksSubnet?.id,
+        hostEncryptionEnabled: aks.hostEncryption,
+        temporaryNameForRotation: "workloadtmp",
+        upgradeSettings: { maxSurge: "10%" },
+        tags: config.tags,
+      });
+    }
+
+    if (config.app.identity === "workload") {
+      const uai = new UserAssignedIdentity(this, "app-identity", {
+        name: `id-${config.app.name}-${config.environment}`,
+        location: this.resourceGroup.location,
+        resourceGroupName: this.resourceGroup.name,
+        tags: config.tags,
+      });
+      const account = workloadServiceAccount(config);
+      // Only tokens for this one service account, issued by this cluster, can act as the identity.
+      new FederatedIdentityCredential(this, "app-identity-federation", {
+        name: `${aks.name}-${account.namespace}-${account.name}`,
+        resourceGroupName: this.resourceGroup.name,
+        parentId: uai.id,
+        issuer: this.cluster.oidcIssuerUrl,
+        subject: `system:serviceaccount:${account.namespace}:${account.name}`,
+        audience: ["api://AzureADTokenExchange"],
+      });
+      this.workloadIdentity = { clientId: uai.clientId, objectId: uai.principalId };
+      new TerraformOutput(this, "workload_identity_client_id", { value: uai.clientId });
+    }
 
     const identity = this.cluster.keyVaultSecretsProvider.secretIdentity.get(0);
     this.secretsProviderIdentity = { clientId: identity.clientId, objectId: identity.objectId };

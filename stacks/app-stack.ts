@@ -1,12 +1,14 @@
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Fn, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { SECRETS_MOUNT_PATH, type EnvironmentConfig, type KubeloginMode } from "../config/types";
 import { configureState, type StateProps } from "../lib/backend";
 import { SecretProviderClass } from "../lib/secret-provider-class";
+import { workloadServiceAccount } from "./aks-stack";
 
 /** The well-known application ID of the AKS Entra ID server; kubelogin asks for tokens for it. */
 export const AKS_ENTRA_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -18,7 +20,7 @@ export interface AppStackProps {
   readonly state: StateProps;
   /** From the AKS stack. */
   readonly cluster: { readonly host: string; readonly caCertificate: string };
-  /** CLIENT ID of the add-on identity, from the AKS stack. */
+  /** CLIENT ID of the identity that reads the vault (add-on's or the app's), from the AKS stack. */
   readonly identityClientId: string;
   /** From the Key Vault stack. */
   readonly keyVault: { readonly name: string; readonly tenantId: string };
@@ -41,6 +43,7 @@ export function kubeloginExec(mode: KubeloginMode) {
  */
 export class AppStack extends TerraformStack {
   readonly namespace: NamespaceV1;
+  readonly serviceAccount: ServiceAccountV1;
   readonly secretProviderClass: SecretProviderClass;
   readonly deployment: DeploymentV1;
   readonly service: ServiceV1;
@@ -60,6 +63,20 @@ export class AppStack extends TerraformStack {
 
     this.namespace = new NamespaceV1(this, "namespace", { metadata: { name: app.namespace } });
 
+    const workload = app.identity === "workload";
+    const account = workloadServiceAccount(props.config);
+    // The app's own account, with no API token mounted: the CSI driver asks the
+    // kubelet for the workload identity token itself, so the pod needs none.
+    this.serviceAccount = new ServiceAccountV1(this, "service-account", {
+      metadata: {
+        name: account.name,
+        namespace: this.namespace.metadata.name,
+        labels,
+        annotations: workload ? { "azure.workload.identity/client-id": props.identityClientId } : undefined,
+      },
+      automountServiceAccountToken: false,
+    });
+
     this.secretProviderClass = new SecretProviderClass(this, "secret-provider-class", {
       name: `${app.name}-keyvault`,
       // A literal, not a reference: kubernetes_manifest plans better with known metadata.
@@ -68,8 +85,11 @@ export class AppStack extends TerraformStack {
       keyVaultName: props.keyVault.name,
       tenantId: props.keyVault.tenantId,
       identityClientId: props.identityClientId,
+      identityKind: workload ? "workload" : "node",
       objects: props.config.keyVault.secrets,
     });
+
+    const probe = { httpGet: { path: app.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 2 };
 
     this.deployment = new DeploymentV1(this, "deployment", {
       metadata: { name: app.name, namespace: this.namespace.metadata.name, labels },
@@ -79,15 +99,44 @@ export class AppStack extends TerraformStack {
         template: {
           metadata: { labels },
           spec: {
+            serviceAccountName: this.serviceAccount.metadata.name,
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: String(app.runAsUser),
+              runAsGroup: String(app.runAsUser),
+              fsGroup: String(app.runAsUser),
+              seccompProfile: { type: "RuntimeDefault" },
+            },
             container: [
               {
                 name: "app",
                 image: app.image,
                 port: [{ name: "http", containerPort: app.containerPort }],
-                volumeMount: [{ name: "keyvault", mountPath: SECRETS_MOUNT_PATH, readOnly: true }],
+                env: Object.entries(app.env).map(([name, value]) => ({ name, value })),
+                securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: String(app.runAsUser),
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  privileged: false,
+                  capabilities: { drop: ["ALL"] },
+                },
+                resources: {
+                  requests: { cpu: app.resources.cpuRequest, memory: app.resources.memoryRequest },
+                  limits: { cpu: app.resources.cpuLimit, memory: app.resources.memoryLimit },
+                },
+                livenessProbe: { ...probe, initialDelaySeconds: 10 },
+                readinessProbe: { ...probe, initialDelaySeconds: 3 },
+                volumeMount: [
+                  { name: "keyvault", mountPath: SECRETS_MOUNT_PATH, readOnly: true },
+                  // The root filesystem is read-only; the runtime writes temporary files here.
+                  { name: "tmp", mountPath: "/tmp" },
+                ],
               },
             ],
             volume: [
+              { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
               {
                 name: "keyvault",
                 csi: {

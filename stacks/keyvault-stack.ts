@@ -2,7 +2,9 @@ import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurer
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-access-policy";
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
-import { Fn, TerraformOutput, TerraformStack, Token } from "cdktf";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
 import { azureProvider } from "../lib/azure-provider";
@@ -14,8 +16,12 @@ export interface KeyVaultStackProps {
   readonly state: StateProps;
   readonly resourceGroupName: string;
   readonly location: string;
-  /** OBJECT ID of the identity that reads secrets for pods (the add-on's). */
+  /** OBJECT ID of the identity that reads secrets for pods (the add-on's, or the app's workload identity). */
   readonly readerObjectId: string;
+  /** The AKS subnet, admitted by the vault's firewall (with a network section). */
+  readonly aksSubnetId?: string;
+  /** Where AuditEvent logs go (with keyVault.diagnostics). */
+  readonly logAnalyticsWorkspaceId?: string;
 }
 
 /** Secret permissions Terraform needs to create, rotate, delete, purge and recover secrets. */
@@ -56,8 +62,8 @@ export function fileSecretValue(pathFromStackDir: string): { value: string; vers
  */
 export class KeyVaultStack extends TerraformStack {
   readonly vault: KeyVault;
-  readonly readerPolicy: KeyVaultAccessPolicyA;
-  readonly deployerPolicy: KeyVaultAccessPolicyA;
+  /** What lets Terraform write secrets: an access policy, or a role assignment in rbac mode. */
+  readonly deployerAccess: ITerraformDependable;
   readonly secrets: KeyVaultSecret[] = [];
 
   constructor(scope: Construct, id: string, props: KeyVaultStackProps) {
@@ -77,26 +83,53 @@ export class KeyVaultStack extends TerraformStack {
       skuName: kv.sku,
       purgeProtectionEnabled: kv.purgeProtection,
       softDeleteRetentionDays: kv.softDeleteRetentionDays,
-      // Access policies, as in the lab; each one is its own resource below so
-      // Terraform can order them against the secrets.
-      rbacAuthorizationEnabled: false,
+      // Access policies (as in the lab) are separate resources below, so
+      // Terraform can order them against the secrets; or Azure RBAC.
+      rbacAuthorizationEnabled: kv.authorization === "rbac",
+      networkAcls: {
+        defaultAction: kv.networkDefaultAction,
+        bypass: "AzureServices",
+        ipRules: [...kv.allowedCidrs],
+        virtualNetworkSubnetIds: props.aksSubnetId ? [props.aksSubnetId] : [],
+      },
       tags: config.tags,
     });
 
-    this.readerPolicy = new KeyVaultAccessPolicyA(this, "secrets-provider-access", {
-      keyVaultId: this.vault.id,
-      tenantId: deployer.tenantId,
-      objectId: props.readerObjectId,
-      ...readerPermissions(kv.secrets.map((s) => s.objectType)),
-      storagePermissions: [],
-    });
+    if (kv.authorization === "rbac") {
+      new RoleAssignment(this, "secrets-reader-role", {
+        scope: this.vault.id,
+        roleDefinitionName: kv.readerRole,
+        principalId: props.readerObjectId,
+      });
+      this.deployerAccess = new RoleAssignment(this, "deployer-role", {
+        scope: this.vault.id,
+        roleDefinitionName: kv.deployerRole,
+        principalId: deployer.objectId,
+      });
+    } else {
+      new KeyVaultAccessPolicyA(this, "secrets-provider-access", {
+        keyVaultId: this.vault.id,
+        tenantId: deployer.tenantId,
+        objectId: props.readerObjectId,
+        ...readerPermissions(kv.secrets.map((s) => s.objectType)),
+        storagePermissions: [],
+      });
+      this.deployerAccess = new KeyVaultAccessPolicyA(this, "deployer-access", {
+        keyVaultId: this.vault.id,
+        tenantId: deployer.tenantId,
+        objectId: deployer.objectId,
+        secretPermissions: DEPLOYER_SECRET_PERMISSIONS,
+      });
+    }
 
-    this.deployerPolicy = new KeyVaultAccessPolicyA(this, "deployer-access", {
-      keyVaultId: this.vault.id,
-      tenantId: deployer.tenantId,
-      objectId: deployer.objectId,
-      secretPermissions: DEPLOYER_SECRET_PERMISSIONS,
-    });
+    if (kv.diagnostics && props.logAnalyticsWorkspaceId) {
+      new MonitorDiagnosticSetting(this, "vault-audit-logs", {
+        name: "audit-to-log-analytics",
+        targetResourceId: this.vault.id,
+        logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId,
+        enabledLog: [{ category: "AuditEvent" }],
+      });
+    }
 
     for (const secret of kv.secrets) {
       if (secret.source.kind === "file") this.secrets.push(this.managedSecret(secret, secret.source.file, props.state));
@@ -114,9 +147,10 @@ export class KeyVaultStack extends TerraformStack {
       valueWo: value,
       valueWoVersion: version,
       contentType: secret.contentType,
+      expirationDate: secret.expiresAt,
       // Destroy deletes (and purges) secrets while Terraform still has the
       // permission to; without this the policy may go first and the destroy 403s.
-      dependsOn: [this.deployerPolicy],
+      dependsOn: [this.deployerAccess],
     });
   }
 }

@@ -1,0 +1,34 @@
+// `npm run policy`: synthesizes every environment of the project into a
+// temporary directory, checks it against the policy rules, prints each
+// environment's report (waivers with their reasons) and exits 1 on any
+// violation or stale waiver. Part of `npm test`.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError } from "../config/load";
+import { synthesize } from "../lib/synth";
+import { evaluatePolicy, formatReport, reportFails } from "./evaluate";
+import { readSynthesizedEnvironment } from "./read";
+
+function main(projectRoot: string): number {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-policy-"));
+  try {
+    const { environments } = synthesize(projectRoot, outdir);
+    let failed = false;
+    for (const { config } of environments) {
+      const report = evaluatePolicy(readSynthesizedEnvironment(outdir, projectRoot, config));
+      process.stdout.write(`${formatReport(report)}\n`);
+      failed ||= reportFails(report);
+    }
+    if (failed) process.stderr.write("policy: violations or stale waivers above; fix the config or the stacks, or waive with a reason\n");
+    return failed ? 1 : 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
+    return 1;
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = main(process.cwd());
