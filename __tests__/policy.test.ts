@@ -189,7 +189,7 @@ describe("npm run policy", () => {
     const config = hardenedConfig("prod");
     config.aks.skuTier = "Free";
     const root = writeProject({ prod: config });
-    const result = run(process.execPath, [path.join(repo, "scripts", "policy.mjs")], root);
+    const result = run(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "policy", "cli.ts")], root);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("policy prod: ");
     expect(result.stdout).toContain("  VIOLATED  AKS-008 (CKV_AZURE_170) A paid SKU tier, for the API server SLA");

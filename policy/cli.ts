@@ -10,7 +10,9 @@ import { synthesize } from "../lib/synth";
 import { evaluatePolicy, formatReport, reportFails } from "./evaluate";
 import { readSynthesizedEnvironment } from "./read";
 
-function main(projectRoot: string): number {
+/** The command: returns 1 on any violation or stale waiver. */
+export function main(): number {
+  const projectRoot = process.cwd();
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-policy-"));
   try {
     const { environments } = synthesize(projectRoot, outdir);
@@ -30,5 +32,3 @@ function main(projectRoot: string): number {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 }
-
-process.exitCode = main(process.cwd());

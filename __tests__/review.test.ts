@@ -1,0 +1,161 @@
+// The offline review, end to end: a throwaway git repository holding this
+// project's code and a small config, a base commit, a change in the working
+// tree, and `npm run review -- --base HEAD`, compared as exact Markdown.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { baseConfig, run, type Json } from "./helpers";
+
+const repo = path.resolve(__dirname, "..");
+const SOURCES = ["main.ts", "cdktf.json", "config", "lib", "stacks", "policy", "review", "scripts", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
+
+function git(cwd: string, ...args: string[]): void {
+  const result = spawnSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(result.stderr);
+}
+
+/** A git repository with this project's code and one environment, dev, committed as the base. */
+function repositoryWith(config: Json): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-review-test-"));
+  for (const entry of SOURCES) fs.cpSync(path.join(repo, entry), path.join(root, entry), { recursive: true });
+  for (const file of fs.readdirSync(path.join(root, "config")).filter((f) => f.endsWith(".json"))) fs.rmSync(path.join(root, "config", file));
+  fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(config, null, 2));
+  fs.symlinkSync(path.join(repo, "node_modules"), path.join(root, "node_modules"), "dir");
+  fs.writeFileSync(path.join(root, ".gitignore"), "node_modules\n.synth-cache/\ncdktf.out/\n");
+  git(root, "init", "--quiet");
+  git(root, "add", "-A");
+  git(root, "commit", "--quiet", "-m", "base");
+  return root;
+}
+
+function review(root: string, ...args: string[]) {
+  return run(process.execPath, [path.join(root, "scripts", "run-ts.mjs"), "review/cli.ts", ...args], root);
+}
+
+function change(root: string, edit: (c: Json) => void): void {
+  const file = path.join(root, "config", "dev.json");
+  const config = JSON.parse(fs.readFileSync(file, "utf8"));
+  edit(config);
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
+const VAULT_POLICY = "azurerm_key_vault_access_policy.secrets-provider-access";
+const SPC = "kubernetes_manifest.secret-provider-class_manifest_D94227CE";
+
+describe("npm run review", () => {
+  const root = repositoryWith(baseConfig("dev"));
+  afterEach(() => git(root, "checkout", "--quiet", "--", "config"));
+
+  test("no change: says so, exit 0", () => {
+    const result = review(root, "--base", "HEAD");
+    expect(result.stdout).toBe("## Infrastructure review\n\nNo changes: the working tree synthesizes the same stacks as `HEAD`.\n");
+    expect(result.status).toBe(0);
+  }, 60_000);
+
+  test("an added secret: the new resource and the SecretProviderClass's new object", () => {
+    change(root, (c) =>
+      c.keyVault.secrets.push({ objectName: "db-password", objectType: "secret", objectAlias: "db.txt", contentType: "text/plain", source: { file: "secrets/dev/db.txt" } }),
+    );
+    const result = review(root, "--base", "HEAD");
+    expect(result.stdout).toBe(
+      [
+        "## Infrastructure review",
+        "",
+        "Compared with `HEAD`: 1 to add, 1 to change, 0 to replace, 0 to destroy, in environment `dev`.",
+        "",
+        "### Security-relevant",
+        "",
+        "Nothing security-relevant changed.",
+        "",
+        "### dev",
+        "",
+        "#### keyvault-dev",
+        "",
+        "| Action | Resource | Changed attributes |",
+        "| --- | --- | --- |",
+        "| + add | `azurerm_key_vault_secret.secret-db-password` | |",
+        "",
+        "#### app-dev",
+        "",
+        "| Action | Resource | Changed attributes |",
+        "| --- | --- | --- |",
+        `| ~ change | \`${SPC}\` | \`manifest.spec.parameters.objects\`: \`""\` → \`"- \\| ⏎ objectName: db-password ⏎ objectType: secret ⏎ objectAlias: db.txt"\` |`,
+        "",
+      ].join("\n"),
+    );
+    expect(result.status).toBe(0);
+  }, 60_000);
+
+  test("a widened permission: called out as security-relevant", () => {
+    change(root, (c) => c.keyVault.secrets.push({ objectName: "signing-key", objectType: "key", objectAlias: "signing-key.pem", source: { existing: true } }));
+    const result = review(root, "--base", "HEAD");
+    expect(result.stdout).toBe(
+      [
+        "## Infrastructure review",
+        "",
+        "Compared with `HEAD`: 0 to add, 2 to change, 0 to replace, 0 to destroy, in environment `dev`.",
+        "",
+        "### Security-relevant",
+        "",
+        `- **Wider Key Vault permissions**: \`${VAULT_POLICY}\` in \`keyvault-dev\` adds Get to \`key_permissions\`.`,
+        "",
+        "### dev",
+        "",
+        "#### keyvault-dev",
+        "",
+        "| Action | Resource | Changed attributes |",
+        "| --- | --- | --- |",
+        `| ~ change | \`${VAULT_POLICY}\` | \`key_permissions\`: \`[]\` → \`["Get"]\` |`,
+        "",
+        "#### app-dev",
+        "",
+        "| Action | Resource | Changed attributes |",
+        "| --- | --- | --- |",
+        `| ~ change | \`${SPC}\` | \`manifest.spec.parameters.objects\`: \`""\` → \`"- \\| ⏎ objectName: signing-key ⏎ objectType: key ⏎ objectAlias: signing-key.pem"\` |`,
+        "",
+      ].join("\n"),
+    );
+  }, 60_000);
+
+  const RENAMED = [
+    "## Infrastructure review",
+    "",
+    "Compared with `HEAD`: 0 to add, 0 to change, 1 to replace, 0 to destroy, in environment `dev`.",
+    "",
+    "### Security-relevant",
+    "",
+    '- **Destructive**: this destroys and recreates `azurerm_key_vault.vault` in `keyvault-dev` (name "kv-test-dev-01" → "kv-test-dev-02"): the vault and every secret in it are deleted; soft delete keeps the old name reserved.',
+    "",
+    "### dev",
+    "",
+    "#### keyvault-dev",
+    "",
+    "| Action | Resource | Changed attributes |",
+    "| --- | --- | --- |",
+    '| -/+ replace | `azurerm_key_vault.vault` | `name`: `"kv-test-dev-01"` → `"kv-test-dev-02"` |',
+    "",
+  ].join("\n");
+
+  test("a renamed vault: destructive; exit 0, or 1 with --fail-on-destructive", () => {
+    change(root, (c) => (c.keyVault.name = "kv-test-dev-02"));
+    const plain = review(root, "--base", "HEAD");
+    expect(plain.stdout).toBe(RENAMED);
+    expect(plain.status).toBe(0);
+    const strict = review(root, "--base", "HEAD", "--fail-on-destructive");
+    expect(strict.stdout).toBe(RENAMED);
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toContain("review: a stateful resource would be destroyed (see Security-relevant); failing as --fail-on-destructive asks");
+  }, 90_000);
+
+  test("a ref that does not exist, or no --base: exit 2 with one line, and no worktree left behind", () => {
+    const missing = review(root, "--base", "no-such-branch");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr.trim()).toBe("review: no such git ref: no-such-branch");
+    const noBase = review(root);
+    expect(noBase.status).toBe(2);
+    expect(noBase.stderr.trim()).toBe("review: --base is required; usage: npm run review -- --base <git-ref> [--fail-on-destructive] [--json <file>]");
+    const worktrees = spawnSync("git", ["worktree", "list"], { cwd: root, encoding: "utf8" }).stdout.trim().split("\n");
+    expect(worktrees).toHaveLength(1);
+  }, 60_000);
+});
