@@ -111,7 +111,7 @@ function changedLines(before: Json, after: Json): [Json, Json] {
 
 /** Lines only in a and lines only in b, by longest common subsequence (repeated lines count). */
 function lineDiff(a: string[], b: string[]): [string[], string[]] {
-  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => Array.from({ length: b.length + 1 }, () => 0));
   for (let i = a.length - 1; i >= 0; i--) {
     for (let j = b.length - 1; j >= 0; j--) {
       lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
