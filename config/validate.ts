@@ -589,5 +589,24 @@ export function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]):
     (c) => c.resourceGroupName,
     "each environment owns its resource group (destroying one would delete the other's)",
   );
+  const accounts = new Map<string, EnvironmentConfig>();
+  for (const config of configs) {
+    if (!config.backend) continue;
+    const name = config.backend.storageAccountName;
+    const first = accounts.get(name);
+    if (first && first.backend!.resourceGroupName !== config.backend.resourceGroupName) {
+      lines.push(
+        `${config.file}: backend.resourceGroupName = ${show(config.backend.resourceGroupName)}: ` +
+          `${first.file} puts storage account ${show(name)} in ${show(first.backend!.resourceGroupName)}; one account lives in one group`,
+      );
+    } else if (!first) accounts.set(name, config);
+    const owner = configs.find((c) => c.resourceGroupName.toLowerCase() === config.backend!.resourceGroupName.toLowerCase());
+    if (owner) {
+      lines.push(
+        `${config.file}: backend.resourceGroupName = ${show(config.backend.resourceGroupName)}: must not be an environment's resource group ` +
+          `(${owner.file} owns it; destroying ${owner.environment} would delete every environment's state)`,
+      );
+    }
+  }
   return lines;
 }

@@ -10,12 +10,15 @@ export interface AzureProviderProps {
    * later deploy recovers the soft-deleted vault and secrets instead.
    */
   readonly purgeOnDestroy: boolean;
+  /** Data-plane calls to storage with Entra ID instead of account keys (the state account has keys disabled). */
+  readonly storageUseAzuread?: boolean;
 }
 
 /** The azurerm provider with the Key Vault soft-delete behaviour every stack agrees on. */
 export function azureProvider(scope: Construct, props: AzureProviderProps): AzurermProvider {
   return new AzurermProvider(scope, "azurerm", {
     subscriptionId: props.subscriptionId,
+    storageUseAzuread: props.storageUseAzuread,
     features: [
       {
         keyVault: [

@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { loadEnvironments } from "../config/load";
-import { defineEnvironment, type EnvironmentStacks } from "./environment";
+import { STATE_STACK, StateStack, stateStorages } from "../stacks/state-stack";
+import { defineEnvironment, rootFromStackDir, type EnvironmentStacks } from "./environment";
 
 export interface Synthesized {
   readonly environments: EnvironmentStacks[];
@@ -24,6 +25,15 @@ export function synthesize(projectRoot: string, outdir: string): Synthesized {
   const { environments, warnings } = loadEnvironments(projectRoot);
   const app = new App({ outdir });
   const stacks = environments.map((config) => defineEnvironment(app, config, projectRoot));
+  const storages = stateStorages(environments);
+  if (storages.length > 0) {
+    const withBackend = environments.filter((e) => e.backend);
+    new StateStack(app, STATE_STACK, {
+      storages,
+      subscriptionId: withBackend.find((e) => e.subscriptionId)?.subscriptionId,
+      state: { rootFromStackDir: rootFromStackDir(app.outdir, projectRoot) },
+    });
+  }
   app.synth();
   return { environments: stacks, warnings };
 }

