@@ -1,5 +1,6 @@
 import { DEPLOYMENT, KUBERNETES_PROVIDER, NAMESPACE, SERVICE } from "./resource-types";
 import { load } from "js-yaml";
+import { rolloutAnnotations, SECRET_VERSIONS_ANNOTATION } from "../lib/rollout";
 import { baseConfig, hardenedConfig, resourcesOfType, synthProject, type Json } from "./helpers";
 
 describe("app stack", () => {
@@ -157,5 +158,34 @@ describe("app stack with workload identity", () => {
   test("the service account carries the same client ID, and still mounts no API token", () => {
     expect(account.metadata.annotations).toEqual({ "azure.workload.identity/client-id": spc.spec.parameters.clientID });
     expect(account.automount_service_account_token).toBe(false);
+  });
+});
+
+describe("rollout on secret change", () => {
+  test("the annotation changes when a secret's version changes, and not otherwise", () => {
+    const v1 = rolloutAnnotations({ "configurable-secrets": "v1", "db-password": "a" });
+    expect(v1).toEqual({ [SECRET_VERSIONS_ANNOTATION]: "configurable-secrets=v1,db-password=a" });
+    expect(rolloutAnnotations({ "configurable-secrets": "v2", "db-password": "a" })).not.toEqual(v1);
+    expect(rolloutAnnotations({ "db-password": "a", "configurable-secrets": "v1" })).toEqual(v1);
+    expect(rolloutAnnotations({})).toBeUndefined();
+  });
+
+  test("by default the pod template carries the managed secret's Key Vault version, read from the Key Vault stack", () => {
+    const project = synthProject({ dev: baseConfig("dev") });
+    const template = resourcesOfType(project.json("app-dev"), "kubernetes_deployment_v1")[0].spec.template;
+    const value: string = template.metadata.annotations[SECRET_VERSIONS_ANNOTATION];
+    const output = /^configurable-secrets=\$\{data\.terraform_remote_state\.[\w-]+\.outputs\.([\w-]+)\}$/.exec(value)![1];
+    expect(project.json("keyvault-dev").output[output].value).toBe("${azurerm_key_vault_secret.secret-configurable-secrets.version}");
+  });
+
+  test("is off with app.rolloutOnSecretChange false, and absent when no secret is managed here", () => {
+    const off = baseConfig("dev");
+    off.app.rolloutOnSecretChange = false;
+    const existing = baseConfig("prod");
+    existing.keyVault.secrets[0].source = { existing: true };
+    const project = synthProject({ dev: off, prod: existing });
+    for (const stack of ["app-dev", "app-prod"]) {
+      expect(resourcesOfType(project.json(stack), "kubernetes_deployment_v1")[0].spec.template.metadata.annotations).toBeUndefined();
+    }
   });
 });

@@ -89,7 +89,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "missing section",
     (c) => delete c.app,
-    [`${F}: app is missing: must be an object with the fields namespace, name, image, replicas, containerPort, identity, runAsUser, resources, probePath, env`],
+    [`${F}: app is missing: must be an object with the fields namespace, name, image, replicas, containerPort, identity, runAsUser, resources, probePath, env, rolloutOnSecretChange`],
   ],
   [
     "no secrets",

@@ -117,6 +117,11 @@ export interface AppConfig {
   readonly resources: AppResources;
   readonly probePath: string;
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Put the Key Vault version of every secret this project manages on the pod
+   * template, so a deploy that changes a secret rolls the pods.
+   */
+  readonly rolloutOnSecretChange: boolean;
 }
 
 export interface PolicyWaiver {

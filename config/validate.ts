@@ -260,6 +260,7 @@ const APP_FIELDS = [
   "resources",
   "probePath",
   "env",
+  "rolloutOnSecretChange",
 ];
 const RESOURCES_FIELDS = ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"];
 const NETWORK_FIELDS = ["addressSpace", "aksSubnet"];
@@ -461,6 +462,7 @@ function readApp(fields: Fields | undefined): AppConfig | undefined {
     resources: readResources(fields.object("resources", RESOURCES_FIELDS, false)),
     probePath: fields.string("probePath", rules.probePath, "/"),
     env: fields.stringMap("env", rules.envName, rules.envValue),
+    rolloutOnSecretChange: fields.boolean("rolloutOnSecretChange", true),
   };
 }
 

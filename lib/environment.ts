@@ -54,6 +54,7 @@ export function defineEnvironment(app: App, config: EnvironmentConfig, projectRo
     cluster: { host: aks.kubeHost, caCertificate: aks.kubeCaCertificate },
     identityClientId: reader.clientId,
     keyVault: { name: keyVault.vault.name, tenantId: keyVault.vault.tenantId },
+    secretVersions: config.app.rolloutOnSecretChange ? keyVault.secretVersions : {},
   });
   // Implied by the references above; stated so a refactor cannot silently reorder deploys.
   keyVault.addDependency(aks);

@@ -7,6 +7,7 @@ import { Fn, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { SECRETS_MOUNT_PATH, type EnvironmentConfig, type KubeloginMode } from "../config/types";
 import { configureState, type StateProps } from "../lib/backend";
+import { rolloutAnnotations } from "../lib/rollout";
 import { SecretProviderClass } from "../lib/secret-provider-class";
 import { workloadServiceAccount } from "./aks-stack";
 
@@ -24,7 +25,10 @@ export interface AppStackProps {
   readonly identityClientId: string;
   /** From the Key Vault stack. */
   readonly keyVault: { readonly name: string; readonly tenantId: string };
+  /** objectName -> Key Vault version of each managed secret (empty: no rollout on secret change). */
+  readonly secretVersions: Readonly<Record<string, string>>;
 }
+
 
 /** Terraform signs in to the cluster the way a person does: an Entra ID token from kubelogin. */
 export function kubeloginExec(mode: KubeloginMode) {
@@ -97,7 +101,7 @@ export class AppStack extends TerraformStack {
         replicas: String(app.replicas),
         selector: { matchLabels: { app: app.name } },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: rolloutAnnotations(props.secretVersions) },
           spec: {
             serviceAccountName: this.serviceAccount.metadata.name,
             automountServiceAccountToken: false,

@@ -65,6 +65,8 @@ export class KeyVaultStack extends TerraformStack {
   /** What lets Terraform write secrets: an access policy, or a role assignment in rbac mode. */
   readonly deployerAccess: ITerraformDependable;
   readonly secrets: KeyVaultSecret[] = [];
+  /** objectName -> the Key Vault version Terraform last wrote or read, for secrets this stack manages. */
+  readonly secretVersions: Record<string, string> = {};
 
   constructor(scope: Construct, id: string, props: KeyVaultStackProps) {
     super(scope, id);
@@ -132,7 +134,10 @@ export class KeyVaultStack extends TerraformStack {
     }
 
     for (const secret of kv.secrets) {
-      if (secret.source.kind === "file") this.secrets.push(this.managedSecret(secret, secret.source.file, props.state));
+      if (secret.source.kind !== "file") continue;
+      const managed = this.managedSecret(secret, secret.source.file, props.state);
+      this.secrets.push(managed);
+      this.secretVersions[secret.objectName] = managed.version;
     }
 
     new TerraformOutput(this, "key_vault_name", { value: this.vault.name });
