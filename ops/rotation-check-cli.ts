@@ -1,0 +1,143 @@
+// `npm run rotation-check -- --env <name> --value-file <path> [--secret <objectName>] [--timeout <seconds>] [--poll <seconds>]`
+//
+// On a deployed environment: sets a new version of a Key Vault secret from a
+// file you name, then polls the file it is mounted as in one running pod
+// until the content changes, and prints the delay next to the configured
+// rotation interval. Signs in to Azure like the Azure CLI does (`az login`)
+// and to the cluster through your current kubectl context.
+import * as fs from "fs";
+import * as path from "path";
+import { Writable } from "stream";
+import { ConfigError, loadEnvironments } from "../config/load";
+import { durationSeconds } from "../config/rules";
+import { SECRETS_MOUNT_PATH } from "../config/types";
+import { checkRotation, formatResult, RotationCheckError, type PodClient, type RotationCheckInput, type VaultClient } from "./rotation-check";
+
+export const USAGE =
+  "usage: npm run rotation-check -- --env <name> --value-file <path> [--secret <objectName>] [--timeout <seconds>] [--poll <seconds>]";
+
+export interface Arguments {
+  readonly env: string;
+  readonly valueFile: string;
+  readonly secret?: string;
+  readonly timeout?: number;
+  readonly poll: number;
+}
+
+export function parseArgs(args: readonly string[]): Arguments {
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i], args[i + 1]];
+    if (!["--env", "--value-file", "--secret", "--timeout", "--poll"].includes(flag)) throw new RotationCheckError(`unknown argument ${JSON.stringify(flag)}; ${USAGE}`);
+    if (value === undefined || value.startsWith("--")) throw new RotationCheckError(`${flag} needs a value; ${USAGE}`);
+    values.set(flag, value);
+  }
+  const seconds = (flag: string): number | undefined => {
+    const raw = values.get(flag);
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new RotationCheckError(`${flag} = ${JSON.stringify(raw)}: must be a whole number of seconds, 1 or more`);
+    return n;
+  };
+  const env = values.get("--env");
+  const valueFile = values.get("--value-file");
+  if (!env || !valueFile) throw new RotationCheckError(`--env and --value-file are required; ${USAGE}`);
+  return { env, valueFile, secret: values.get("--secret"), timeout: seconds("--timeout"), poll: seconds("--poll") ?? 5 };
+}
+
+/** What the check needs from the environment's validated config. */
+export function inputFromConfig(root: string, args: Arguments, newValue: string): RotationCheckInput {
+  const { environments } = loadEnvironments(root);
+  const config = environments.find((e) => e.environment === args.env);
+  if (!config) throw new RotationCheckError(`no environment ${JSON.stringify(args.env)}: config/ has ${environments.map((e) => e.environment).join(", ")}`);
+  const secrets = config.keyVault.secrets.filter((s) => s.objectType === "secret");
+  const secret = args.secret ? secrets.find((s) => s.objectName === args.secret) : secrets[0];
+  if (!secret) {
+    throw new RotationCheckError(`--secret ${JSON.stringify(args.secret)}: not a secret mapped in ${config.file}; mapped: ${secrets.map((s) => s.objectName).join(", ")}`);
+  }
+  const interval = durationSeconds(config.aks.secretRotationInterval);
+  return {
+    vaultName: config.keyVault.name,
+    objectName: secret.objectName,
+    mountedFile: `${SECRETS_MOUNT_PATH}/${secret.objectAlias}`,
+    namespace: config.app.namespace,
+    labelSelector: `app=${config.app.name}`,
+    container: "app",
+    newValue,
+    valueSource: args.valueFile,
+    rotationIntervalSeconds: interval,
+    // One interval, plus the provider's fetch and the kubelet's write, with room to spare.
+    timeoutSeconds: args.timeout ?? Math.ceil(interval * 2 + 60),
+    pollSeconds: args.poll,
+  };
+}
+
+async function azureVault(vaultName: string): Promise<VaultClient> {
+  const { AzureCliCredential } = await import("@azure/identity");
+  const { SecretClient } = await import("@azure/keyvault-secrets");
+  const client = new SecretClient(`https://${vaultName}.vault.azure.net`, new AzureCliCredential());
+  return {
+    async setSecret(name, value) {
+      const secret = await client.setSecret(name, value);
+      return { version: secret.properties.version ?? "(unknown)" };
+    },
+  };
+}
+
+async function kubernetesPods(): Promise<PodClient> {
+  const k8s = await import("@kubernetes/client-node");
+  const config = new k8s.KubeConfig();
+  config.loadFromDefault();
+  // With no kubeconfig at all, the client falls back to http://localhost:8080.
+  if (!config.getCurrentCluster() || config.getCurrentCluster()?.server === "http://localhost:8080") {
+    throw new RotationCheckError("no kubectl context: run `az aks get-credentials -g <group> -n <cluster>` and `kubelogin convert-kubeconfig -l azurecli` first");
+  }
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  const exec = new k8s.Exec(config);
+  return {
+    async findRunningPod(namespace, labelSelector) {
+      const pods = await core.listNamespacedPod({ namespace, labelSelector });
+      return pods.items.find((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)?.metadata?.name;
+    },
+    readFile(namespace, pod, container, file) {
+      return new Promise((resolve, reject) => {
+        let out = "";
+        let err = "";
+        const sink = (append: (s: string) => void) =>
+          new Writable({
+            write(chunk, _encoding, done) {
+              append(chunk.toString());
+              done();
+            },
+          });
+        exec
+          .exec(namespace, pod, container, ["cat", file], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
+            if (status.status === "Success") resolve(out);
+            else reject(new Error(err.trim() || status.message || "cat failed"));
+          })
+          .catch(reject);
+      });
+    },
+  };
+}
+
+export async function main(args: readonly string[]): Promise<number> {
+  try {
+    const parsed = parseArgs(args);
+    const file = path.resolve(parsed.valueFile);
+    if (!fs.existsSync(file)) throw new RotationCheckError(`--value-file ${JSON.stringify(parsed.valueFile)}: no such file`);
+    const input = inputFromConfig(process.cwd(), parsed, fs.readFileSync(file, "utf8"));
+    const clients = { vault: await azureVault(input.vaultName), pods: await kubernetesPods(), clock: { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) } };
+    const result = await checkRotation(input, clients, (line) => process.stdout.write(`${line}\n`));
+    process.stdout.write(`${formatResult(result, input)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
+      return 2;
+    }
+    const message = error instanceof RotationCheckError ? error.message : `unexpected: ${(error as Error).message}`;
+    process.stderr.write(`rotation-check: ${message}\n`);
+    return 1;
+  }
+}
