@@ -37,10 +37,45 @@ describe("docs match the code", () => {
     expect(commands).toEqual(expect.arrayContaining(["npm ci --no-audit --no-fund", "npm test"]));
   });
 
-  test("help and the README name only npm scripts that exist", () => {
+  const markdown = ["README.md", "secrets/README.md", ...fs.readdirSync(path.join(repo, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+
+  test("help, the README and docs/ name only npm scripts that exist", () => {
     const scripts = Object.keys(JSON.parse(read("package.json")).scripts);
-    for (const file of ["help", "README.md"]) {
-      for (const [, name] of read(file).matchAll(/npm run ([\w:-]+)/g)) expect(scripts).toContain(name);
+    const named = ["help", ...markdown].flatMap((file) => [...read(file).matchAll(/npm run ([\w:-]+)/g)].map(([, name]) => `${file}: ${name}`));
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((entry) => !scripts.includes(entry.split(": ")[1]))).toEqual([]);
+  });
+
+  test("help lists every npm script and every guide in docs/", () => {
+    const help = read("help");
+    const scripts = Object.keys(JSON.parse(read("package.json")).scripts).filter((s) => s !== "synth"); // help shows npx cdktf synth
+    expect(scripts.filter((s) => !help.includes(s === "test" ? "npm test" : `npm run ${s}`))).toEqual([]);
+    expect(markdown.filter((f) => f.startsWith("docs/") && !help.includes(f))).toEqual([]);
+  });
+
+  /** GitHub's anchor for a heading: lowercase, punctuation dropped, spaces to hyphens. */
+  const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-");
+
+  test("relative links in the Markdown resolve, anchors included", () => {
+    const broken: string[] = [];
+    let checked = 0;
+    for (const file of markdown) {
+      for (const [, target] of read(file).matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:)/.test(target)) continue;
+        checked++;
+        const [relative, hash] = target.split("#");
+        const resolved = relative ? path.join(path.dirname(file), relative) : file;
+        if (!fs.existsSync(path.join(repo, resolved))) {
+          broken.push(`${file}: ${target}`);
+          continue;
+        }
+        if (hash && resolved.endsWith(".md")) {
+          const headings = [...read(resolved).matchAll(/^#+ (.+)$/gm)].map(([, h]) => anchor(h));
+          if (!headings.includes(hash)) broken.push(`${file}: ${target} (no such heading)`);
+        }
+      }
     }
+    expect(checked).toBeGreaterThan(15);
+    expect(broken).toEqual([]);
   });
 });

@@ -62,7 +62,7 @@ describe("npm run review", () => {
       [
         "## Infrastructure review",
         "",
-        "Compared with `HEAD`: 1 to add, 1 to change, 0 to replace, 0 to destroy, in environment `dev`.",
+        "Compared with `HEAD`: 1 to add, 2 to change, 0 to replace, 0 to destroy, in environment `dev`.",
         "",
         "### Security-relevant",
         "",
@@ -76,10 +76,17 @@ describe("npm run review", () => {
         "| --- | --- | --- |",
         "| + add | `azurerm_key_vault_secret.secret-db-password` | |",
         "",
+        "Cross-stack wiring:",
+        "",
+        "- passes on `${azurerm_key_vault_secret.secret-db-password.version}` (output `cross-stack-output-azurerm_key_vault_secretsecret-db-passwordversion`)",
+        "",
         "#### app-dev",
         "",
         "| Action | Resource | Changed attributes |",
         "| --- | --- | --- |",
+        // The pods roll: the new secret's version joins the pod template's annotation.
+        "| ~ change | `kubernetes_deployment_v1.deployment` | `spec.template.metadata.annotations.aks-keyvault.cdktf.io/secret-versions`: " +
+          '`"…retsversion}"` → `"…retsversion},db-password=${data.terraform_remote_state.cross-stack-referenc...` |',
         `| ~ change | \`${SPC}\` | \`manifest.spec.parameters.objects\`: \`""\` → \`"- \\| ⏎ objectName: db-password ⏎ objectType: secret ⏎ objectAlias: db.txt"\` |`,
         "",
       ].join("\n"),

@@ -101,9 +101,20 @@ function flatten(value: Json, path = "", into = new Map<string, Json>()): Map<st
   return into;
 }
 
-/** For multi-line strings (YAML in a manifest), only the lines that differ, joined with ⏎. */
+/**
+ * For multi-line strings (YAML in a manifest), only the lines that differ,
+ * joined with ⏎; for long strings with a common start, what follows it.
+ */
 function changedLines(before: Json, after: Json): [Json, Json] {
-  if (typeof before !== "string" || typeof after !== "string" || !(before.includes("\n") || after.includes("\n"))) return [before, after];
+  if (typeof before !== "string" || typeof after !== "string") return [before, after];
+  if (!(before.includes("\n") || after.includes("\n"))) {
+    if (before.length + 2 <= MAX_VALUE && after.length + 2 <= MAX_VALUE) return [before, after];
+    let common = 0;
+    while (common < before.length && before[common] === after[common]) common++;
+    // Keep a little of the shared start for context.
+    const from = Math.max(0, common - 12);
+    return from === 0 ? [before, after] : [`…${before.slice(from)}`, `…${after.slice(from)}`];
+  }
   const [removed, added] = lineDiff(before.split("\n"), after.split("\n"));
   const join = (lines: string[]) => lines.map((l) => l.trim()).join(" ⏎ ");
   return [join(removed), join(added)];
