@@ -39,20 +39,18 @@ function eachVault(env: SynthesizedEnvironment, check: (vault: Found) => string[
   return found.flatMap(check);
 }
 
-interface Container {
-  readonly where: string;
-  readonly body: Json;
-}
+/** The pod spec of a Deployment. */
+const podSpec = (deployment: Found): Json => block(block(block(deployment.body.spec).template).spec);
 
 /** Every container (init containers too) of every Deployment, with the pod spec it runs in. */
-function eachContainer(env: SynthesizedEnvironment, check: (container: Container, pod: Json) => string[]): string[] {
+function eachContainer(env: SynthesizedEnvironment, check: (container: Found, pod: Json) => string[]): string[] {
   const found = deployments(env);
   if (found.length === 0) return ["no kubernetes_deployment_v1 in the app stack"];
   return found.flatMap((deployment) => {
-    const pod = block(block(block(deployment.body.spec).template).spec);
+    const pod = podSpec(deployment);
     const containers = [...list(pod?.container), ...list(pod?.init_container)];
     return containers.flatMap((body, index) =>
-      check({ where: `${deployment.address} container ${body?.name ?? index}`, body }, pod),
+      check({ address: `${deployment.address} container ${body?.name ?? index}`, body }, pod),
     );
   });
 }
@@ -60,10 +58,6 @@ function eachContainer(env: SynthesizedEnvironment, check: (container: Container
 /** A container setting, falling back to the pod's where Kubernetes does. */
 function podOrContainer(container: Json, pod: Json, key: string): Json {
   return block(container.security_context)?.[key] ?? block(pod?.security_context)?.[key];
-}
-
-function containerFinding(container: Container, attribute: string, value: Json, ok: boolean, wanted: string): string[] {
-  return ok ? [] : [`${container.where}: ${attribute} = ${shown(value)}; ${wanted}`];
 }
 
 const MIN_UID = 10000;
@@ -338,8 +332,8 @@ const podRules: PolicyRule[] = [
         const nonRoot = podOrContainer(c.body, pod, "run_as_non_root");
         const uid = podOrContainer(c.body, pod, "run_as_user");
         return [
-          ...containerFinding(c, "security_context.run_as_non_root", nonRoot, nonRoot === true, "must be true"),
-          ...containerFinding(c, "security_context.run_as_user", uid, Number(uid) >= MIN_UID, `must be ${MIN_UID} or more`),
+          ...verify(c, "security_context.run_as_non_root", nonRoot, nonRoot === true, "must be true"),
+          ...verify(c, "security_context.run_as_user", uid, Number(uid) >= MIN_UID, `must be ${MIN_UID} or more`),
         ];
       }),
   },
@@ -351,7 +345,7 @@ const podRules: PolicyRule[] = [
     evaluate: (env) =>
       eachContainer(env, (c) => {
         const value = block(c.body.security_context)?.read_only_root_filesystem;
-        return containerFinding(c, "security_context.read_only_root_filesystem", value, value === true, "must be true");
+        return verify(c, "security_context.read_only_root_filesystem", value, value === true, "must be true");
       }),
   },
   {
@@ -363,8 +357,8 @@ const podRules: PolicyRule[] = [
       eachContainer(env, (c) => {
         const context = block(c.body.security_context);
         return [
-          ...containerFinding(c, "security_context.allow_privilege_escalation", context?.allow_privilege_escalation, context?.allow_privilege_escalation === false, "must be false"),
-          ...containerFinding(c, "security_context.privileged", context?.privileged, context?.privileged !== true, "must not be true"),
+          ...verify(c, "security_context.allow_privilege_escalation", context?.allow_privilege_escalation, context?.allow_privilege_escalation === false, "must be false"),
+          ...verify(c, "security_context.privileged", context?.privileged, context?.privileged !== true, "must not be true"),
         ];
       }),
   },
@@ -379,8 +373,8 @@ const podRules: PolicyRule[] = [
         const drop = list(capabilities?.drop);
         const add = list(capabilities?.add);
         return [
-          ...containerFinding(c, "security_context.capabilities.drop", drop, drop.includes("ALL"), 'must include "ALL"'),
-          ...containerFinding(c, "security_context.capabilities.add", add, add.length === 0, "must be empty"),
+          ...verify(c, "security_context.capabilities.drop", drop, drop.includes("ALL"), 'must include "ALL"'),
+          ...verify(c, "security_context.capabilities.add", add, add.length === 0, "must be empty"),
         ];
       }),
   },
@@ -392,7 +386,7 @@ const podRules: PolicyRule[] = [
     evaluate: (env) =>
       eachContainer(env, (c, pod) => {
         const profile = block(podOrContainer(c.body, pod, "seccomp_profile"))?.type;
-        return containerFinding(c, "security_context.seccomp_profile.type", profile, profile === "RuntimeDefault" || profile === "Localhost", 'must be "RuntimeDefault"');
+        return verify(c, "security_context.seccomp_profile.type", profile, profile === "RuntimeDefault" || profile === "Localhost", 'must be "RuntimeDefault"');
       }),
   },
   {
@@ -406,7 +400,7 @@ const podRules: PolicyRule[] = [
         return ["requests", "limits"].flatMap((kind) =>
           ["cpu", "memory"].flatMap((what) => {
             const value = block(resources?.[kind])?.[what];
-            return containerFinding(c, `resources.${kind}.${what}`, value, typeof value === "string" && value !== "", "must be set");
+            return verify(c, `resources.${kind}.${what}`, value, typeof value === "string" && value !== "", "must be set");
           }),
         );
       }),
@@ -419,7 +413,7 @@ const podRules: PolicyRule[] = [
     evaluate: (env) =>
       eachContainer(env, (c) =>
         ["liveness_probe", "readiness_probe"].flatMap((probe) =>
-          containerFinding(c, probe, c.body[probe], block(c.body[probe]) !== undefined, "must be set"),
+          verify(c, probe, c.body[probe], block(c.body[probe]) !== undefined, "must be set"),
         ),
       ),
   },
@@ -434,8 +428,8 @@ const podRules: PolicyRule[] = [
         const tag = /:([\w][\w.-]*)(@sha256:[a-f0-9]{64})?$/.exec(image.replace(/^[^/]+:\d+\//, ""))?.[1];
         const wantsDigest = env.config.app.image.includes("@sha256:");
         return [
-          ...containerFinding(c, "image", image, tag !== undefined && tag !== "latest", 'must carry a fixed tag, not "latest"'),
-          ...(wantsDigest ? containerFinding(c, "image", image, image === env.config.app.image, "must carry the digest app.image gives") : []),
+          ...verify(c, "image", image, tag !== undefined && tag !== "latest", 'must carry a fixed tag, not "latest"'),
+          ...(wantsDigest ? verify(c, "image", image, image === env.config.app.image, "must carry the digest app.image gives") : []),
         ];
       }),
   },
@@ -457,7 +451,7 @@ const podRules: PolicyRule[] = [
     rationale: "The app never calls the API; a mounted token is a credential for whoever breaks in. The CSI driver gets the workload identity token from the kubelet.",
     evaluate: (env) => {
       const findings = deployments(env).flatMap((d) => {
-        const pod = block(block(block(d.body.spec).template).spec);
+        const pod = podSpec(d);
         return verify(d, "spec.template.spec.automount_service_account_token", pod?.automount_service_account_token, pod?.automount_service_account_token === false, "must be false");
       });
       for (const account of resourcesOf(env.app, "kubernetes_service_account_v1")) {
@@ -487,7 +481,7 @@ const podRules: PolicyRule[] = [
     rationale: "The app has no business changing what Key Vault gave it.",
     evaluate: (env) =>
       deployments(env).flatMap((d) => {
-        const pod = block(block(block(d.body.spec).template).spec);
+        const pod = podSpec(d);
         const csiVolumes = list(pod?.volume).filter((v) => block(v.csi) !== undefined);
         return csiVolumes.flatMap((volume) => {
           const mounts = list(pod?.container).flatMap((c) => list(c.volume_mount)).filter((m) => m.name === volume.name);
