@@ -2,8 +2,9 @@
 // stack, without Terraform or Azure: what would be added, removed, changed or
 // replaced, what crosses stacks, and which changes a security review must see.
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Json = any;
+import { list, type Json } from "../policy/synthesized";
+
+export type { Json };
 
 export interface SynthesizedProject {
   /** Stack name -> parsed cdk.tf.json, in deploy order. */
@@ -14,8 +15,12 @@ export interface SynthesizedProject {
 
 export interface AttributeChange {
   readonly path: string;
+  /** As shown: masked when secret-looking, shortened when long. */
   readonly before: string;
   readonly after: string;
+  /** The values themselves, for the security checks; never shown. */
+  readonly from: Json;
+  readonly to: Json;
 }
 
 export type Action = "add" | "change" | "destroy" | "replace";
@@ -150,7 +155,7 @@ function attributeChanges(before: Json, after: Json): AttributeChange[] {
     .filter((p) => JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
     .map((p) => {
       const [old, now] = changedLines(a.get(p), b.get(p));
-      return { path: p, before: display(p, old), after: display(p, now) };
+      return { path: p, before: display(p, old), after: display(p, now), from: a.get(p), to: b.get(p) };
     });
 }
 
@@ -233,12 +238,10 @@ const PROTECTIONS: [string, Json][] = [
   ["allow_nested_items_to_be_public", false],
 ];
 
-const parse = (text: string): Json => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+/** Entries of list `to` that list `from` lacks. */
+const addedEntries = (from: Json, to: Json): string[] => {
+  const old = new Set<string>(list(from));
+  return (list(to) as string[]).filter((entry) => !old.has(entry));
 };
 
 function securityFindings(stack: string, change: ResourceChange, after: Json): string[] {
@@ -262,25 +265,23 @@ function securityFindings(stack: string, change: ResourceChange, after: Json): s
   for (const c of change.action === "change" || change.action === "replace" ? change.attributes : []) {
     const name = c.path.split(".").pop()!.replace(/\[\d+\]$/, "");
     if (PERMISSION_LISTS.includes(name)) {
-      const old = new Set<string>(parse(c.before) ?? []);
-      const added = ((parse(c.after) ?? []) as string[]).filter((p) => !old.has(p));
+      const added = addedEntries(c.from, c.to);
       if (added.length > 0) findings.push(`**Wider Key Vault permissions**: ${where} adds ${added.join(", ")} to \`${c.path}\`.`);
     }
     if (name === "role_definition_name") findings.push(`**Role changed**: ${where} \`${c.path}\` ${c.before} → ${c.after}.`);
-    if (name === "default_action" && c.after === '"Allow"') findings.push(`**Public exposure**: ${where} firewall \`${c.path}\` ${c.before} → ${c.after}.`);
+    if (name === "default_action" && c.to === "Allow") findings.push(`**Public exposure**: ${where} firewall \`${c.path}\` ${c.before} → ${c.after}.`);
     if (name === "ip_rules" || name === "authorized_ip_ranges") {
-      const old = new Set<string>(parse(c.before) ?? []);
-      const added = ((parse(c.after) ?? []) as string[]).filter((r) => !old.has(r));
+      const added = addedEntries(c.from, c.to);
       if (added.length > 0) findings.push(`**Public exposure**: ${where} admits ${added.join(", ")} (\`${c.path}\`).`);
-      if (c.after === "(none)" || c.after === "[]") findings.push(`**Public exposure**: ${where} drops its allow-list \`${c.path}\`: open to every address.`);
+      if (list(c.to).length === 0) findings.push(`**Public exposure**: ${where} drops its allow-list \`${c.path}\`: open to every address.`);
     }
-    if (name === "type" && c.after === '"LoadBalancer"') findings.push(`**Public exposure**: ${where} becomes a LoadBalancer.`);
+    if (name === "type" && c.to === "LoadBalancer") findings.push(`**Public exposure**: ${where} becomes a LoadBalancer.`);
     for (const [protection, safe] of PROTECTIONS) {
-      if (name === protection && c.before === JSON.stringify(safe) && c.after !== c.before) {
+      if (name === protection && c.from === safe) {
         findings.push(`**Protection disabled**: ${where} \`${c.path}\` ${c.before} → ${c.after}.`);
       }
     }
-    if (name === "soft_delete_retention_days" && Number(c.after) < Number(c.before)) {
+    if (name === "soft_delete_retention_days" && Number(c.to) < Number(c.from)) {
       findings.push(`**Protection reduced**: ${where} \`${c.path}\` ${c.before} → ${c.after}.`);
     }
   }
