@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Writable } from "stream";
 import { ConfigError, loadEnvironments } from "../config/load";
+import { parseFlags, UsageError } from "../lib/flags";
 import { durationSeconds } from "../config/rules";
 import { SECRETS_MOUNT_PATH } from "../config/types";
 import { checkRotation, formatResult, RotationCheckError, type PodClient, type RotationCheckInput, type VaultClient } from "./rotation-check";
@@ -25,13 +26,7 @@ export interface Arguments {
 }
 
 export function parseArgs(args: readonly string[]): Arguments {
-  const values = new Map<string, string>();
-  for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1]];
-    if (!["--env", "--value-file", "--secret", "--timeout", "--poll"].includes(flag)) throw new RotationCheckError(`unknown argument ${JSON.stringify(flag)}; ${USAGE}`);
-    if (value === undefined || value.startsWith("--")) throw new RotationCheckError(`${flag} needs a value; ${USAGE}`);
-    values.set(flag, value);
-  }
+  const values = parseFlags(args, { values: ["--env", "--value-file", "--secret", "--timeout", "--poll"] }, USAGE);
   const seconds = (flag: string): number | undefined => {
     const raw = values.get(flag);
     if (raw === undefined) return undefined;
@@ -136,7 +131,7 @@ export async function main(args: readonly string[]): Promise<number> {
       for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
       return 2;
     }
-    const message = error instanceof RotationCheckError ? error.message : `unexpected: ${(error as Error).message}`;
+    const message = error instanceof RotationCheckError || error instanceof UsageError ? error.message : `unexpected: ${(error as Error).message}`;
     process.stderr.write(`rotation-check: ${message}\n`);
     return 1;
   }

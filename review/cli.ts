@@ -7,6 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parseFlags, UsageError } from "../lib/flags";
 import { deployOrder, reviewChanges, type Json, type SynthesizedProject } from "./diff";
 import { renderReview } from "./markdown";
 
@@ -20,21 +21,10 @@ export const USAGE = "usage: npm run review -- --base <git-ref> [--fail-on-destr
 
 /** Parses the command line; throws a one-line message on bad input. */
 export function parseArgs(args: readonly string[]): ReviewOptions {
-  let base: string | undefined;
-  let json: string | undefined;
-  let failOnDestructive = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--base" || arg === "--json") {
-      const value = args[++i];
-      if (value === undefined || value.startsWith("--")) throw new Error(`${arg} needs a value; ${USAGE}`);
-      if (arg === "--base") base = value;
-      else json = value;
-    } else if (arg === "--fail-on-destructive") failOnDestructive = true;
-    else throw new Error(`unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
-  }
-  if (base === undefined) throw new Error(`--base is required; ${USAGE}`);
-  return { base, failOnDestructive, json };
+  const flags = parseFlags(args, { values: ["--base", "--json"], switches: ["--fail-on-destructive"] }, USAGE);
+  const base = flags.get("--base");
+  if (base === undefined) throw new UsageError(`--base is required; ${USAGE}`);
+  return { base, failOnDestructive: flags.has("--fail-on-destructive"), json: flags.get("--json") };
 }
 
 function git(args: string[], cwd: string): string {

@@ -9,6 +9,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { parseFlags, type Flags } from "../lib/flags";
 import { planEnvironments, type PlanRunner } from "./plan";
 
 function terraform(dir: string, args: string[]): string {
@@ -22,23 +23,16 @@ function terraform(dir: string, args: string[]): string {
 }
 
 export function main(args: readonly string[]): number {
-  const environments: string[] = [];
-  let outdir = "cdktf.out";
-  let out = "plan-output";
-  for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1]];
-    if (value === undefined) {
-      process.stderr.write(`plan: ${flag} needs a value\n`);
-      return 2;
-    }
-    if (flag === "--env") environments.push(value);
-    else if (flag === "--outdir") outdir = value;
-    else if (flag === "--out") out = value;
-    else {
-      process.stderr.write(`plan: unknown argument ${JSON.stringify(flag)}; usage: npm run plan -- --env <name> [--outdir cdktf.out] [--out plan-output]\n`);
-      return 2;
-    }
+  let flags: Flags;
+  try {
+    flags = parseFlags(args, { values: ["--env", "--outdir", "--out"] }, "usage: npm run plan -- --env <name> [--env <name>] [--outdir cdktf.out] [--out plan-output]");
+  } catch (error) {
+    process.stderr.write(`plan: ${(error as Error).message}\n`);
+    return 2;
   }
+  const environments = flags.all("--env");
+  const outdir = flags.get("--outdir") ?? "cdktf.out";
+  const out = flags.get("--out") ?? "plan-output";
   const manifestFile = path.join(outdir, "manifest.json");
   if (!fs.existsSync(manifestFile)) {
     process.stderr.write(`plan: ${manifestFile} not found; run npx cdktf synth first\n`);
