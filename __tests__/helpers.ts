@@ -135,6 +135,18 @@ export function remoteStateRead(expression: string): { from: string; output: str
   return match ? { from: match[1], output: match[2] } : undefined;
 }
 
+/** Everything the project's commands need from its root, apart from node_modules. */
+const PROJECT_SOURCES = ["main.ts", "cdktf.json", "config", "lib", "stacks", "policy", "review", "ops", "scripts", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
+
+/** A copy of this project's sources in a temporary directory, sharing node_modules, to change safely. */
+export function copyOfProject(prefix = "akskv-copy-"): string {
+  const repo = path.resolve(__dirname, "..");
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  for (const entry of PROJECT_SOURCES) fs.cpSync(path.join(repo, entry), path.join(copy, entry), { recursive: true });
+  fs.symlinkSync(path.join(repo, "node_modules"), path.join(copy, "node_modules"), "dir");
+  return copy;
+}
+
 /** Runs a command in a project directory, as cdktf would: outdir in the project, no network checks. */
 export function run(command: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(command, args, {

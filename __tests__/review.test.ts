@@ -3,12 +3,9 @@
 // tree, and `npm run review -- --base HEAD`, compared as exact Markdown.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { baseConfig, run, type Json } from "./helpers";
+import { baseConfig, copyOfProject, run, type Json } from "./helpers";
 
-const repo = path.resolve(__dirname, "..");
-const SOURCES = ["main.ts", "cdktf.json", "config", "lib", "stacks", "policy", "review", "scripts", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
 
 function git(cwd: string, ...args: string[]): void {
   const result = spawnSync("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", ...args], { cwd, encoding: "utf8" });
@@ -17,11 +14,9 @@ function git(cwd: string, ...args: string[]): void {
 
 /** A git repository with this project's code and one environment, dev, committed as the base. */
 function repositoryWith(config: Json): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-review-test-"));
-  for (const entry of SOURCES) fs.cpSync(path.join(repo, entry), path.join(root, entry), { recursive: true });
+  const root = copyOfProject("akskv-review-test-");
   for (const file of fs.readdirSync(path.join(root, "config")).filter((f) => f.endsWith(".json"))) fs.rmSync(path.join(root, "config", file));
   fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(config, null, 2));
-  fs.symlinkSync(path.join(repo, "node_modules"), path.join(root, "node_modules"), "dir");
   fs.writeFileSync(path.join(root, ".gitignore"), "node_modules\n.synth-cache/\ncdktf.out/\n");
   git(root, "init", "--quiet");
   git(root, "add", "-A");

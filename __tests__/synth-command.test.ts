@@ -1,9 +1,8 @@
 // Runs the app command that cdktf.json names (node scripts/app.mjs) against
 // throwaway projects, as `cdktf synth` does.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { baseConfig, run, stacksIn, writeProject } from "./helpers";
+import { baseConfig, copyOfProject, run, stacksIn, writeProject } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 const runner = path.join(repo, "scripts", "app.mjs");
@@ -40,16 +39,6 @@ describe("the app command (node scripts/app.mjs)", () => {
 });
 
 describe("the app command's type-check", () => {
-  /** A copy of the project's sources (sharing node_modules), so a type error can be planted safely. */
-  function copyOfProject(): string {
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-copy-"));
-    for (const entry of ["main.ts", "config", "lib", "stacks", "policy", "scripts", "tsconfig.json", "tsconfig.app.json", "package-lock.json"]) {
-      fs.cpSync(path.join(repo, entry), path.join(copy, entry), { recursive: true });
-    }
-    fs.symlinkSync(path.join(repo, "node_modules"), path.join(copy, "node_modules"), "dir");
-    return copy;
-  }
-
   test("a type error in a stack stops synth with tsc's message and leaves no stack; fixing it synthesizes again", () => {
     const copy = copyOfProject();
     const stack = path.join(copy, "stacks", "app-stack.ts");
