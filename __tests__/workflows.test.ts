@@ -70,7 +70,7 @@ describe("write-secret-files (CI)", () => {
   const run = (value: string | undefined) => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-secret-files-"));
     const env = { ...process.env, SECRET_FILES: value ?? "" };
-    const result = spawnSync(process.execPath, [path.join(repo, "scripts", "write-secret-files.mjs")], { cwd, env, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), "ops/write-secret-files.ts"], { cwd, env, encoding: "utf8" });
     return { ...result, cwd };
   };
 
