@@ -2,6 +2,7 @@
 // stack, without Terraform or Azure: what would be added, removed, changed or
 // replaced, what crosses stacks, and which changes a security review must see.
 
+import { environmentOf } from "../lib/names";
 import { list, type Json } from "../policy/synthesized";
 
 export type { Json };
@@ -208,12 +209,6 @@ function wiringChanges(before: Json, after: Json): string[] {
   for (const name of [...rb].filter((n) => !ra.has(n)).sort()) lines.push(`now reads remote state \`${name}\``);
   for (const name of [...ra].filter((n) => !rb.has(n)).sort()) lines.push(`no longer reads remote state \`${name}\``);
   return lines;
-}
-
-/** The environment a stack belongs to: what follows its kind ("keyvault-dev" -> "dev"). */
-export function environmentOf(stack: string): string {
-  const dash = stack.indexOf("-");
-  return dash < 0 ? stack : stack.slice(dash + 1);
 }
 
 const PERMISSION_LISTS = ["secret_permissions", "key_permissions", "certificate_permissions", "storage_permissions"];

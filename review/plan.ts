@@ -1,7 +1,8 @@
 // Terraform plans per stack, in dependency order, for the pull request
 // workflow. The runner (terraform itself) is injected, so the ordering,
 // summarizing and marking are tested without Terraform or Azure.
-import { deployOrder, environmentOf, type Json } from "./diff";
+import { environmentOf } from "../lib/names";
+import { deployOrder, type Json } from "./diff";
 
 export interface PlanSummary {
   readonly stack: string;
