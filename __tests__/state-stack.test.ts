@@ -59,6 +59,16 @@ describe("bootstrap stack", () => {
     expect(matches("*-prod", "bootstrap")).toBe(false);
   });
 
+  test("one account serves environments that keep their state in different containers", () => {
+    const shared = synthProject({ dev: withBackend("dev", { ...BACKEND, containerName: "tfstate-dev" }), prod: withBackend("prod", { ...BACKEND, containerName: "tfstate-prod" }) });
+    const bootstrap = shared.json("bootstrap");
+    expect(Object.keys(bootstrap.resource.azurerm_storage_account)).toEqual(["state-account-sttfstate01"]);
+    expect(resourcesOfType(bootstrap, "azurerm_storage_container").map((c) => [c.name, c.storage_account_id])).toEqual([
+      ["tfstate-dev", "${azurerm_storage_account.state-account-sttfstate01.id}"],
+      ["tfstate-prod", "${azurerm_storage_account.state-account-sttfstate01.id}"],
+    ]);
+  });
+
   test("is absent when no environment has a backend section", () => {
     expect(Object.keys(synthProject({ dev: baseConfig("dev") }).manifest.stacks)).not.toContain("bootstrap");
   });

@@ -48,7 +48,8 @@ export interface StateStackProps {
  * Reader there (see docs/ci.md).
  */
 export class StateStack extends TerraformStack {
-  readonly accounts: StorageAccount[] = [];
+  /** By configured name: an account's name attribute is a token, not the name. */
+  readonly accounts = new Map<string, StorageAccount>();
 
   constructor(scope: Construct, id: string, props: StateStackProps) {
     super(scope, id);
@@ -69,7 +70,7 @@ export class StateStack extends TerraformStack {
         });
         groups.set(backend.resourceGroupName, group);
       }
-      const account = this.accounts.find((a) => a.name === backend.storageAccountName) ?? this.stateAccount(storage, group);
+      const account = this.accounts.get(backend.storageAccountName) ?? this.stateAccount(storage, group);
       const container = new StorageContainer(this, `state-container-${backend.storageAccountName}-${backend.containerName}`, {
         name: backend.containerName,
         storageAccountId: account.id,
@@ -110,7 +111,7 @@ export class StateStack extends TerraformStack {
       tags: storage.tags,
       lifecycle: { preventDestroy: true },
     });
-    this.accounts.push(account);
+    this.accounts.set(storage.backend.storageAccountName, account);
     return account;
   }
 }
