@@ -1,0 +1,147 @@
+// Running a Terraform engine (OpenTofu from the toolchain; Terraform too where
+// >= 1.11 is on PATH) over synthesized stacks, each in a working directory of
+// its own beside cdktf.out/stacks, installing providers from the mirror only.
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { REQUIRED_TERRAFORM } from "../lib/backend";
+import { standInOverride, type Toolchain } from "./toolchain";
+
+export interface Engine {
+  readonly name: "tofu" | "terraform";
+  readonly binary: string;
+  readonly version: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The minimum Terraform version, from the stacks' own required_version (">= 1.11.0"). */
+const MIN_TERRAFORM = REQUIRED_TERRAFORM.replace(/^>=\s*/, "").split(".").map(Number);
+
+function atLeast(version: string, want: readonly number[]): boolean {
+  const have = version.split(".").map((part) => parseInt(part, 10) || 0);
+  for (let i = 0; i < want.length; i++) if ((have[i] ?? 0) !== want[i]) return (have[i] ?? 0) > want[i];
+  return true;
+}
+
+/**
+ * The environment every engine call gets: the project's own CLI config (never
+ * the user's, nor a TF_CLI_CONFIG_FILE that names a missing file), no
+ * version-check calls home, no shared plugin cache.
+ */
+export function engineEnv(toolchain: Toolchain, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    TF_CLI_CONFIG_FILE: toolchain.cliConfig,
+    TOFU_CLI_CONFIG_FILE: toolchain.cliConfig,
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+  };
+  delete env.TF_PLUGIN_CACHE_DIR;
+  delete env.TF_DATA_DIR;
+  return env;
+}
+
+/** OpenTofu always; Terraform as well when a version the stacks accept is on PATH. `notes` says what was left out and why. */
+export function findEngines(toolchain: Toolchain, base: NodeJS.ProcessEnv): { engines: Engine[]; notes: string[] } {
+  const env = engineEnv(toolchain, base);
+  const tofu: Engine = { name: "tofu", binary: toolchain.tofu, version: engineVersion(toolchain.tofu, env) ?? "?", env };
+  const notes: string[] = [];
+  const terraformVersion = engineVersion("terraform", env);
+  if (!terraformVersion) return { engines: [tofu], notes: ["terraform: not on PATH; OpenTofu only"] };
+  if (!atLeast(terraformVersion, MIN_TERRAFORM)) {
+    return { engines: [tofu], notes: [`terraform ${terraformVersion}: older than the stacks' ${REQUIRED_TERRAFORM}; OpenTofu only`] };
+  }
+  notes.push(`terraform ${terraformVersion} on PATH: checked with it too`);
+  return { engines: [tofu, { name: "terraform", binary: "terraform", version: terraformVersion, env }], notes };
+}
+
+function engineVersion(binary: string, env: NodeJS.ProcessEnv): string | undefined {
+  const result = spawnSync(binary, ["version", "-json"], { env, encoding: "utf8" });
+  if (result.error || result.status !== 0) return undefined;
+  try {
+    return JSON.parse(result.stdout).terraform_version;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A working directory for one stack and engine: <outdir>/engine-<engine>/<stack>,
+ * at the same depth as cdktf.out/stacks/<stack>, so the stack's relative paths
+ * (secret files, local state) resolve as they do at deploy time. Holds a copy
+ * of the stack's JSON and, where the mirror has stand-ins, an override naming
+ * their versions. Returns the directory.
+ */
+export function prepareWorkDir(outdir: string, stack: string, engine: Engine, toolchain: Toolchain, transform?: (json: string) => string): string {
+  const source = fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
+  const text = transform ? transform(source) : source;
+  const dir = path.join(outdir, `engine-${engine.name}`, stack);
+  fs.mkdirSync(dir, { recursive: true });
+  writeIfChanged(path.join(dir, "cdk.tf.json"), text);
+  const override = standInOverride(JSON.parse(text), toolchain.providers);
+  const overrideFile = path.join(dir, "stand_in_override.tf.json");
+  if (override) writeIfChanged(overrideFile, override);
+  else fs.rmSync(overrideFile, { force: true });
+  return dir;
+}
+
+function writeIfChanged(file: string, content: string): void {
+  if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === content) return;
+  fs.writeFileSync(file, content);
+}
+
+export interface EngineRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the engine in a directory, asynchronously, so two stacks can run at once on two cores. */
+export function runEngine(engine: Engine, dir: string, args: readonly string[], env: NodeJS.ProcessEnv = engine.env): Promise<EngineRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(engine.binary, [`-chdir=${dir}`, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status: status ?? 1, stdout, stderr }));
+  });
+}
+
+/**
+ * `init` from the mirror, skipped when the directory was initialized for the
+ * same configuration already (the lock file is newer than every .tf.json).
+ */
+export async function initFromMirror(engine: Engine, dir: string): Promise<void> {
+  const lock = path.join(dir, ".terraform.lock.hcl");
+  if (fs.existsSync(lock) && fs.existsSync(path.join(dir, ".terraform"))) {
+    const lockTime = fs.statSync(lock).mtimeMs;
+    const configs = fs.readdirSync(dir).filter((f) => f.endsWith(".tf.json"));
+    if (configs.every((f) => fs.statSync(path.join(dir, f)).mtimeMs <= lockTime)) return;
+  }
+  const result = await runEngine(engine, dir, ["init", "-backend=false", "-input=false", "-no-color"]);
+  if (result.status !== 0) throw new Error(`${engine.name} init failed in ${dir}: ${firstError(result.stderr || result.stdout)}`);
+}
+
+/** The first "Error: ..." line of an engine's human output, with its detail. */
+export function firstError(text: string): string {
+  const lines = text.split("\n").map((l) => l.replace(/^[│╷╵]\s?/, "").trim()).filter(Boolean);
+  const at = lines.findIndex((l) => l.startsWith("Error:"));
+  return at < 0 ? (lines[0] ?? "(no output)") : lines.slice(at, at + 3).join(" ");
+}
+
+/** Runs tasks at most `limit` at a time, keeping their order in the result. */
+export async function inParallel<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
