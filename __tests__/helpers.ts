@@ -136,7 +136,7 @@ export function remoteStateRead(expression: string): { from: string; output: str
 }
 
 /** Everything the project's commands need from its root, apart from node_modules. */
-const PROJECT_SOURCES = ["main.ts", "cdktf.json", "config", "lib", "stacks", "policy", "review", "ops", "scripts", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
+const PROJECT_SOURCES = ["main.ts", "cdktf.json", "config", "lib", "stacks", "policy", "review", "ops", "engine", "scripts", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
 
 /** A copy of this project's sources in a temporary directory, sharing node_modules, to change safely. */
 export function copyOfProject(prefix = "akskv-copy-"): string {

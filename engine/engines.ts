@@ -5,7 +5,8 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REQUIRED_TERRAFORM } from "../lib/backend";
-import { standInOverride, type Toolchain } from "./toolchain";
+import { adaptForStandIns } from "./stand-in";
+import { standInOverride, type BuiltProvider, type Toolchain } from "./toolchain";
 
 export interface Engine {
   readonly name: "tofu" | "terraform";
@@ -56,6 +57,21 @@ export function findEngines(toolchain: Toolchain, base: NodeJS.ProcessEnv): { en
   return { engines: [tofu, { name: "terraform", binary: "terraform", version: terraformVersion, env }], notes };
 }
 
+/**
+ * Terraform from PATH with providers from the public registry, for machines
+ * that reach it (the GitHub workflows): the pinned releases themselves. A
+ * TF_CLI_CONFIG_FILE naming a missing file is dropped rather than warned about
+ * on every call.
+ */
+export function registryTerraform(base: NodeJS.ProcessEnv): Engine | string {
+  const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  if (env.TF_CLI_CONFIG_FILE && !fs.existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
+  const version = engineVersion("terraform", env);
+  if (!version) return `terraform (${REQUIRED_TERRAFORM}) not found on PATH; see README`;
+  if (!atLeast(version, MIN_TERRAFORM)) return `terraform ${version} is older than the stacks' ${REQUIRED_TERRAFORM}`;
+  return { name: "terraform", binary: "terraform", version, env };
+}
+
 function engineVersion(binary: string, env: NodeJS.ProcessEnv): string | undefined {
   const result = spawnSync(binary, ["version", "-json"], { env, encoding: "utf8" });
   if (result.error || result.status !== 0) return undefined;
@@ -67,23 +83,23 @@ function engineVersion(binary: string, env: NodeJS.ProcessEnv): string | undefin
 }
 
 /**
- * A working directory for one stack and engine: <outdir>/engine-<engine>/<stack>,
- * at the same depth as cdktf.out/stacks/<stack>, so the stack's relative paths
- * (secret files, local state) resolve as they do at deploy time. Holds a copy
- * of the stack's JSON and, where the mirror has stand-ins, an override naming
- * their versions. Returns the directory.
+ * Fills a working directory for one stack: a copy of its JSON, adapted where
+ * the mirror holds a stand-in (engine/stand-in.ts), and an override naming
+ * the stand-ins' versions. The directory must sit at the same depth below a
+ * project root as cdktf.out/stacks/<stack>, so the stack's relative paths
+ * (secret files, local state) resolve against that root. Returns the
+ * adaptations made, one line each.
  */
-export function prepareWorkDir(outdir: string, stack: string, engine: Engine, toolchain: Toolchain, transform?: (json: string) => string): string {
-  const source = fs.readFileSync(path.join(outdir, "stacks", stack, "cdk.tf.json"), "utf8");
-  const text = transform ? transform(source) : source;
-  const dir = path.join(outdir, `engine-${engine.name}`, stack);
+export function prepareWorkDir(stackFile: string, dir: string, providers: readonly BuiltProvider[]): string[] {
+  const standIns = new Set(providers.filter((p) => p.standIn).map((p) => p.name));
+  const { json, changes } = adaptForStandIns(fs.readFileSync(stackFile, "utf8"), standIns);
   fs.mkdirSync(dir, { recursive: true });
-  writeIfChanged(path.join(dir, "cdk.tf.json"), text);
-  const override = standInOverride(JSON.parse(text), toolchain.providers);
+  writeIfChanged(path.join(dir, "cdk.tf.json"), json);
+  const override = standInOverride(JSON.parse(json), providers);
   const overrideFile = path.join(dir, "stand_in_override.tf.json");
   if (override) writeIfChanged(overrideFile, override);
   else fs.rmSync(overrideFile, { force: true });
-  return dir;
+  return changes;
 }
 
 function writeIfChanged(file: string, content: string): void {

@@ -59,7 +59,9 @@ export function outputsOf(state: Json): Record<string, Json> {
  */
 export async function mockTest(toolchain: Toolchain, outdir: string, stack: string, testFile: string): Promise<MockRun> {
   const engine = tofuEngine(toolchain);
-  const dir = prepareWorkDir(outdir, stack, engine, toolchain);
+  // Beside cdktf.out/stacks, so "../../../" is the project root, where the test's secret and state files are.
+  const dir = path.join(outdir, "engine-tofu", stack);
+  prepareWorkDir(path.join(outdir, "stacks", stack, "cdk.tf.json"), dir, toolchain.providers);
   for (const old of fs.readdirSync(dir).filter((f) => f.endsWith(".tftest.hcl"))) fs.rmSync(path.join(dir, old));
   fs.writeFileSync(path.join(dir, "mock.tftest.hcl"), testFile);
   await initFromMirror(engine, dir);

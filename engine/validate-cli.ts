@@ -1,4 +1,4 @@
-// `npm run validate [-- --outdir cdktf.out] [--no-synth] [--stack <name>]...`
+// `npm run validate [-- --outdir cdktf.out] [--no-synth] [--stack <name>]... [--registry]`
 //
 // Synthesizes, then runs `init -backend=false` (providers from the local mirror,
 // no network) and `validate -json` for every stack with OpenTofu, and with
@@ -6,30 +6,44 @@
 // (references, types, functions) and the providers' (enumerations, ranges,
 // conflicting attributes). One line per stack and engine, the diagnostics
 // under it with the block path, and a summary; exit 1 on any error, or on any
-// warning not accepted in engine/accepted.ts.
+// warning not accepted in engine/accepted.ts. With --registry (machines that
+// reach the Terraform registry, such as GitHub's runners): Terraform from PATH
+// with the pinned providers from the registry, no toolchain needed.
+//
+// Each engine works in <outdir>/validate/<engine>/stacks/<stack>, so the
+// stacks' "../../../secrets/..." paths resolve into <outdir>/validate, where
+// placeholder files stand in for the secret files: validate needs a file to
+// exist, never its value, and never reads secrets/.
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../config/load";
 import { parseFlags, UsageError, type Flags } from "../lib/flags";
 import { synthesize } from "../lib/synth";
 import { acceptedBy, ACCEPTED_DIAGNOSTICS, diagnosticContext, type AcceptedDiagnostic, type EngineDiagnostic } from "./accepted";
-import { findEngines, inParallel, initFromMirror, prepareWorkDir, runEngine, type Engine } from "./engines";
-import { describeProviders, loadToolchain, ToolchainError, toolsCacheDir, type Toolchain } from "./toolchain";
+import { findEngines, inParallel, initFromMirror, prepareWorkDir, registryTerraform, runEngine, type Engine } from "./engines";
+import { describeProviders, loadToolchain, ToolchainError, toolsCacheDir, type BuiltProvider } from "./toolchain";
 
-const USAGE = "usage: npm run validate [-- --outdir cdktf.out] [--no-synth] [--stack <name>]...";
+const USAGE = "usage: npm run validate [-- --outdir cdktf.out] [--no-synth] [--stack <name>]... [--registry]";
 const HELP = `${USAGE}
 
 Synthesizes config/*.json (unless --no-synth), then validates every stack in
 <outdir>/stacks (or only the --stack ones) with OpenTofu from the toolchain that
 npm run tools:terraform builds, and with Terraform too where >= 1.11 is on PATH.
 Providers install from the local mirror only. Exit 1 on any error, and on any
-warning that engine/accepted.ts does not accept with a reason.`;
+warning that engine/accepted.ts does not accept with a reason.
+
+  --registry   Terraform (>= 1.11) from PATH with the pinned providers from the
+               Terraform registry, for machines that reach it (GitHub runners).`;
+
+const PLACEHOLDER = "placeholder written by npm run validate: validate needs the file to exist, not its value\n";
 
 export interface StackResult {
   readonly stack: string;
   readonly engine: Engine["name"];
   readonly failing: EngineDiagnostic[];
   readonly accepted: { diagnostic: EngineDiagnostic; by: AcceptedDiagnostic }[];
+  /** What was adapted for a stand-in provider (engine/stand-in.ts). */
+  readonly adapted: string[];
   /** init or the engine itself failed before it could validate. */
   readonly error?: string;
 }
@@ -42,20 +56,41 @@ export function formatDiagnostic(d: EngineDiagnostic): string {
   return `${d.severity}: ${where ? `${where}: ` : ""}${d.summary}${detail}${code ? `  [${code}]` : ""}`;
 }
 
-async function validateStack(outdir: string, stack: string, engine: Engine, toolchain: Toolchain, standIns: ReadonlySet<string>): Promise<StackResult> {
-  const dir = prepareWorkDir(outdir, stack, engine, toolchain);
+/** Writes a placeholder for every file() the stack reads that resolves inside the validate root. */
+function placeholderFiles(dir: string, json: string, workRoot: string): void {
+  for (const [, relative] of json.matchAll(/file\(\\"([^"\\]+)\\"\)/g)) {
+    const file = path.resolve(dir, relative);
+    if (!file.startsWith(workRoot + path.sep) || fs.existsSync(file)) continue;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, PLACEHOLDER);
+  }
+}
+
+interface Setup {
+  readonly engines: Engine[];
+  readonly providers: readonly BuiltProvider[];
+  readonly lines: string[];
+}
+
+async function validateStack(outdir: string, stack: string, engine: Engine, setup: Setup): Promise<StackResult> {
+  const workRoot = path.join(outdir, "validate");
+  const dir = path.join(workRoot, engine.name, "stacks", stack);
+  const adapted = prepareWorkDir(path.join(outdir, "stacks", stack, "cdk.tf.json"), dir, setup.providers);
+  placeholderFiles(dir, fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8"), workRoot);
+  const base = { stack, engine: engine.name, adapted };
   try {
     await initFromMirror(engine, dir);
   } catch (error) {
-    return { stack, engine: engine.name, failing: [], accepted: [], error: (error as Error).message };
+    return { ...base, failing: [], accepted: [], error: (error as Error).message };
   }
   const result = await runEngine(engine, dir, ["validate", "-json", "-no-color"]);
   let report: { diagnostics?: EngineDiagnostic[] };
   try {
     report = JSON.parse(result.stdout);
   } catch {
-    return { stack, engine: engine.name, failing: [], accepted: [], error: `${engine.name} validate printed no JSON: ${result.stderr.trim().split("\n")[0]}` };
+    return { ...base, failing: [], accepted: [], error: `${engine.name} validate printed no JSON: ${result.stderr.trim().split("\n")[0]}` };
   }
+  const standIns = new Set(setup.providers.filter((p) => p.standIn).map((p) => p.name));
   const failing: EngineDiagnostic[] = [];
   const accepted: StackResult["accepted"] = [];
   for (const diagnostic of report.diagnostics ?? []) {
@@ -63,7 +98,26 @@ async function validateStack(outdir: string, stack: string, engine: Engine, tool
     if (by) accepted.push({ diagnostic, by });
     else failing.push(diagnostic);
   }
-  return { stack, engine: engine.name, failing, accepted };
+  return { ...base, failing, accepted };
+}
+
+/** The engines and providers to validate with: the toolchain's, or Terraform with the registry's. */
+function setupFor(registry: boolean): Setup {
+  if (registry) {
+    const terraform = registryTerraform(process.env);
+    if (typeof terraform === "string") throw new ToolchainError(terraform);
+    return { engines: [terraform], providers: [], lines: [`engines: terraform ${terraform.version}`, "providers: the pinned releases, from the Terraform registry"] };
+  }
+  const toolchain = loadToolchain(process.cwd(), toolsCacheDir(process.env));
+  const { engines, notes } = findEngines(toolchain, process.env);
+  return {
+    engines,
+    providers: toolchain.providers,
+    lines: [
+      `engines: ${engines.map((e) => `${e.name} ${e.version}`).join(", ")}${notes.length ? ` (${notes.join("; ")})` : ""}`,
+      `providers: ${describeProviders(toolchain.providers)}`,
+    ],
+  };
 }
 
 export function stackLine(r: StackResult, width: number): string {
@@ -88,10 +142,10 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   let flags: Flags;
-  let toolchain: Toolchain;
+  let setup: Setup;
   try {
-    flags = parseFlags(args, { values: ["--outdir", "--stack"], switches: ["--no-synth"] }, USAGE);
-    toolchain = loadToolchain(process.cwd(), toolsCacheDir(process.env));
+    flags = parseFlags(args, { values: ["--outdir", "--stack"], switches: ["--no-synth", "--registry"] }, USAGE);
+    setup = setupFor(flags.has("--registry"));
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof ToolchainError)) throw error;
     process.stderr.write(`validate: ${error.message}\n`);
@@ -121,19 +175,22 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   if (flags.all("--stack").length > 0) stacks = stacks.filter((s) => flags.all("--stack").includes(s));
 
-  const { engines, notes } = findEngines(toolchain, process.env);
-  const standIns = new Set(toolchain.providers.filter((p) => p.standIn).map((p) => p.name));
-  process.stdout.write(`engines: ${engines.map((e) => `${e.name} ${e.version}`).join(", ")}${notes.length ? ` (${notes.join("; ")})` : ""}\n`);
-  process.stdout.write(`providers: ${describeProviders(toolchain.providers)}\n`);
-
+  for (const line of setup.lines) process.stdout.write(`${line}\n`);
+  const { engines } = setup;
+  const standIns = new Set(setup.providers.filter((p) => p.standIn).map((p) => p.name));
   const jobs = engines.flatMap((engine) => stacks.map((stack) => ({ engine, stack })));
   // Two at a time: the machines this runs on have two cores, and azurerm's schema load is CPU-bound.
-  const results = await inParallel(jobs, 2, ({ engine, stack }) => validateStack(outdir, stack, engine, toolchain, standIns));
+  const results = await inParallel(jobs, 2, ({ engine, stack }) => validateStack(outdir, stack, engine, setup));
 
   const width = Math.max(...stacks.map((s) => s.length));
   for (const r of results) {
     process.stdout.write(`${stackLine(r, width)}\n`);
     for (const d of r.failing) process.stdout.write(`    ${formatDiagnostic(d)}\n`);
+  }
+  const adapted = [...new Set(results.flatMap((r) => r.adapted.map((a) => `${r.stack}: ${a}`)))];
+  if (adapted.length > 0) {
+    process.stdout.write(`\nadapted for the stand-in providers (engine/stand-in.ts; the synthesized stacks are unchanged):\n`);
+    for (const line of adapted) process.stdout.write(`  ${line}\n`);
   }
   const accepted = results.flatMap((r) => r.accepted.map((a) => ({ ...a, stack: r.stack, engine: r.engine })));
   if (accepted.length > 0) {

@@ -16,6 +16,9 @@ export const AKS_ENTRA_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
 export const CSI_DRIVER = "secrets-store.csi.k8s.io";
 
+/** app_url while the LoadBalancer Service has no address. */
+export const APP_URL_PENDING = "pending: the LoadBalancer Service has no address yet (kubectl get service -n <namespace>)";
+
 export interface AppStackProps {
   readonly config: EnvironmentConfig;
   readonly state: StateProps;
@@ -168,7 +171,10 @@ export class AppStack extends TerraformStack {
 
     const ingress = this.service.status.get(0).loadBalancer.get(0).ingress.get(0);
     new TerraformOutput(this, "app_url", {
-      value: `http://${ingress.ip}`,
+      // try(): while the Service has no address (the cloud controller has not
+      // given one yet, or is replacing the load balancer) a bare index fails
+      // every plan and apply of this stack with "Invalid index".
+      value: Fn.try([`http://${ingress.ip}`, APP_URL_PENDING]),
       description: "Browse here to see the app show the secrets it reads from /app/secrets",
     });
   }

@@ -1,0 +1,69 @@
+// `npm run validate` with the real engine and providers (npm run tools:terraform
+// builds them; without them this file fails and says how to build them).
+import * as fs from "fs";
+import * as path from "path";
+import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
+import { copyOfProject } from "./helpers";
+import { spawnSync } from "child_process";
+
+const repo = path.resolve(__dirname, "..");
+// Fails the whole file, loudly, when the toolchain is missing: a check that cannot run does not pass.
+loadToolchain(repo, toolsCacheDir(process.env));
+
+function validate(root: string, args: string[] = []) {
+  const result = spawnSync(process.execPath, [path.join(root, "scripts", "run-ts.mjs"), "engine/validate-cli.ts", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+    timeout: 600_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The line validate prints for a stack and engine. */
+const lineOf = (stdout: string, stack: string, engine: string) =>
+  stdout.split("\n").find((l) => new RegExp(`^${stack}\\s+${engine}\\s`).test(l));
+
+describe("npm run validate", () => {
+  const root = copyOfProject("akskv-validate-");
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test("every stack of the shipped environments is valid with OpenTofu (and Terraform where it is installed)", () => {
+    const result = validate(root);
+    expect(result.stderr).toBe("");
+    const stacks = fs.readdirSync(path.join(root, "cdktf.out", "stacks")).sort();
+    expect(stacks).toEqual(["aks-dev", "aks-prod", "app-dev", "app-prod", "keyvault-dev", "keyvault-prod"]);
+    const engines = /^engines: (.*?)(?: \(|$)/m.exec(result.stdout)![1].split(", ").map((e) => e.split(" ")[0]);
+    expect(engines[0]).toBe("tofu");
+    for (const engine of engines) {
+      for (const stack of stacks) expect(lineOf(result.stdout, stack, engine)).toMatch(/\svalid( \(|$)/);
+    }
+    expect(result.status).toBe(0);
+  }, 600_000);
+
+  test("a value the provider rejects fails with the provider's message, the block path and the stack's name", () => {
+    // What vault.addOverride("soft_delete_retention_days", 3) would synthesize.
+    const file = path.join(root, "cdktf.out", "stacks", "keyvault-dev", "cdk.tf.json");
+    const stack = JSON.parse(fs.readFileSync(file, "utf8"));
+    stack.resource.azurerm_key_vault.vault.soft_delete_retention_days = 3;
+    fs.writeFileSync(file, JSON.stringify(stack, null, 2));
+
+    const result = validate(root, ["--no-synth", "--stack", "keyvault-dev", "--stack", "app-dev"]);
+    expect(result.status).toBe(1);
+    expect(lineOf(result.stdout, "keyvault-dev", "tofu")).toMatch(/1 error\(s\)/);
+    expect(result.stdout).toMatch(
+      /error: resource\.azurerm_key_vault\.vault: expected soft_delete_retention_days to be in the range \(7 - 90\), got 3 +\["soft_delete_retention_days": 3\]/,
+    );
+    expect(lineOf(result.stdout, "app-dev", "tofu")).toMatch(/\svalid/);
+  }, 600_000);
+
+  test("a missing toolchain stops validate with one line naming the command that builds it", () => {
+    const result = spawnSync(process.execPath, [path.join(root, "scripts", "run-ts.mjs"), "engine/validate-cli.ts"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, AKSKV_TOOLS_CACHE: path.join(root, "no-toolchain-here") },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`validate: OpenTofu 1.12.6 is not built in ${path.join(root, "no-toolchain-here")}; run npm run tools:terraform to build it\n`);
+  });
+});
