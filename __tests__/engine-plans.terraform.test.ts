@@ -61,16 +61,14 @@ function azurermMocks(env: string): string {
           username: "",
         },
       ],
-      key_vault_secrets_provider: [
-        {
-          secret_rotation_enabled: true,
-          secret_rotation_interval: "2m",
-          secret_identity: [{ client_id: ID.addonClient, object_id: ID.addonObject, user_assigned_identity_id: `${identity}/azurekeyvaultsecretsprovider` }],
-        },
-      ],
+      // A block the stack configures: the mock fills in only its computed part.
+      key_vault_secrets_provider: {
+        secret_identity: [{ client_id: ID.addonClient, object_id: ID.addonObject, user_assigned_identity_id: `${identity}/azurekeyvaultsecretsprovider` }],
+      },
     }),
     mockResource("azurerm_user_assigned_identity", { id: `${identity}/id-app`, client_id: ID.workloadClient, principal_id: ID.workloadObject, tenant_id: ID.tenant }),
     mockResource("azurerm_log_analytics_workspace", { id: `${rg(env)}/providers/Microsoft.OperationalInsights/workspaces/log-test` }),
+    mockResource("azurerm_monitor_data_collection_rule", { id: `${rg(env)}/providers/Microsoft.Insights/dataCollectionRules/dcr-test` }),
     mockResource("azurerm_virtual_network", { id: `${rg(env)}/providers/Microsoft.Network/virtualNetworks/vnet-test` }),
     mockResource("azurerm_subnet", { id: `${rg(env)}/providers/Microsoft.Network/virtualNetworks/vnet-test/subnets/aks` }),
     mockResource("azurerm_key_vault", {

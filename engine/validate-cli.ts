@@ -52,7 +52,7 @@ export interface StackResult {
 export function formatDiagnostic(d: EngineDiagnostic): string {
   const where = diagnosticContext(d);
   const detail = d.detail ? `: ${d.detail.replace(/\s+/g, " ").trim()}` : "";
-  const code = d.snippet?.code?.trim();
+  const code = d.snippet?.code?.trim().replace(/,$/, "");
   return `${d.severity}: ${where ? `${where}: ` : ""}${d.summary}${detail}${code ? `  [${code}]` : ""}`;
 }
 
