@@ -2,7 +2,8 @@
 // accepted, the stand-in override, the CLI config, the Go version gate.
 import { acceptedBy, providerOf, type AcceptedDiagnostic } from "../engine/accepted";
 import { goVersionParts, versionAtLeast } from "../engine/tools-cli";
-import { cliConfigText, describeProviders, standInOverride, type BuiltProvider } from "../engine/toolchain";
+import { adaptStack, standInOverride } from "../engine/stand-in";
+import { cliConfigText, describeProviders, type BuiltProvider } from "../engine/toolchain";
 
 const azurerm: BuiltProvider = { name: "azurerm", required: "4.55.0", version: "5.2.1-dev.20260824", standIn: "refused", recipe: "m@v" };
 const kubernetes: BuiltProvider = { name: "kubernetes", required: "2.38.0", version: "2.38.0", recipe: "m@v" };
@@ -44,11 +45,29 @@ describe("accepted diagnostics", () => {
 describe("toolchain", () => {
   test("a stand-in is pinned by an override naming its own version, only for the providers the stack uses", () => {
     const stack = { terraform: { required_providers: { azurerm: { source: "azurerm", version: "4.55.0" } } } };
-    expect(JSON.parse(standInOverride(stack, [azurerm, kubernetes])!)).toEqual({
+    expect(JSON.parse(standInOverride(stack, [azurerm, kubernetes]).text!)).toEqual({
       terraform: { required_providers: { azurerm: { source: "azurerm", version: "5.2.1-dev.20260824" } } },
     });
     const app = { terraform: { required_providers: { kubernetes: { source: "kubernetes", version: "2.38.0" } } } };
-    expect(standInOverride(app, [azurerm, kubernetes])).toBeUndefined();
+    expect(standInOverride(app, [azurerm, kubernetes])).toEqual({ resources: {}, changes: [] });
+  });
+
+  test("the resources azurerm 5.x reshapes are overridden, by name, and reported; nothing else is", () => {
+    const stack = {
+      terraform: { required_providers: { azurerm: { source: "azurerm", version: "4.55.0" } } },
+      resource: {
+        azurerm_subnet: { "aks-subnet": { name: "aks", service_endpoints: ["Microsoft.KeyVault"] } },
+        azurerm_key_vault: { vault: { name: "kv" } },
+      },
+    };
+    const { text, changes } = standInOverride(stack, [azurerm]);
+    expect(JSON.parse(text!).resource).toEqual({
+      azurerm_subnet: { "aks-subnet": { service_endpoints: null, service_endpoint: [{ service: "Microsoft.KeyVault" }] } },
+    });
+    expect(changes).toEqual(["azurerm_subnet.aks-subnet: service_endpoints = [...] becomes service_endpoint { service = ... } blocks (renamed in azurerm 5.0)"]);
+    const adapted = adaptStack(stack, [azurerm]);
+    expect(adapted.stack.resource.azurerm_subnet["aks-subnet"]).toEqual({ name: "aks", service_endpoint: [{ service: "Microsoft.KeyVault" }] });
+    expect(stack.resource.azurerm_subnet["aks-subnet"].service_endpoints).toEqual(["Microsoft.KeyVault"]);
   });
 
   test("every check names a stand-in and the release it replaces", () => {

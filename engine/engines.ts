@@ -5,8 +5,8 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REQUIRED_TERRAFORM } from "../lib/backend";
-import { adaptForStandIns } from "./stand-in";
-import { standInOverride, type BuiltProvider, type Toolchain } from "./toolchain";
+import { adaptStack } from "./stand-in";
+import type { BuiltProvider, Toolchain } from "./toolchain";
 
 export interface Engine {
   readonly name: "tofu" | "terraform";
@@ -84,20 +84,19 @@ function engineVersion(binary: string, env: NodeJS.ProcessEnv): string | undefin
 
 /**
  * Fills a working directory for one stack: a copy of its JSON, adapted where
- * the mirror holds a stand-in (engine/stand-in.ts), and an override naming
- * the stand-ins' versions. The directory must sit at the same depth below a
+ * the mirror holds a stand-in, and an override naming the stand-ins' versions
+ * (engine/stand-in.ts). The directory must sit at the same depth below a
  * project root as cdktf.out/stacks/<stack>, so the stack's relative paths
  * (secret files, local state) resolve against that root. Returns the
  * adaptations made, one line each.
  */
 export function prepareWorkDir(stackFile: string, dir: string, providers: readonly BuiltProvider[]): string[] {
-  const standIns = new Set(providers.filter((p) => p.standIn).map((p) => p.name));
-  const { json, changes } = adaptForStandIns(fs.readFileSync(stackFile, "utf8"), standIns);
+  const original = fs.readFileSync(stackFile, "utf8");
+  const { stack, versions, changes } = adaptStack(JSON.parse(original), providers);
   fs.mkdirSync(dir, { recursive: true });
-  writeIfChanged(path.join(dir, "cdk.tf.json"), json);
-  const override = standInOverride(JSON.parse(json), providers);
+  writeIfChanged(path.join(dir, "cdk.tf.json"), changes.length > 0 ? JSON.stringify(stack, null, 2) : original);
   const overrideFile = path.join(dir, "stand_in_override.tf.json");
-  if (override) writeIfChanged(overrideFile, override);
+  if (versions) writeIfChanged(overrideFile, versions);
   else fs.rmSync(overrideFile, { force: true });
   return changes;
 }

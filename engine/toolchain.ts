@@ -198,18 +198,3 @@ export function describeProviders(providers: readonly BuiltProvider[]): string {
     .map((p) => (p.standIn ? `${p.name} ${p.version} (stand-in for ${p.required}: ${p.standIn})` : `${p.name} ${p.version}`))
     .join("; ");
 }
-
-/**
- * A `*_override.tf.json` that points a stack at the stand-in providers'
- * versions, or undefined when the mirror has the pinned releases. The stack's
- * own JSON is never edited.
- */
-export function standInOverride(stack: { terraform?: { required_providers?: Record<string, unknown> } }, providers: readonly BuiltProvider[]): string | undefined {
-  const required = stack.terraform?.required_providers ?? {};
-  const overrides: Record<string, { source: string; version: string }> = {};
-  for (const p of providers) {
-    if (p.standIn && p.name in required) overrides[p.name] = { source: p.name, version: p.version };
-  }
-  if (Object.keys(overrides).length === 0) return undefined;
-  return `${JSON.stringify({ terraform: { required_providers: overrides } }, null, 2)}\n`;
-}
