@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
+import { stripVTControlCharacters } from "util";
 import { writeOutputsState } from "../engine/mock-test";
 import { standInOverride } from "../engine/stand-in";
 import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
@@ -33,7 +34,7 @@ describe("TERRAFORM_BINARY_NAME=tofu npx cdktf diff", () => {
   const cdktf = (...args: string[]) => {
     const result = spawnSync("npx", ["cdktf", ...args], { cwd: root, env, encoding: "utf8", timeout: 180_000 });
     // cdktf colours the engine's output; the assertions read the text.
-    return { status: result.status, output: `${result.stdout}${result.stderr}`.replace(/\x1b\[[0-9;]*m/g, "") };
+    return { status: result.status, output: stripVTControlCharacters(`${result.stdout}${result.stderr}`) };
   };
 
   beforeAll(() => {
