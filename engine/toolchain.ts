@@ -33,6 +33,9 @@ export const OPENTOFU = {
   ldflags: "-X github.com/opentofu/opentofu/version.dev=no",
 };
 
+/** What identifies a built OpenTofu in the record: a change here rebuilds it. */
+export const OPENTOFU_RECIPE = `${OPENTOFU.module}@v${OPENTOFU.version} ldflags=${OPENTOFU.ldflags}`;
+
 export interface ProviderSource {
   readonly module: string;
   /**

@@ -15,6 +15,7 @@ import {
   cliConfigText,
   MIN_GO,
   OPENTOFU,
+  OPENTOFU_RECIPE,
   PROVIDER_SOURCES,
   readManifest,
   REGISTRY_HOSTS,
@@ -51,7 +52,12 @@ export function versionAtLeast(have: readonly number[], want: readonly number[])
   return true;
 }
 
+let goChecked = false;
+
+/** Checks Go once, and only when something needs building: a built toolchain needs no Go. */
 function checkGo(): void {
+  if (goChecked) return;
+  goChecked = true;
   const result = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
   if (result.error) throw new ToolchainError(`go not found on PATH; Go ${MIN_GO} or later builds OpenTofu and the providers (https://go.dev/dl)`);
   const parts = goVersionParts(result.stdout);
@@ -111,7 +117,10 @@ function proxyServes(module: string, version: string, cwd: string): { ok: boolea
   } catch {
     // not JSON: keep stderr
   }
-  const reason = /not available|403 Forbidden|404 Not Found|410 Gone/.exec(why)?.[0] ?? why.split("\n").at(-1) ?? "refused";
+  // "...: 403 Forbidden\n\tserver response: This module version is not available." without the proxy's address.
+  const status = /\b([45]\d\d [A-Z][A-Za-z ]+?)\s*(?:\n|$)/.exec(why)?.[1];
+  const response = /server response: ([^\n]+)/.exec(why)?.[1]?.trim();
+  const reason = [status, response].filter(Boolean).join(": ") || why.split("\n").at(-1) || "refused";
   return { ok: false, why: reason };
 }
 
@@ -122,17 +131,27 @@ function writeAtomically(file: string, content: string): void {
   fs.renameSync(temporary, file);
 }
 
+/** What an interrupted run left: partial binaries and GOBIN folders, never recorded, so never trusted. */
+function removeLeftovers(cacheDir: string): void {
+  const paths = toolchainPaths(cacheDir);
+  for (const [dir, pattern] of [[path.dirname(paths.tofu), /\.partial$/], [paths.build, /^gobin\./], [cacheDir, /\.partial$/]] as const) {
+    if (!fs.existsSync(dir)) continue;
+    for (const name of fs.readdirSync(dir).filter((n) => pattern.test(n))) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
 function saveManifest(cacheDir: string, manifest: ToolchainManifest): void {
   writeAtomically(toolchainPaths(cacheDir).manifest, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 async function buildOpenTofu(cacheDir: string, manifest: ToolchainManifest): Promise<ToolchainManifest> {
   const paths = toolchainPaths(cacheDir);
-  const recipe = `${OPENTOFU.module}@v${OPENTOFU.version} ldflags=${OPENTOFU.ldflags}`;
+  const recipe = OPENTOFU_RECIPE;
   if (manifest.opentofu?.recipe === recipe && fs.existsSync(paths.tofu)) {
     process.stdout.write(`OpenTofu ${OPENTOFU.version}: built (${paths.tofu})\n`);
     return manifest;
   }
+  checkGo();
   process.stdout.write(`OpenTofu ${OPENTOFU.version}: building from the Go module proxy\n`);
   const work = path.join(paths.build, `opentofu-${OPENTOFU.version}`);
   fs.mkdirSync(work, { recursive: true });
@@ -155,8 +174,8 @@ function chooseProviderSource(required: RequiredProvider, work: string): { goVer
   if (release) {
     const served = proxyServes(source.module, release, work);
     if (served.ok) return { goVersion: release, version: required.version };
-    const standIn = `the Go module proxy refuses ${source.module}@${release.slice(0, 7)} (${served.why}); built ${source.standIn.what} instead`;
-    process.stdout.write(`${required.name} ${required.version}: ${standIn}\n`);
+    const standIn = `the Go module proxy refuses ${source.module}@${release.slice(0, 7)} (${served.why}); this is ${source.standIn.what}`;
+    process.stdout.write(`${required.name} ${required.version}: the Go module proxy refuses commit ${release.slice(0, 7)} (${served.why}); building the stand-in it serves: ${source.standIn.what}\n`);
     return { goVersion: source.standIn.goVersion, version: source.standIn.version, standIn };
   }
   throw new ToolchainError(
@@ -173,11 +192,12 @@ async function buildProvider(cacheDir: string, manifest: ToolchainManifest, requ
     process.stdout.write(`${required.name} ${existing.version}: built${existing.standIn ? ` (stand-in for ${required.version})` : ""}\n`);
     return manifest;
   }
+  checkGo();
   const work = path.join(paths.build, "providers");
   fs.mkdirSync(work, { recursive: true });
   const chosen = chooseProviderSource(required, work);
   const recipe = `${source.module}@${chosen.goVersion}`;
-  process.stdout.write(`${required.name} ${chosen.version}: building ${recipe}${required.name === "azurerm" ? " (large: 15-30 minutes cold on 2 cores)" : ""}\n`);
+  process.stdout.write(`${required.name} ${chosen.version}: building ${recipe}${required.name === "azurerm" ? " (large: about 10 minutes and 5 GB of memory cold on 2 cores)" : ""}\n`);
   const gobin = path.join(paths.build, `gobin.${process.pid}`);
   fs.rmSync(gobin, { recursive: true, force: true });
   try {
@@ -213,7 +233,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const cacheDir = toolsCacheDir(process.env);
   try {
     const required = requiredProviders(process.cwd());
-    checkGo();
+    removeLeftovers(cacheDir);
     let manifest = readManifest(cacheDir);
     manifest = await buildOpenTofu(cacheDir, manifest);
     for (const provider of required) manifest = await buildProvider(cacheDir, manifest, provider);
