@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { REQUIRED_TERRAFORM } from "../lib/backend";
 import { adaptStack } from "./stand-in";
-import type { BuiltProvider, Toolchain } from "./toolchain";
+import { versionAtLeast, type BuiltProvider, type Toolchain } from "./toolchain";
 
 export interface Engine {
   readonly name: "tofu" | "terraform";
@@ -18,11 +18,7 @@ export interface Engine {
 /** The minimum Terraform version, from the stacks' own required_version (">= 1.11.0"). */
 const MIN_TERRAFORM = REQUIRED_TERRAFORM.replace(/^>=\s*/, "").split(".").map(Number);
 
-function atLeast(version: string, want: readonly number[]): boolean {
-  const have = version.split(".").map((part) => parseInt(part, 10) || 0);
-  for (let i = 0; i < want.length; i++) if ((have[i] ?? 0) !== want[i]) return (have[i] ?? 0) > want[i];
-  return true;
-}
+const atLeast = (version: string, want: readonly number[]) => versionAtLeast(version.split(".").map((part) => parseInt(part, 10) || 0), want);
 
 /**
  * The environment every engine call gets: the project's own CLI config (never

@@ -109,6 +109,14 @@ export interface ToolchainManifest {
 
 export class ToolchainError extends Error {}
 
+/** Whether a version, as numbers ([1, 26, 8]), is at least another; missing parts count as 0. */
+export function versionAtLeast(have: readonly number[], want: readonly number[]): boolean {
+  for (let i = 0; i < want.length; i++) {
+    if ((have[i] ?? 0) !== want[i]) return (have[i] ?? 0) > want[i];
+  }
+  return true;
+}
+
 /** Where the toolchain lives: $AKSKV_TOOLS_CACHE, else $XDG_CACHE_HOME or ~/.cache, under aks-keyvault-cdktf/terraform. */
 export function toolsCacheDir(env: NodeJS.ProcessEnv): string {
   if (env.AKSKV_TOOLS_CACHE) return path.resolve(env.AKSKV_TOOLS_CACHE);

@@ -23,6 +23,7 @@ import {
   ToolchainError,
   toolchainPaths,
   toolsCacheDir,
+  versionAtLeast,
   type BuiltProvider,
   type RequiredProvider,
   type ToolchainManifest,
@@ -43,13 +44,6 @@ its own version label, and every check says so.`;
 export function goVersionParts(text: string): number[] | undefined {
   const match = /go(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
   return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
-}
-
-export function versionAtLeast(have: readonly number[], want: readonly number[]): boolean {
-  for (let i = 0; i < want.length; i++) {
-    if ((have[i] ?? 0) !== want[i]) return (have[i] ?? 0) > want[i];
-  }
-  return true;
 }
 
 let goChecked = false;

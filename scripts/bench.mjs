@@ -142,6 +142,8 @@ for (const n of [1, 2, 8]) {
   scaling.push({ n, ...row });
 }
 rows.push(await bench("npm test (lint + type-check + jest)", Math.min(RUNS, 3), () => measure("npm", ["test"], { env: quiet })));
+// Needs the toolchain (npm run tools:terraform); without it the row says it failed and why.
+rows.push(await bench("npm run validate (every stack, each engine, warm)", Math.min(RUNS, 3), () => measure("npm", ["run", "-s", "validate"], { env: quiet })));
 
 const cpu = os.cpus();
 console.log(`\n${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}; medians of the runs shown\n`);
