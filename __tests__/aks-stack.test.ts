@@ -90,6 +90,14 @@ describe("AKS stack, hardened (the shape of config/prod.json)", () => {
     expect(cluster.default_node_pool.vnet_subnet_id).toBe("${azurerm_subnet.aks-subnet.id}");
   });
 
+  test("gives the cluster's identity Network Contributor on that subnet, so LoadBalancer Services get an address", () => {
+    expect(resource(json, "azurerm_role_assignment", "cluster-subnet-network-contributor")).toMatchObject({
+      scope: "${azurerm_subnet.aks-subnet.id}",
+      role_definition_name: "Network Contributor",
+      principal_id: "${azurerm_kubernetes_cluster.cluster.identity[0].principal_id}",
+    });
+  });
+
   test("limits the API server to the configured ranges and runs the chosen network policy on Azure CNI overlay", () => {
     expect(cluster.api_server_access_profile).toEqual({ authorized_ip_ranges: ["198.18.0.0/24"] });
     expect(cluster.private_cluster_enabled).toBe(false);
@@ -144,5 +152,6 @@ describe("AKS stack, hardened (the shape of config/prod.json)", () => {
       expect(resourcesOfType(dev, type)).toEqual([]);
     }
     expect(resource(dev, "azurerm_kubernetes_cluster", "cluster").api_server_access_profile).toBeUndefined();
+    expect(Object.keys(dev.resource.azurerm_role_assignment)).toEqual(["deployer-cluster-admin"]);
   });
 });

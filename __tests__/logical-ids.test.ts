@@ -38,6 +38,7 @@ describe("logical IDs", () => {
       "azurerm_monitor_data_collection_rule.container-insights_rule_C7014ED0",
       "azurerm_monitor_data_collection_rule_association.container-insights_association_038AE2C8",
       "azurerm_resource_group.resource-group",
+      "azurerm_role_assignment.cluster-subnet-network-contributor",
       "azurerm_role_assignment.deployer-cluster-admin",
       "azurerm_subnet.aks-subnet",
       "azurerm_user_assigned_identity.app-identity",

@@ -199,6 +199,22 @@ const aksRules: PolicyRule[] = [
         return findings;
       }),
   },
+  {
+    id: "AKS-011",
+    checks: [],
+    title: "A cluster in a subnet you bring holds Network Contributor on it",
+    rationale: "Without it the cloud controller cannot join load balancers to the subnet: LoadBalancer Services never get an address.",
+    evaluate: (env) =>
+      eachCluster(env, (c) => {
+        const subnet = block(c.body.default_node_pool)?.vnet_subnet_id;
+        if (!subnet) return [];
+        const identity = `\${${c.address}.identity[0].principal_id}`;
+        const granted = resourcesOf(env.aks, "azurerm_role_assignment").some(
+          (r) => r.body.scope === subnet && r.body.principal_id === identity && r.body.role_definition_name === "Network Contributor",
+        );
+        return granted ? [] : [`${c.address}: nodes in ${shown(subnet)}, but no azurerm_role_assignment gives ${identity} "Network Contributor" on it`];
+      }),
+  },
 ];
 
 /** Permissions each reader access-policy list may hold: reading, nothing more. */

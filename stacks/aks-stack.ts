@@ -170,6 +170,17 @@ export class AksStack extends TerraformStack {
       });
     }
 
+    if (this.aksSubnet) {
+      // The cluster's identity joins load balancers and nodes to a subnet it does
+      // not own; without this, LoadBalancer Services never get an address
+      // (LinkedAuthorizationFailed ... subnets/join/action).
+      new RoleAssignment(this, "cluster-subnet-network-contributor", {
+        scope: this.aksSubnet.id,
+        roleDefinitionName: "Network Contributor",
+        principalId: this.cluster.identity.principalId,
+      });
+    }
+
     // The principal that runs `cdktf deploy` must reach the Kubernetes API to
     // deploy the app stack; with local accounts off, Azure RBAC is the only way in.
     new RoleAssignment(this, "deployer-cluster-admin", {
