@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { loadEnvironments } from "../config/load";
 import { validateEnvironment } from "../config/validate";
 import { baseConfig, hardenedConfig, writeProject, type Json } from "./helpers";
@@ -73,7 +75,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown top-level key",
     (c) => (c.locaton = "westeurope"),
-    [`${F}: locaton = "westeurope": unknown field; known fields here are location, resourceGroupName, subscriptionId, tags, backend, network, aks, keyVault, app, policyWaivers`],
+    [`${F}: locaton = "westeurope": unknown field; known fields here are location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, network, aks, keyVault, app, policyWaivers`],
   ],
   [
     "unknown nested key (a typo)",
@@ -129,6 +131,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   ],
   ["tag name with a slash", (c) => (c.tags = { "a/b": "x" }), [`${F}: tags.a/b = "a/b": tag names must be 1-512 characters without < > % & \\ ? /`]],
   ["subscription that is not a GUID", (c) => (c.subscriptionId = "my-sub"), [`${F}: subscriptionId = "my-sub": must be a GUID such as 00000000-0000-0000-0000-000000000000`]],
+  ["deployer object ID that is not a GUID", (c) => (c.deployerObjectId = "ci-deployer"), [`${F}: deployerObjectId = "ci-deployer": must be a GUID such as 00000000-0000-0000-0000-000000000000`]],
 ];
 
 const CIDR_RULE = 'must be an IPv4 address or CIDR such as "203.0.113.7" or "203.0.113.0/24"';
@@ -316,6 +319,19 @@ describe("loading config/*.json", () => {
     expect(warnings).toEqual([
       'config/dev.json: keyVault.secrets[0].source.file = "secrets/dev/configurable-secret.json": the file does not exist yet; synth goes on, but deploying dev fails until you create it (see secrets/README.md)',
     ]);
+  });
+
+  test("an environment with shared state and no deployerObjectId is warned about, naming the field and why", () => {
+    const shared = baseConfig("dev");
+    shared.backend = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" };
+    const root = writeProject({ dev: shared }, { "secrets/dev/configurable-secret.json": "{}" });
+    expect(loadEnvironments(root).warnings).toEqual([
+      "config/dev.json: deployerObjectId is not set: the deployer's cluster-admin role and vault access go to whoever runs Terraform, " +
+        "so a plan by another identity (a pull request's) shows them replaced; set it to the object ID of the identity that deploys dev",
+    ]);
+    shared.deployerObjectId = "00000000-0000-4000-8000-00000000abcd";
+    fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(shared));
+    expect(loadEnvironments(root).warnings).toEqual([]);
   });
 
   test("the shipped environments are valid", () => {

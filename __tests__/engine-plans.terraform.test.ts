@@ -222,3 +222,39 @@ describe("changes, planned by OpenTofu", () => {
     expect(outputsOf(run.states.apply).app_url).toMatch(/^pending: the LoadBalancer Service has no address yet/);
   }, 300_000);
 });
+
+describe("a plan by another identity (a pull request's plan identity), planned by OpenTofu", () => {
+  const OTHER = "99999999-9999-4999-8999-999999999999";
+  // Apply as the deployer, then plan as another identity over the same state.
+  const applyThenPlanAsOther = (env: string) =>
+    azurermMocks(env) +
+    runs("apply") +
+    `run "plan_as_other" {\n  command = plan\n  override_data {\n    target = data.azurerm_client_config.deployer\n    values = ${hcl({ tenant_id: ID.tenant, object_id: OTHER, client_id: OTHER, subscription_id: ID.subscription })}\n  }\n}\n`;
+  // What the plan changes. A mock provider plans a changed principal as an
+  // update; the real one replaces it (principal_id and object_id force a new resource).
+  const changed = (plan: Json) =>
+    (plan.resource_changes ?? []).filter((rc: Json) => rc.change.actions.join(",") !== "no-op").map((rc: Json) => rc.address);
+
+  async function plansAsOther(config: Json): Promise<{ aks: string[]; keyVault: string[] }> {
+    const project = synthProject({ dev: config }, { "secrets/dev/configurable-secret.json": '{"v": 1}' });
+    cleanups.push(project.root);
+    const aks = await mockTest(toolchain, project.outdir, "aks-dev", applyThenPlanAsOther("dev"));
+    expectPassed(aks);
+    writeOutputsState(project.root, "aks-dev", outputsOf(aks.states.apply));
+    const keyVault = await mockTest(toolchain, project.outdir, "keyvault-dev", applyThenPlanAsOther("dev"));
+    expectPassed(keyVault);
+    return { aks: changed(aks.plans.plan_as_other), keyVault: changed(keyVault.plans.plan_as_other) };
+  }
+
+  test("without deployerObjectId, the deployer's access changes hands: the problem the setting solves", async () => {
+    const plans = await plansAsOther(baseConfig("dev"));
+    expect(plans).toEqual({ aks: ["azurerm_role_assignment.deployer-cluster-admin"], keyVault: ["azurerm_key_vault_access_policy.deployer-access"] });
+  }, 300_000);
+
+  test("with deployerObjectId, nothing changes", async () => {
+    const config = baseConfig("dev");
+    config.deployerObjectId = ID.deployerObject;
+    const plans = await plansAsOther(config);
+    expect(plans).toEqual({ aks: [], keyVault: [] });
+  }, 300_000);
+});

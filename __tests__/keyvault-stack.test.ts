@@ -176,3 +176,22 @@ describe("Key Vault stack with Azure RBAC", () => {
     ]);
   });
 });
+
+describe("a configured deployerObjectId", () => {
+  const DEPLOYER_ID = "00000000-0000-4000-8000-00000000abcd";
+  const config = baseConfig("dev");
+  config.deployerObjectId = DEPLOYER_ID;
+  const project = synthProject({ dev: config });
+
+  test("is who the deployer's vault access and cluster-admin role go to, not whoever runs Terraform", () => {
+    expect(resource(project.json("keyvault-dev"), "azurerm_key_vault_access_policy", DEPLOYER).object_id).toBe(DEPLOYER_ID);
+    expect(resource(project.json("aks-dev"), "azurerm_role_assignment", "deployer-cluster-admin").principal_id).toBe(DEPLOYER_ID);
+  });
+
+  test("in rbac mode too", () => {
+    const rbac = baseConfig("dev");
+    Object.assign(rbac, { deployerObjectId: DEPLOYER_ID });
+    rbac.keyVault.authorization = "rbac";
+    expect(resource(synthProject({ dev: rbac }).json("keyvault-dev"), "azurerm_role_assignment", "deployer-role").principal_id).toBe(DEPLOYER_ID);
+  });
+});

@@ -167,6 +167,11 @@ describe("every rule can fail", () => {
     expect(violated(base64)).toEqual(["OUT-001"]);
   });
 
+  test("a configured deployerObjectId is the deployer's, not a reader's: its wider vault rights break no rule", () => {
+    const configured = synthEnvironments({ d: variant("d", (c) => (c.deployerObjectId = "00000000-0000-4000-8000-00000000abcd")) });
+    expect(violated(configured.d)).toEqual([]);
+  });
+
   test("every rule has at least one case above", () => {
     const covered = new Set([...byConfig.map(([rule]) => rule), ...byStack.map(([rule]) => rule)]);
     expect(POLICY_RULE_IDS.filter((id) => !covered.has(id))).toEqual([]);

@@ -87,5 +87,11 @@ export function loadEnvironments(projectRoot: string, configDir = "config"): Loa
     });
   }
   for (const env of environments) warnings.push(...placeholderCidrWarnings(env));
+  for (const env of environments.filter((e) => e.backend && !e.deployerObjectId)) {
+    warnings.push(
+      `${env.file}: deployerObjectId is not set: the deployer's cluster-admin role and vault access go to whoever runs Terraform, ` +
+        `so a plan by another identity (a pull request's) shows them replaced; set it to the object ID of the identity that deploys ${env.environment}`,
+    );
+  }
   return { environments, warnings };
 }

@@ -137,6 +137,12 @@ export interface EnvironmentConfig {
   readonly location: string;
   readonly resourceGroupName: string;
   readonly subscriptionId?: string;
+  /**
+   * Object ID of the identity that deploys (a pipeline's, or a person's). Absent:
+   * whoever runs Terraform, so another identity's plan shows the deployer's
+   * access replaced.
+   */
+  readonly deployerObjectId?: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly backend?: BackendConfig;
   readonly network?: NetworkConfig;

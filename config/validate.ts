@@ -202,6 +202,7 @@ const ROOT_FIELDS = [
   "location",
   "resourceGroupName",
   "subscriptionId",
+  "deployerObjectId",
   "tags",
   "backend",
   "network",
@@ -553,6 +554,7 @@ export function validateEnvironment(
   const location = root.string("location", rules.location);
   const resourceGroupName = root.string("resourceGroupName", rules.resourceGroupName);
   const subscriptionId = root.string("subscriptionId", rules.guid, undefined);
+  const deployerObjectId = root.string("deployerObjectId", rules.guid, undefined);
   const tags = root.stringMap("tags", rules.tagKey, rules.tagValue);
   const backend = readBackend(root.object("backend", BACKEND_FIELDS, false));
   const network = readNetwork(root.object("network", NETWORK_FIELDS, false));
@@ -564,7 +566,7 @@ export function validateEnvironment(
   if (problems.lines.length > 0 || !aks || !keyVault || !app) {
     return { config: undefined, problems: problems.lines };
   }
-  const config = { location, resourceGroupName, subscriptionId, tags, backend, network, aks, keyVault, app, policyWaivers };
+  const config = { location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, network, aks, keyVault, app, policyWaivers };
   crossSectionProblems(problems, config);
   if (problems.lines.length > 0) return { config: undefined, problems: problems.lines };
   return { config: { environment, file, ...config }, problems: [] };

@@ -1,3 +1,4 @@
+import type { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import type { Construct } from "constructs";
 
@@ -32,4 +33,13 @@ export function azureProvider(scope: Construct, props: AzureProviderProps): Azur
       },
     ],
   });
+}
+
+/**
+ * The object ID the deployer's access is granted to: the configured one, else
+ * whoever runs Terraform, which changes (and replaces that access in the
+ * plan) when another identity plans.
+ */
+export function deployerObjectId(configured: string | undefined, clientConfig: DataAzurermClientConfig): string {
+  return configured ?? clientConfig.objectId;
 }

@@ -321,14 +321,14 @@ const keyVaultRules: PolicyRule[] = [
     evaluate: (env) => {
       const findings: string[] = [];
       for (const policy of resourcesOf(env.keyVault, "azurerm_key_vault_access_policy")) {
-        if (isDeployer(policy.body.object_id)) continue;
+        if (isDeployer(policy.body.object_id, env.config.deployerObjectId)) continue;
         for (const [attribute, allowed] of Object.entries(READ_ONLY)) {
           const extra = list(policy.body[attribute]).filter((p: string) => !allowed.includes(p));
           findings.push(...verify(policy, attribute, policy.body[attribute], extra.length === 0, `a reader may hold only ${shown(allowed)}`));
         }
       }
       for (const assignment of resourcesOf(env.keyVault, "azurerm_role_assignment")) {
-        if (isDeployer(assignment.body.principal_id)) continue;
+        if (isDeployer(assignment.body.principal_id, env.config.deployerObjectId)) continue;
         const role = assignment.body.role_definition_name;
         findings.push(...verify(assignment, "role_definition_name", role ?? assignment.body.role_definition_id, READER_ROLES.includes(role), `a reader may hold only ${shown(READER_ROLES)}`));
       }

@@ -60,9 +60,10 @@ export function resolve(env: SynthesizedEnvironment, value: Json): Json {
   return value;
 }
 
-/** Whether a principal ID is the identity running Terraform (the deployer). */
-export function isDeployer(principal: Json): boolean {
-  return typeof principal === "string" && /^\$\{data\.azurerm_client_config\.[\w-]+\.object_id\}$/.test(principal);
+/** Whether a principal ID is the deployer's: the configured deployerObjectId, else the identity running Terraform. */
+export function isDeployer(principal: Json, configured: string | undefined): boolean {
+  if (typeof principal !== "string") return false;
+  return configured !== undefined ? principal === configured : /^\$\{data\.azurerm_client_config\.[\w-]+\.object_id\}$/.test(principal);
 }
 
 /** A value as it appears in a finding, short. */

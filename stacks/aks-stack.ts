@@ -11,7 +11,7 @@ import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { AksConfig, EnvironmentConfig } from "../config/types";
-import { azureProvider } from "../lib/azure-provider";
+import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
 import { ContainerInsights } from "../lib/container-insights";
 
@@ -186,7 +186,7 @@ export class AksStack extends TerraformStack {
     new RoleAssignment(this, "deployer-cluster-admin", {
       scope: this.cluster.id,
       roleDefinitionName: "Azure Kubernetes Service RBAC Cluster Admin",
-      principalId: deployer.objectId,
+      principalId: deployerObjectId(config.deployerObjectId, deployer),
     });
 
     if (aks.systemPoolCriticalAddonsOnly) {

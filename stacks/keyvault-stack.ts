@@ -7,7 +7,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
-import { azureProvider } from "../lib/azure-provider";
+import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
 import { secretLogicalId } from "../lib/names";
 
@@ -106,7 +106,7 @@ export class KeyVaultStack extends TerraformStack {
       this.deployerAccess = new RoleAssignment(this, "deployer-role", {
         scope: this.vault.id,
         roleDefinitionName: kv.deployerRole,
-        principalId: deployer.objectId,
+        principalId: deployerObjectId(config.deployerObjectId, deployer),
       });
     } else {
       new KeyVaultAccessPolicyA(this, "secrets-provider-access", {
@@ -119,7 +119,7 @@ export class KeyVaultStack extends TerraformStack {
       this.deployerAccess = new KeyVaultAccessPolicyA(this, "deployer-access", {
         keyVaultId: this.vault.id,
         tenantId: deployer.tenantId,
-        objectId: deployer.objectId,
+        objectId: deployerObjectId(config.deployerObjectId, deployer),
         secretPermissions: DEPLOYER_SECRET_PERMISSIONS,
       });
     }
