@@ -75,7 +75,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown top-level key",
     (c) => (c.locaton = "westeurope"),
-    [`${F}: locaton = "westeurope": unknown field; known fields here are location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, network, aks, keyVault, app, policyWaivers`],
+    [`${F}: locaton = "westeurope": unknown field; known fields here are location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, ci, network, aks, keyVault, app, policyWaivers`],
   ],
   [
     "unknown nested key (a typo)",

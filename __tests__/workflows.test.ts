@@ -47,10 +47,43 @@ describe("workflows", () => {
   });
 
   test("plan only for pull requests from this repository, never from forks", () => {
-    const plan = workflow("pull-request.yml").jobs.plan;
-    expect(plan.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
-    expect(plan.permissions).toEqual({ contents: "read", "id-token": "write" });
+    const jobs = workflow("pull-request.yml").jobs;
+    expect(jobs.preflight.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(jobs.plan.needs).toBe("preflight");
+    expect(jobs.plan.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(workflow("pull-request.yml").permissions).toEqual({ contents: "read" });
+  });
+
+  /** Every secret a job reads (GITHUB_TOKEN aside), with the job's name. */
+  const secretsRead = (job: Json) =>
+    [...JSON.stringify(job).matchAll(/secrets\.([A-Za-z_][\w]*)/g)].map((m) => m[1]).filter((name) => name !== "GITHUB_TOKEN");
+
+  test("no pull-request job reads a secret outside a GitHub environment of its own: prod's secrets stay behind prod-plan's reviewers", () => {
+    const jobs = workflow("pull-request.yml").jobs;
+    const readers = Object.entries(jobs).filter(([, job]) => secretsRead(job).length > 0);
+    expect(readers.map(([name]) => name)).toEqual(["plan"]);
+    for (const [, job] of readers) expect((job as Json).environment).toBe("${{ matrix.environment }}-plan");
+    expect(JSON.stringify(workflow("pull-request.yml"))).not.toContain("secrets: inherit");
+  });
+
+  test("the check above fails on a pull-request job that reads a secret without an environment", () => {
+    const broken = workflow("pull-request.yml");
+    delete broken.jobs.plan.environment;
+    const readers = Object.entries(broken.jobs).filter(([, job]) => secretsRead(job).length > 0 && !(job as Json).environment);
+    expect(readers.map(([name]) => name)).toEqual(["plan"]);
+  });
+
+  test("every job that plans, deploys or destroys starts after the preflight, on the runner it names", () => {
+    const pr = workflow("pull-request.yml").jobs;
+    expect(pr.preflight.steps.at(-1).run).toContain("npm run -s preflight -- $args --github-output");
+    expect(pr.plan.strategy.matrix.include).toBe("${{ fromJSON(needs.preflight.outputs.targets) }}");
+    expect(pr.plan["runs-on"]).toBe("${{ matrix.runs-on }}");
+    const env = workflow("environment.yml").jobs;
+    expect(Object.keys(env)[0]).toBe("preflight");
+    expect(env.preflight.steps.at(-1).run).toBe('npm run -s preflight -- --env "$ENVIRONMENT" --github-output "$GITHUB_OUTPUT"');
+    expect(env.preflight.permissions).toEqual({ contents: "read" });
+    expect(env.run.needs).toBe("preflight");
+    expect(env.run["runs-on"]).toBe("${{ fromJSON(needs.preflight.outputs.runs-on) }}");
   });
 
   test("deploy dev, then prod, each in its GitHub environment; destroy asks for the name twice", () => {

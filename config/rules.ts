@@ -171,6 +171,11 @@ export const port: Rule<number> = {
   test: (v) => Number.isInteger(v) && v >= 1 && v <= 65535,
 };
 
+export const runnerLabel: Rule<string> = {
+  describe: "must be a GitHub runner label: 1-100 letters, digits, '-', '_' and '.'",
+  test: (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v),
+};
+
 export const storageAccountName: Rule<string> = {
   describe: "must be 3-24 lowercase letters and digits",
   test: (v) => /^[a-z0-9]{3,24}$/.test(v),

@@ -32,6 +32,15 @@ export interface BackendConfig {
   readonly containerName: string;
 }
 
+/** Where the pipeline runs this environment's jobs. */
+export interface CiConfig {
+  /**
+   * GitHub runner labels. Absent: a GitHub-hosted runner, which cannot reach
+   * a vault firewall or an API server that admits only listed addresses.
+   */
+  readonly runsOn?: readonly string[];
+}
+
 export type KubeloginMode = "azurecli" | "workloadidentity" | "spn" | "msi";
 export type NetworkPolicy = "calico" | "cilium" | "none";
 export type UpgradeChannel = "patch" | "stable" | "rapid" | "node-image" | "none";
@@ -145,6 +154,7 @@ export interface EnvironmentConfig {
   readonly deployerObjectId?: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly backend?: BackendConfig;
+  readonly ci: CiConfig;
   readonly network?: NetworkConfig;
   readonly aks: AksConfig;
   readonly keyVault: KeyVaultConfig;

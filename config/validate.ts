@@ -10,6 +10,7 @@ import type {
   AppConfig,
   AppResources,
   BackendConfig,
+  CiConfig,
   EnvironmentConfig,
   KeyVaultConfig,
   NetworkConfig,
@@ -205,6 +206,7 @@ const ROOT_FIELDS = [
   "deployerObjectId",
   "tags",
   "backend",
+  "ci",
   "network",
   "aks",
   "keyVault",
@@ -267,11 +269,13 @@ const RESOURCES_FIELDS = ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimi
 const NETWORK_FIELDS = ["addressSpace", "aksSubnet"];
 const WAIVER_FIELDS = ["rule", "reason"];
 const BACKEND_FIELDS = ["resourceGroupName", "storageAccountName", "containerName"];
+const CI_FIELDS = ["runsOn"];
 
 /** Every field an environment file may have, as docs/configuration.md names them. */
 export const KNOWN_FIELDS: readonly string[] = [
   ...ROOT_FIELDS,
   ...BACKEND_FIELDS.map((f) => `backend.${f}`),
+  ...CI_FIELDS.map((f) => `ci.${f}`),
   ...AKS_FIELDS.map((f) => `aks.${f}`),
   ...KEY_VAULT_FIELDS.map((f) => `keyVault.${f}`),
   ...SECRET_FIELDS,
@@ -524,6 +528,12 @@ function crossSectionProblems(problems: Problems, config: Omit<EnvironmentConfig
   }
 }
 
+function readCi(fields: Fields | undefined): CiConfig {
+  if (!fields) return {};
+  const runsOn = fields.stringArray("runsOn", rules.runnerLabel);
+  return runsOn.length > 0 ? { runsOn } : {};
+}
+
 function readBackend(fields: Fields | undefined): BackendConfig | undefined {
   if (!fields) return undefined;
   return {
@@ -557,6 +567,7 @@ export function validateEnvironment(
   const deployerObjectId = root.string("deployerObjectId", rules.guid, undefined);
   const tags = root.stringMap("tags", rules.tagKey, rules.tagValue);
   const backend = readBackend(root.object("backend", BACKEND_FIELDS, false));
+  const ci = readCi(root.object("ci", CI_FIELDS, false));
   const network = readNetwork(root.object("network", NETWORK_FIELDS, false));
   const aks = readAks(root.object("aks", AKS_FIELDS, true), problems);
   const keyVault = readKeyVault(root.object("keyVault", KEY_VAULT_FIELDS, true), problems);
@@ -566,7 +577,7 @@ export function validateEnvironment(
   if (problems.lines.length > 0 || !aks || !keyVault || !app) {
     return { config: undefined, problems: problems.lines };
   }
-  const config = { location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, network, aks, keyVault, app, policyWaivers };
+  const config = { location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, ci, network, aks, keyVault, app, policyWaivers };
   crossSectionProblems(problems, config);
   if (problems.lines.length > 0) return { config: undefined, problems: problems.lines };
   return { config: { environment, file, ...config }, problems: [] };

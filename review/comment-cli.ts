@@ -1,4 +1,4 @@
-// `npm run pr-comment -- --review <review.md> [--plans <summaries.json>] [--no-plan-reason <text>] [--artifact-url <url>]`
+// `npm run pr-comment -- --review <review.md> [--plans <summaries.json>]... [--no-plan-reason <text>] [--artifact-url <url>]`
 // Prints the pull request comment body (see review/comment.ts).
 import * as fs from "fs";
 import { parseFlags, type Flags } from "../lib/flags";
@@ -11,7 +11,7 @@ export function main(args: readonly string[]): number {
     options = parseFlags(
       args,
       { values: ["--review", "--plans", "--no-plan-reason", "--artifact-url"] },
-      "usage: npm run pr-comment -- --review <file> [--plans <file>] [--no-plan-reason <text>] [--artifact-url <url>]",
+      "usage: npm run pr-comment -- --review <file> [--plans <file>]... [--no-plan-reason <text>] [--artifact-url <url>]",
     );
   } catch (error) {
     process.stderr.write(`pr-comment: ${(error as Error).message}\n`);
@@ -22,8 +22,11 @@ export function main(args: readonly string[]): number {
     process.stderr.write(`pr-comment: --review file ${JSON.stringify(reviewFile ?? "")} not found\n`);
     return 2;
   }
-  const plansFile = options.get("--plans");
-  const plans: PlanSummary[] = plansFile && fs.existsSync(plansFile) ? JSON.parse(fs.readFileSync(plansFile, "utf8")) : [];
+  // One --plans per environment's plan job; a file a failed job never wrote is left out.
+  const plans: PlanSummary[] = options
+    .all("--plans")
+    .filter((file) => fs.existsSync(file))
+    .flatMap((file) => JSON.parse(fs.readFileSync(file, "utf8")));
   process.stdout.write(
     renderComment({
       review: fs.readFileSync(reviewFile, "utf8"),

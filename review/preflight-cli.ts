@@ -1,0 +1,66 @@
+// `npm run preflight -- --env <name> [--env <name>]... [--github-output <file>]`
+//
+// The first step of every pipeline that plans, deploys or destroys an
+// environment: refuses, one line per problem and exit 1, an environment whose
+// state would be lost with the runner or that the runner cannot reach; on
+// success prints where each one's jobs run and, with --github-output, appends
+// targets=[{"environment": ..., "runs-on": [...]}] for a matrix, and
+// runs-on=<JSON labels> when one environment is named.
+import * as fs from "fs";
+import { ConfigError, loadEnvironments } from "../config/load";
+import { parseFlags, UsageError, type Flags } from "../lib/flags";
+import { preflight } from "./preflight";
+
+const USAGE = "usage: npm run preflight -- --env <name> [--env <name>]... [--github-output <file>]";
+
+export function main(args: readonly string[]): number {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(
+      `${USAGE}\n\nChecks config/<name>.json before a pipeline job signs in: shared state configured (a backend section),\n` +
+        "and a runner that can reach the vault firewall and the API server (ci.runsOn where they admit only listed\n" +
+        "addresses). Exit 1 with one line per problem.\n",
+    );
+    return 0;
+  }
+  let flags: Flags;
+  try {
+    flags = parseFlags(args, { values: ["--env", "--github-output"] }, USAGE);
+    if (!flags.get("--env")) throw new UsageError(`--env is required; ${USAGE}`);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`preflight: ${error.message}\n`);
+    return 2;
+  }
+  let environments;
+  try {
+    environments = loadEnvironments(process.cwd()).environments;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
+    return 1;
+  }
+  const targets: { environment: string; "runs-on": readonly string[] }[] = [];
+  let failed = false;
+  for (const name of flags.all("--env")) {
+    const config = environments.find((e) => e.environment === name);
+    if (!config) {
+      process.stderr.write(`error: no environment ${JSON.stringify(name)} (config/ has ${environments.map((e) => e.environment).join(", ")})\n`);
+      failed = true;
+      continue;
+    }
+    const result = preflight(config);
+    for (const line of result.problems) process.stderr.write(`error: ${line}\n`);
+    if (result.problems.length > 0) failed = true;
+    else {
+      process.stdout.write(`preflight ${name}: shared state in ${config.backend!.storageAccountName}; jobs run on ${result.runsOn.join(", ")}\n`);
+      targets.push({ environment: name, "runs-on": result.runsOn });
+    }
+  }
+  if (failed) return 1;
+  const output = flags.get("--github-output");
+  if (output) {
+    fs.appendFileSync(output, `targets=${JSON.stringify(targets)}\n`);
+    if (targets.length === 1) fs.appendFileSync(output, `runs-on=${JSON.stringify(targets[0]["runs-on"])}\n`);
+  }
+  return 0;
+}
