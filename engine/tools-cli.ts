@@ -191,7 +191,7 @@ async function buildProvider(cacheDir: string, manifest: ToolchainManifest, requ
   fs.mkdirSync(work, { recursive: true });
   const chosen = chooseProviderSource(required, work);
   const recipe = `${source.module}@${chosen.goVersion}`;
-  process.stdout.write(`${required.name} ${chosen.version}: building ${recipe}${required.name === "azurerm" ? " (large: about 10 minutes and 5 GB of memory cold on 2 cores)" : ""}\n`);
+  process.stdout.write(`${required.name} ${chosen.version}: building ${recipe}${required.name === "azurerm" ? " (large: about 8 minutes and 5 GB of memory cold on 2 cores)" : ""}\n`);
   const gobin = path.join(paths.build, `gobin.${process.pid}`);
   fs.rmSync(gobin, { recursive: true, force: true });
   try {
