@@ -189,3 +189,18 @@ describe("rollout on secret change", () => {
     }
   });
 });
+
+describe("kubelogin's sign-in mode, per environment (aks.kubeloginMode)", () => {
+  test.each(["azurecli", "workloadidentity", "spn", "msi"])("%s: Terraform's exec asks kubelogin for a token that way", (mode) => {
+    const config = baseConfig("dev");
+    config.aks.kubeloginMode = mode;
+    const provider = synthProject({ dev: config }).json("app-dev").provider.kubernetes[0];
+    expect(provider.exec).toEqual([
+      {
+        api_version: "client.authentication.k8s.io/v1beta1",
+        command: "kubelogin",
+        args: ["get-token", "--login", mode, "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"],
+      },
+    ]);
+  });
+});

@@ -73,6 +73,20 @@ describe("workflows", () => {
     expect(readers.map(([name]) => name)).toEqual(["plan"]);
   });
 
+  test("deploy: AKS and Key Vault, a fresh sign-in, a bounded wait for cluster access, then the app", () => {
+    const steps = workflow("environment.yml").jobs.run.steps.filter((s: Json) => s.if === "inputs.command == 'deploy'");
+    expect(steps.map((s: Json) => s.name)).toEqual([
+      "cdktf deploy, AKS and Key Vault",
+      "Sign in again for the app stack",
+      "Wait until the deployer may deploy to the cluster",
+      "cdktf deploy, app",
+    ]);
+    expect(steps[0].run).toContain('npx cdktf deploy "aks-$ENVIRONMENT" "keyvault-$ENVIRONMENT"');
+    expect(steps[1].uses).toBe("azure/login@v2");
+    expect(steps[2].run).toContain('npm run -s wait-for-cluster-access -- --env "$ENVIRONMENT" --timeout 900');
+    expect(steps[3].run).toContain('npx cdktf deploy "app-$ENVIRONMENT"');
+  });
+
   test("every job that plans, deploys or destroys starts after the preflight, on the runner it names", () => {
     const pr = workflow("pull-request.yml").jobs;
     expect(pr.preflight.steps.at(-1).run).toContain("npm run -s preflight -- $args --github-output");

@@ -12,6 +12,7 @@ import { ConfigError, loadEnvironments } from "../config/load";
 import { parseFlags, UsageError } from "../lib/flags";
 import { durationSeconds } from "../config/rules";
 import { SECRETS_MOUNT_PATH } from "../config/types";
+import { currentKubeConfig, NoKubeContextError } from "./kube";
 import { checkRotation, formatResult, RotationCheckError, type PodClient, type RotationCheckInput, type VaultClient } from "./rotation-check";
 
 export const USAGE =
@@ -81,12 +82,7 @@ async function azureVault(vaultName: string): Promise<VaultClient> {
 
 async function kubernetesPods(): Promise<PodClient> {
   const k8s = await import("@kubernetes/client-node");
-  const config = new k8s.KubeConfig();
-  config.loadFromDefault();
-  // With no kubeconfig at all, the client falls back to http://localhost:8080.
-  if (!config.getCurrentCluster() || config.getCurrentCluster()?.server === "http://localhost:8080") {
-    throw new RotationCheckError("no kubectl context: run `az aks get-credentials -g <group> -n <cluster>` and `kubelogin convert-kubeconfig -l azurecli` first");
-  }
+  const config = await currentKubeConfig();
   const core = config.makeApiClient(k8s.CoreV1Api);
   const exec = new k8s.Exec(config);
   return {
@@ -131,7 +127,7 @@ export async function main(args: readonly string[]): Promise<number> {
       for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
       return 2;
     }
-    const message = error instanceof RotationCheckError || error instanceof UsageError ? error.message : `unexpected: ${(error as Error).message}`;
+    const message = error instanceof RotationCheckError || error instanceof UsageError || error instanceof NoKubeContextError ? error.message : `unexpected: ${(error as Error).message}`;
     process.stderr.write(`rotation-check: ${message}\n`);
     return 1;
   }
