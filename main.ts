@@ -1,11 +1,11 @@
 // Entry point of `cdktf synth` (run through scripts/app.mjs). Configuration
 // enters here, once, validated, and flows down to the stacks as props.
-import { ConfigError } from "./config/load";
+import { ConfigError, runnerAddress } from "./config/load";
 import { removeSynthesizedStacks, synthesize } from "./lib/synth";
 
 const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
 try {
-  const { warnings } = synthesize(process.cwd(), outdir);
+  const { warnings } = synthesize(process.cwd(), outdir, { runnerAddress: runnerAddress(process.env.AKSKV_RUNNER_IP) });
   for (const line of warnings) process.stderr.write(`warning: ${line}\n`);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

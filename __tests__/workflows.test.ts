@@ -87,6 +87,20 @@ describe("workflows", () => {
     expect(steps[3].run).toContain('npx cdktf deploy "app-$ENVIRONMENT"');
   });
 
+  test("ci.hostedRunnerAccess: the runner is admitted before Terraform and always taken out at the end", () => {
+    for (const job of [workflow("environment.yml").jobs.run, workflow("pull-request.yml").jobs.plan]) {
+      const names: string[] = job.steps.map((s: Json) => s.name ?? s.uses ?? s.run);
+      const open = names.findIndex((n) => /^Admit this runner/.test(n));
+      const close = job.steps.findIndex((s: Json) => s.name === "Take this runner out again");
+      const firstTerraform = job.steps.findIndex((s: Json) => /npx cdktf/.test(s.run ?? ""));
+      expect(open).toBeGreaterThan(names.indexOf("azure/login@v2"));
+      expect(open).toBeLessThan(firstTerraform);
+      expect(job.steps[open].run).toContain('echo "AKSKV_RUNNER_IP=$address" >> "$GITHUB_ENV"');
+      expect(job.steps[close].if).toBe("always() && steps.open.outcome != 'skipped'");
+      expect(close).toBeGreaterThan(job.steps.map((s: Json) => /npx cdktf|npm run -s plan/.test(s.run ?? "")).lastIndexOf(true));
+    }
+  });
+
   test("every job that plans, deploys or destroys starts after the preflight, on the runner it names", () => {
     const pr = workflow("pull-request.yml").jobs;
     expect(pr.preflight.steps.at(-1).run).toContain("npm run -s preflight -- $args --github-output");

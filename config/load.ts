@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { cidrContains, DOCUMENTATION_CIDRS } from "./rules";
+import { cidrContains, DOCUMENTATION_CIDRS, parseCidr } from "./rules";
 import type { EnvironmentConfig } from "./types";
 import { crossEnvironmentProblems, validateEnvironment } from "./validate";
 
@@ -94,4 +94,13 @@ export function loadEnvironments(projectRoot: string, configDir = "config"): Loa
     );
   }
   return { environments, warnings };
+}
+
+/** AKSKV_RUNNER_IP, validated: one IPv4 address (a hosted runner's public one), or undefined when unset. */
+export function runnerAddress(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value.includes("/") || parseCidr(value) === undefined) {
+    throw new ConfigError([`AKSKV_RUNNER_IP = ${JSON.stringify(value)}: must be one IPv4 address such as "203.0.113.7" (the runner's public address)`]);
+  }
+  return value;
 }

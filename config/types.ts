@@ -39,6 +39,12 @@ export interface CiConfig {
    * a vault firewall or an API server that admits only listed addresses.
    */
   readonly runsOn?: readonly string[];
+  /**
+   * Opt-in for a GitHub-hosted runner where the vault or API server admit
+   * only listed addresses: the job adds the runner's address to both for its
+   * own length (AKSKV_RUNNER_IP at synth, npm run runner-access around it).
+   */
+  readonly hostedRunnerAccess: boolean;
 }
 
 export type KubeloginMode = "azurecli" | "workloadidentity" | "spn" | "msi";

@@ -269,7 +269,7 @@ const RESOURCES_FIELDS = ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimi
 const NETWORK_FIELDS = ["addressSpace", "aksSubnet"];
 const WAIVER_FIELDS = ["rule", "reason"];
 const BACKEND_FIELDS = ["resourceGroupName", "storageAccountName", "containerName"];
-const CI_FIELDS = ["runsOn"];
+const CI_FIELDS = ["runsOn", "hostedRunnerAccess"];
 
 /** Every field an environment file may have, as docs/configuration.md names them. */
 export const KNOWN_FIELDS: readonly string[] = [
@@ -523,15 +523,22 @@ function crossSectionProblems(problems: Problems, config: Omit<EnvironmentConfig
   if (keyVault.diagnostics && !aks.monitoring) {
     problems.invalid("keyVault.diagnostics", true, "needs aks.monitoring true (audit logs go to its Log Analytics workspace)");
   }
+  if (config.ci.hostedRunnerAccess && aks.privateCluster) {
+    problems.invalid("ci.hostedRunnerAccess", true, "a private API server cannot be opened to a runner's address; run the jobs inside the network (ci.runsOn)");
+  }
   if (app.identity === "workload" && !aks.oidcIssuer) {
     problems.invalid("app.identity", "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)");
   }
 }
 
 function readCi(fields: Fields | undefined): CiConfig {
-  if (!fields) return {};
+  if (!fields) return { hostedRunnerAccess: false };
   const runsOn = fields.stringArray("runsOn", rules.runnerLabel);
-  return runsOn.length > 0 ? { runsOn } : {};
+  const hostedRunnerAccess = fields.boolean("hostedRunnerAccess", false);
+  if (hostedRunnerAccess && runsOn.length > 0) {
+    fields.fail("hostedRunnerAccess", true, "is for GitHub-hosted runners; leave it out when ci.runsOn names the runner");
+  }
+  return runsOn.length > 0 ? { runsOn, hostedRunnerAccess } : { hostedRunnerAccess };
 }
 
 function readBackend(fields: Fields | undefined): BackendConfig | undefined {

@@ -2,8 +2,31 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { loadEnvironments } from "../config/load";
+import type { EnvironmentConfig } from "../config/types";
 import { STATE_STACK, StateStack, stateStorages } from "../stacks/state-stack";
 import { defineEnvironment, rootFromStackDir, type EnvironmentStacks } from "./environment";
+
+export interface SynthOptions {
+  /**
+   * A GitHub-hosted runner's public IPv4 address (AKSKV_RUNNER_IP): added, for
+   * environments with ci.hostedRunnerAccess, to the vault's and the API
+   * server's allow-lists where those are restrictive, so the job's own apply
+   * keeps the opening that npm run runner-access made for it.
+   */
+  readonly runnerAddress?: string;
+}
+
+/** An environment's config with the runner's address admitted where it opts in; unchanged otherwise. */
+export function withRunnerAddress(config: EnvironmentConfig, address: string | undefined): EnvironmentConfig {
+  if (!address || !config.ci.hostedRunnerAccess) return config;
+  const ranges = config.aks.apiServerAuthorizedIpRanges;
+  return {
+    ...config,
+    keyVault: config.keyVault.networkDefaultAction === "Deny" ? { ...config.keyVault, allowedCidrs: [...config.keyVault.allowedCidrs, address] } : config.keyVault,
+    // An empty list means "open to all": adding one address would close it to everyone else.
+    aks: ranges.length > 0 ? { ...config.aks, apiServerAuthorizedIpRanges: [...ranges, `${address}/32`] } : config.aks,
+  };
+}
 
 export interface Synthesized {
   readonly environments: EnvironmentStacks[];
@@ -21,8 +44,10 @@ export function removeSynthesizedStacks(outdir: string): void {
  * environment's stacks to outdir. Throws ConfigError before creating anything
  * when a file is invalid.
  */
-export function synthesize(projectRoot: string, outdir: string): Synthesized {
-  const { environments, warnings } = loadEnvironments(projectRoot);
+export function synthesize(projectRoot: string, outdir: string, options: SynthOptions = {}): Synthesized {
+  const loaded = loadEnvironments(projectRoot);
+  const environments = loaded.environments.map((config) => withRunnerAddress(config, options.runnerAddress));
+  const { warnings } = loaded;
   const app = new App({ outdir });
   const stacks = environments.map((config) => defineEnvironment(app, config, projectRoot));
   const storages = stateStorages(environments);

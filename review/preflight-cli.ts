@@ -4,8 +4,9 @@
 // environment: refuses, one line per problem and exit 1, an environment whose
 // state would be lost with the runner or that the runner cannot reach; on
 // success prints where each one's jobs run and, with --github-output, appends
-// targets=[{"environment": ..., "runs-on": [...]}] for a matrix, and
-// runs-on=<JSON labels> when one environment is named.
+// targets=[{"environment": ..., "runs-on": [...], "open-for-runner": ...}] for
+// a matrix, and runs-on=<JSON labels> and open-for-runner=<true|false> when
+// one environment is named.
 import * as fs from "fs";
 import { ConfigError, loadEnvironments } from "../config/load";
 import { parseFlags, UsageError, type Flags } from "../lib/flags";
@@ -39,7 +40,7 @@ export function main(args: readonly string[]): number {
     for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
     return 1;
   }
-  const targets: { environment: string; "runs-on": readonly string[] }[] = [];
+  const targets: { environment: string; "runs-on": readonly string[]; "open-for-runner": boolean }[] = [];
   let failed = false;
   for (const name of flags.all("--env")) {
     const config = environments.find((e) => e.environment === name);
@@ -52,15 +53,18 @@ export function main(args: readonly string[]): number {
     for (const line of result.problems) process.stderr.write(`error: ${line}\n`);
     if (result.problems.length > 0) failed = true;
     else {
-      process.stdout.write(`preflight ${name}: shared state in ${config.backend!.storageAccountName}; jobs run on ${result.runsOn.join(", ")}\n`);
-      targets.push({ environment: name, "runs-on": result.runsOn });
+      const opening = result.openForRunner ? "; each job admits the runner's address for its length (ci.hostedRunnerAccess)" : "";
+      process.stdout.write(`preflight ${name}: shared state in ${config.backend!.storageAccountName}; jobs run on ${result.runsOn.join(", ")}${opening}\n`);
+      targets.push({ environment: name, "runs-on": result.runsOn, "open-for-runner": result.openForRunner });
     }
   }
   if (failed) return 1;
   const output = flags.get("--github-output");
   if (output) {
     fs.appendFileSync(output, `targets=${JSON.stringify(targets)}\n`);
-    if (targets.length === 1) fs.appendFileSync(output, `runs-on=${JSON.stringify(targets[0]["runs-on"])}\n`);
+    if (targets.length === 1) {
+      fs.appendFileSync(output, `runs-on=${JSON.stringify(targets[0]["runs-on"])}\nopen-for-runner=${targets[0]["open-for-runner"]}\n`);
+    }
   }
   return 0;
 }

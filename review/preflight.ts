@@ -11,6 +11,8 @@ export interface Preflight {
   readonly problems: string[];
   /** The labels the environment's jobs run on. */
   readonly runsOn: readonly string[];
+  /** Whether each job admits the hosted runner's address for its own length (ci.hostedRunnerAccess). */
+  readonly openForRunner: boolean;
 }
 
 /** What admits only listed addresses, which a GitHub-hosted runner's changing address is not among. */
@@ -36,11 +38,12 @@ export function preflight(config: EnvironmentConfig): Preflight {
   }
   const runsOn = config.ci.runsOn ?? HOSTED_RUNNER;
   const closed = closedToHostedRunners(config);
-  if (!config.ci.runsOn && closed.length > 0) {
+  if (!config.ci.runsOn && !config.ci.hostedRunnerAccess && closed.length > 0) {
     problems.push(
       `${config.file}: ${closed.join("; ")}: a GitHub-hosted runner cannot reach them; set ci.runsOn to the labels of a ` +
-        `self-hosted runner inside ${config.environment}'s network (docs/ci.md, "Runners")`,
+        `self-hosted runner inside ${config.environment}'s network (recommended), or ci.hostedRunnerAccess to true to admit ` +
+        `the runner's address for the length of each job (docs/ci.md, "Runners")`,
     );
   }
-  return { problems, runsOn };
+  return { problems, runsOn, openForRunner: config.ci.hostedRunnerAccess && closed.length > 0 };
 }
