@@ -90,7 +90,7 @@ describe("workflows", () => {
   test("ci.hostedRunnerAccess: the runner is admitted before Terraform and always taken out at the end", () => {
     for (const job of [workflow("environment.yml").jobs.run, workflow("pull-request.yml").jobs.plan]) {
       const names: string[] = job.steps.map((s: Json) => s.name ?? s.uses ?? s.run);
-      const open = names.findIndex((n) => /^Admit this runner/.test(n));
+      const open = names.findIndex((n) => n.startsWith("Admit this runner"));
       const close = job.steps.findIndex((s: Json) => s.name === "Take this runner out again");
       const firstTerraform = job.steps.findIndex((s: Json) => /npx cdktf/.test(s.run ?? ""));
       expect(open).toBeGreaterThan(names.indexOf("azure/login@v2"));
