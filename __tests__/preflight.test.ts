@@ -20,7 +20,7 @@ describe("preflight", () => {
     expect(preflight(configOf("dev", baseConfig("dev"))).problems).toEqual([
       'config/dev.json: no backend section: a pipeline runner discards local state when the job ends, so the next deploy fails with "already exists" and destroy finds nothing to destroy; bootstrap shared state first (docs/ci.md, "Shared state")',
     ]);
-    expect(preflight(configOf("dev", { ...baseConfig("dev"), backend: BACKEND }))).toEqual({ problems: [], runsOn: ["ubuntu-latest"] });
+    expect(preflight(configOf("dev", { ...baseConfig("dev"), backend: BACKEND }))).toEqual({ problems: [], runsOn: ["ubuntu-latest"], openForRunner: false });
   });
 
   test("refuses a closed environment on a GitHub-hosted runner, naming what is closed and what to set", () => {
@@ -28,10 +28,11 @@ describe("preflight", () => {
     expect(preflight(configOf("prod", prod)).problems).toEqual([
       'config/prod.json: the vault firewall denies by default (keyVault.networkDefaultAction "Deny"); Terraform reads and writes secrets through it; ' +
         "the API server admits only aks.apiServerAuthorizedIpRanges; the app stack talks to it: a GitHub-hosted runner cannot reach them; " +
-        "set ci.runsOn to the labels of a self-hosted runner inside prod's network (docs/ci.md, \"Runners\")",
+        "set ci.runsOn to the labels of a self-hosted runner inside prod's network (recommended), or ci.hostedRunnerAccess to true " +
+        "to admit the runner's address for the length of each job (docs/ci.md, \"Runners\")",
     ]);
     const onRunner = { ...prod, ci: { runsOn: ["self-hosted", "linux", "prod-vnet"] } };
-    expect(preflight(configOf("prod", onRunner))).toEqual({ problems: [], runsOn: ["self-hosted", "linux", "prod-vnet"] });
+    expect(preflight(configOf("prod", onRunner))).toEqual({ problems: [], runsOn: ["self-hosted", "linux", "prod-vnet"], openForRunner: false });
   });
 
   test("a runner label is validated like every field", () => {
@@ -54,7 +55,7 @@ describe("npm run preflight", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toBe("preflight prod: shared state in sttfstate01; jobs run on self-hosted, prod-vnet\n");
     expect(fs.readFileSync(output, "utf8")).toBe(
-      'targets=[{"environment":"prod","runs-on":["self-hosted","prod-vnet"]}]\nruns-on=["self-hosted","prod-vnet"]\n',
+      'targets=[{"environment":"prod","runs-on":["self-hosted","prod-vnet"],"open-for-runner":false}]\nruns-on=["self-hosted","prod-vnet"]\nopen-for-runner=false\n',
     );
     fs.rmSync(root, { recursive: true, force: true });
   });
