@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { load } from "js-yaml";
+import { KNOWN_FIELDS } from "../config/validate";
 import type { Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
@@ -155,5 +156,36 @@ describe("write-secret-files (CI)", () => {
     const result = run("s3cret-not-json");
     expect(result.status).toBe(1);
     expect(result.stderr).not.toContain("s3cret");
+  });
+});
+
+describe('docs/ci.md, "First run from an empty subscription"', () => {
+  const doc = fs.readFileSync(path.join(repo, "docs", "ci.md"), "utf8");
+  const section = doc.slice(doc.indexOf("## First run from an empty subscription"), doc.indexOf("## The offline review"));
+  const workflowsText = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("\n");
+  const named = (pattern: RegExp) => [...new Set([...section.matchAll(pattern)].map((m) => m[1]))];
+
+  test("walks through state, identities, the deployer, GitHub environments, runners, addresses and the first deploy, in order", () => {
+    const steps = [...section.matchAll(/^\d+\. \*\*([^*]+)\*\*/gm)].map((m) => m[1]);
+    expect(steps).toEqual(["Shared state.", "Identities.", "The deployer in the config.", "GitHub environments.", "Runners for prod.", "Addresses.", "First deploy."]);
+  });
+
+  test("every variable and secret it names is one the workflows read", () => {
+    const settings = named(/`([A-Z][A-Z0-9_]+)`/g);
+    expect(settings).toEqual(["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "SECRET_FILES", "PLAN_SECRET_FILES"]);
+    for (const name of settings) expect(`${name}: ${workflowsText.includes(`vars.${name}`) || workflowsText.includes(`secrets.${name}`)}`).toBe(`${name}: true`);
+  });
+
+  test("every config field it names is one the config accepts", () => {
+    const fields = named(/`((?:backend|deployerObjectId|ci\.\w+|keyVault\.\w+|aks\.\w+))`/g);
+    expect(fields.length).toBeGreaterThanOrEqual(6);
+    expect(fields.filter((f) => !KNOWN_FIELDS.includes(f))).toEqual([]);
+  });
+
+  test("every GitHub environment it names is one a workflow runs in", () => {
+    const environments = named(/`((?:dev|prod)(?:-plan)?)`/g);
+    expect(environments.sort()).toEqual(["dev", "dev-plan", "prod", "prod-plan"]);
+    expect(workflow("pull-request.yml").jobs.plan.environment).toBe("${{ matrix.environment }}-plan");
+    expect(workflow("environment.yml").jobs.run.environment).toBe("${{ inputs.environment }}");
   });
 });
