@@ -163,3 +163,13 @@ export function stacksIn(root: string): string[] {
   const dir = path.join(root, "cdktf.out", "stacks");
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
 }
+
+/** The environments this checkout ships, from config/*.json: tests of the shipped configs check all of them, whatever they are. */
+export function shippedEnvironments(root = path.resolve(__dirname, "..")): string[] {
+  return fs.readdirSync(path.join(root, "config")).filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json")).map((f) => f.slice(0, -5)).sort();
+}
+
+/** The stacks a project with these environments synthesizes: three per environment, named <kind>-<env>. */
+export function stacksOf(environments: readonly string[]): string[] {
+  return environments.flatMap((e) => [`aks-${e}`, `app-${e}`, `keyvault-${e}`]).sort();
+}

@@ -60,14 +60,16 @@ describe("npm run preflight", () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test("the shipped environments are refused until shared state is bootstrapped; nothing is written", () => {
-    const output = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "akskv-preflight-")), "out");
-    const result = cli(repo, ["--env", "dev", "--env", "prod", "--github-output", output]);
+  test("an environment without shared state is refused, one line each; nothing is written", () => {
+    const root = writeProject({ dev: baseConfig("dev"), qa: baseConfig("qa") });
+    const output = path.join(root, "github-output");
+    const result = cli(root, ["--env", "dev", "--env", "qa", "--github-output", output]);
     expect(result.status).toBe(1);
-    expect(result.stderr.split("\n").filter(Boolean).map((l) => l.slice(0, 45))).toEqual([
-      "error: config/dev.json: no backend section: a",
-      "error: config/prod.json: no backend section: ",
+    expect(result.stderr.split("\n").filter(Boolean).map((l) => l.split(": no backend section")[0])).toEqual([
+      "error: config/dev.json",
+      "error: config/qa.json",
     ]);
     expect(fs.existsSync(output)).toBe(false);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
