@@ -115,16 +115,22 @@ describe("workflows", () => {
     expect(env.run["runs-on"]).toBe("${{ fromJSON(needs.preflight.outputs.runs-on) }}");
   });
 
-  test("deploy dev, then prod, each in its GitHub environment; destroy asks for the name twice", () => {
+  test("deploy the changed environments config/ holds, unprotected first, each in its GitHub environment; destroy asks for the name twice", () => {
     const deploy = workflow("deploy.yml");
     expect(deploy.on).toEqual({ push: { branches: ["main"] } });
-    expect(deploy.jobs.prod.needs).toEqual(["changes", "dev"]);
-    expect(deploy.jobs.prod.with).toEqual({ environment: "prod", command: "deploy" });
+    expect(Object.keys(deploy.jobs)).toEqual(["changes", "unprotected", "protected"]);
+    expect(deploy.jobs.unprotected.strategy.matrix.environment).toBe("${{ fromJSON(needs.changes.outputs.unprotected) }}");
+    expect(deploy.jobs.protected.strategy.matrix.environment).toBe("${{ fromJSON(needs.changes.outputs.protected) }}");
+    expect(deploy.jobs.protected.needs).toEqual(["changes", "unprotected"]);
+    for (const job of ["unprotected", "protected"]) expect(deploy.jobs[job].with).toEqual({ environment: "${{ matrix.environment }}", command: "deploy" });
+    expect(JSON.stringify(deploy).replace(/\/dev\/null/g, "")).not.toMatch(/\b(dev|prod)\b/);
     expect(workflow("environment.yml").jobs.run.environment).toBe("${{ inputs.environment }}");
     const destroy = workflow("destroy.yml");
     expect(Object.keys(destroy.on)).toEqual(["workflow_dispatch"]);
+    expect(destroy.on.workflow_dispatch.inputs.environment.type).toBe("string");
     expect(destroy.jobs.destroy.needs).toBe("confirm");
     expect(destroy.jobs.confirm.steps[0].run).toContain('if [ "$ENVIRONMENT" != "$CONFIRM" ]');
+    expect(destroy.jobs.confirm.steps.at(-1).run).toContain("npm run -s environments -- --only");
   });
 });
 

@@ -45,6 +45,11 @@ export interface CiConfig {
    * own length (AKSKV_RUNNER_IP at synth, npm run runner-access around it).
    */
   readonly hostedRunnerAccess: boolean;
+  /**
+   * Deployed only after every unprotected environment a push changed has
+   * deployed; give its GitHub environment required reviewers too.
+   */
+  readonly protected: boolean;
 }
 
 export type KubeloginMode = "azurecli" | "workloadidentity" | "spn" | "msi";

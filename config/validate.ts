@@ -269,7 +269,7 @@ const RESOURCES_FIELDS = ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimi
 const NETWORK_FIELDS = ["addressSpace", "aksSubnet"];
 const WAIVER_FIELDS = ["rule", "reason"];
 const BACKEND_FIELDS = ["resourceGroupName", "storageAccountName", "containerName"];
-const CI_FIELDS = ["runsOn", "hostedRunnerAccess"];
+const CI_FIELDS = ["runsOn", "hostedRunnerAccess", "protected"];
 
 /** Every field an environment file may have, as docs/configuration.md names them. */
 export const KNOWN_FIELDS: readonly string[] = [
@@ -532,13 +532,14 @@ function crossSectionProblems(problems: Problems, config: Omit<EnvironmentConfig
 }
 
 function readCi(fields: Fields | undefined): CiConfig {
-  if (!fields) return { hostedRunnerAccess: false };
+  if (!fields) return { hostedRunnerAccess: false, protected: false };
   const runsOn = fields.stringArray("runsOn", rules.runnerLabel);
   const hostedRunnerAccess = fields.boolean("hostedRunnerAccess", false);
   if (hostedRunnerAccess && runsOn.length > 0) {
     fields.fail("hostedRunnerAccess", true, "is for GitHub-hosted runners; leave it out when ci.runsOn names the runner");
   }
-  return runsOn.length > 0 ? { runsOn, hostedRunnerAccess } : { hostedRunnerAccess };
+  const isProtected = fields.boolean("protected", false);
+  return runsOn.length > 0 ? { runsOn, hostedRunnerAccess, protected: isProtected } : { hostedRunnerAccess, protected: isProtected };
 }
 
 function readBackend(fields: Fields | undefined): BackendConfig | undefined {

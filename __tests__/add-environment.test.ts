@@ -1,0 +1,55 @@
+// docs/configuration.md, "Add an environment", followed step by step in a
+// temporary copy of the project: the new environment must pass every check
+// the shipped ones pass.
+import * as fs from "fs";
+import * as path from "path";
+import { loadEnvironments } from "../config/load";
+import { evaluatePolicy } from "../policy/evaluate";
+import { readSynthesizedEnvironment } from "../policy/read";
+import { preflight } from "../review/preflight";
+import { copyOfProject, run, stacksIn, stacksOf, type Json } from "./helpers";
+
+const repo = path.resolve(__dirname, "..");
+const doc = fs.readFileSync(path.join(repo, "docs", "configuration.md"), "utf8");
+const section = doc.slice(doc.indexOf("## Add an environment"), doc.indexOf("## Top level"));
+const BACKEND = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" };
+
+describe('docs/configuration.md, "Add an environment"', () => {
+  const root = copyOfProject("akskv-add-env-");
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test("names the fields a copy must change, and the test below changes exactly those", () => {
+    const fields = [...section.matchAll(/`((?:resourceGroupName|aks\.name|keyVault\.name|tags|keyVault\.secrets\[\]\.source\.file|backend|ci\.\w+))`/g)].map((m) => m[1]);
+    expect([...new Set(fields)]).toEqual(["resourceGroupName", "aks.name", "keyVault.name", "tags", "keyVault.secrets[].source.file", "backend", "ci.protected", "ci.runsOn"]);
+  });
+
+  test("a copy of dev made by those steps validates, synthesizes three stacks, meets policy with dev's waivers, and passes the preflight", () => {
+    // Steps 1-5.
+    const staging: Json = JSON.parse(fs.readFileSync(path.join(root, "config", "dev.json"), "utf8"));
+    staging.resourceGroupName = "rg-aks-keyvault-staging";
+    staging.aks.name = "aks-keyvault-staging";
+    staging.keyVault.name = "kv-aks-secrets-stg-01";
+    staging.tags = { ...staging.tags, environment: "staging" };
+    for (const secret of staging.keyVault.secrets) {
+      secret.source.file = secret.source.file.replace(/^secrets\/dev\//, "secrets/staging/");
+      fs.mkdirSync(path.join(root, path.dirname(secret.source.file)), { recursive: true });
+      fs.writeFileSync(path.join(root, secret.source.file), '{"staging": true}');
+    }
+    staging.backend = BACKEND;
+    staging.ci = { protected: true };
+    fs.writeFileSync(path.join(root, "config", "staging.json"), JSON.stringify(staging, null, 2));
+
+    // Step 7: what every environment must pass.
+    const { environments } = loadEnvironments(root);
+    const config = environments.find((e) => e.environment === "staging")!;
+    expect(config.ci.protected).toBe(true);
+    const synth = run(process.execPath, [path.join(root, "scripts", "app.mjs")], root);
+    expect(synth.status).toBe(0);
+    // With a backend, synth also writes the one bootstrap stack for the state storage.
+    expect(stacksIn(root)).toEqual([...stacksOf(environments.map((e) => e.environment)), "bootstrap"].sort());
+    const report = evaluatePolicy(readSynthesizedEnvironment(path.join(root, "cdktf.out"), root, config));
+    expect(report.violations).toEqual([]);
+    expect(report.staleWaivers).toEqual([]);
+    expect(preflight(config).problems).toEqual([]);
+  }, 60_000);
+});
