@@ -6,7 +6,8 @@ import { removeSynthesizedStacks, synthesize } from "./lib/synth";
 const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
 try {
   const { warnings } = synthesize(process.cwd(), outdir, { runnerAddress: runnerAddress(process.env.AKSKV_RUNNER_IP) });
-  for (const line of warnings) process.stderr.write(`warning: ${line}\n`);
+  // stdout: cdktf shows what the app writes to stderr as [ERROR], even on success.
+  for (const line of warnings) process.stdout.write(`warning: ${line}\n`);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   removeSynthesizedStacks(outdir);

@@ -54,18 +54,23 @@ export function findEngines(toolchain: Toolchain, base: NodeJS.ProcessEnv): { en
 }
 
 /**
- * Terraform from PATH with providers from the public registry, for machines
- * that reach it (the GitHub workflows): the pinned releases themselves. A
- * TF_CLI_CONFIG_FILE naming a missing file is dropped rather than warned about
- * on every call.
+ * The engine a person has on PATH: $TERRAFORM_BINARY_NAME (as cdktf reads
+ * it), else terraform, else tofu, at the version the stacks require, with
+ * providers from the public registry. A one-line reason when there is none.
+ * A TF_CLI_CONFIG_FILE naming a missing file is dropped rather than warned
+ * about on every call.
  */
-export function registryTerraform(base: NodeJS.ProcessEnv): Engine | string {
+export function engineOnPath(base: NodeJS.ProcessEnv): Engine | string {
   const env: NodeJS.ProcessEnv = { ...base, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
   if (env.TF_CLI_CONFIG_FILE && !fs.existsSync(env.TF_CLI_CONFIG_FILE)) delete env.TF_CLI_CONFIG_FILE;
-  const version = engineVersion("terraform", env);
-  if (!version) return `terraform (${REQUIRED_TERRAFORM}) not found on PATH; see README`;
-  if (!atLeast(version, MIN_TERRAFORM)) return `terraform ${version} is older than the stacks' ${REQUIRED_TERRAFORM}`;
-  return { name: "terraform", binary: "terraform", version, env };
+  const candidates = base.TERRAFORM_BINARY_NAME ? [base.TERRAFORM_BINARY_NAME] : ["terraform", "tofu"];
+  for (const binary of candidates) {
+    const version = engineVersion(binary, env);
+    if (!version) continue;
+    if (!atLeast(version, MIN_TERRAFORM)) return `${binary} ${version} is older than the stacks' ${REQUIRED_TERRAFORM}; see README`;
+    return { name: path.basename(binary).startsWith("tofu") ? "tofu" : "terraform", binary, version, env };
+  }
+  return `terraform (${REQUIRED_TERRAFORM}) or tofu not found on PATH; see README`;
 }
 
 function engineVersion(binary: string, env: NodeJS.ProcessEnv): string | undefined {

@@ -20,7 +20,7 @@ import { ConfigError } from "../config/load";
 import { parseFlags, UsageError, type Flags } from "../lib/flags";
 import { synthesize } from "../lib/synth";
 import { acceptedBy, ACCEPTED_DIAGNOSTICS, diagnosticContext, type AcceptedDiagnostic, type EngineDiagnostic } from "./accepted";
-import { findEngines, inParallel, initFromMirror, prepareWorkDir, registryTerraform, runEngine, type Engine } from "./engines";
+import { findEngines, inParallel, initFromMirror, prepareWorkDir, engineOnPath, runEngine, type Engine } from "./engines";
 import { describeProviders, loadToolchain, ToolchainError, toolsCacheDir, type BuiltProvider } from "./toolchain";
 
 const USAGE = "usage: npm run validate [-- --outdir cdktf.out] [--no-synth] [--stack <name>]... [--registry]";
@@ -32,8 +32,8 @@ npm run tools:terraform builds, and with Terraform too where >= 1.11 is on PATH.
 Providers install from the local mirror only. Exit 1 on any error, and on any
 warning that engine/accepted.ts does not accept with a reason.
 
-  --registry   Terraform (>= 1.11) from PATH with the pinned providers from the
-               Terraform registry, for machines that reach it (GitHub runners).`;
+  --registry   Terraform (>= 1.11) or OpenTofu from PATH with the pinned providers
+               from the registry, for machines that reach it (GitHub runners).`;
 
 const PLACEHOLDER = "placeholder written by npm run validate: validate needs the file to exist, not its value\n";
 
@@ -104,9 +104,9 @@ async function validateStack(outdir: string, stack: string, engine: Engine, setu
 /** The engines and providers to validate with: the toolchain's, or Terraform with the registry's. */
 function setupFor(registry: boolean): Setup {
   if (registry) {
-    const terraform = registryTerraform(process.env);
-    if (typeof terraform === "string") throw new ToolchainError(terraform);
-    return { engines: [terraform], providers: [], lines: [`engines: terraform ${terraform.version}`, "providers: the pinned releases, from the Terraform registry"] };
+    const engine = engineOnPath(process.env);
+    if (typeof engine === "string") throw new ToolchainError(engine);
+    return { engines: [engine], providers: [], lines: [`engines: ${engine.name} ${engine.version}`, "providers: the pinned releases, from the registry"] };
   }
   const toolchain = loadToolchain(process.cwd(), toolsCacheDir(process.env));
   const { engines, notes } = findEngines(toolchain, process.env);

@@ -15,7 +15,7 @@ const outfile = path.join(cacheDir, "main.cjs");
 const hash = appSourcesHash();
 
 if (readStamp("typecheck") !== hash) {
-  process.stderr.write("Type-checking the stacks (their sources changed since the last check)...\n");
+  process.stdout.write("Type-checking the stacks (their sources changed since the last check)...\n");
   if (typecheck("tsconfig.app.json") !== 0) {
     // Same promise as for a bad config: nothing stale is left to deploy by mistake.
     const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
