@@ -34,7 +34,7 @@ describe("npm run plan", () => {
   });
 
   test("no engine on PATH: says so before doing anything", () => {
-    const env = { ...process.env, PATH: emptyBin };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: emptyBin };
     delete env.TERRAFORM_BINARY_NAME;
     const result = plan(["--env", "dev"], env);
     expect(result.status).toBe(1);
