@@ -121,7 +121,8 @@ describe("checkRotation", () => {
 
 describe("rotation-check arguments and config", () => {
   test("requires --env and --value-file, and refuses bad numbers", () => {
-    expect(() => parseArgs(["--env", "dev"])).toThrow(`--env and --value-file are required; ${USAGE}`);
+    expect(() => parseArgs(["--env", "dev"])).toThrow(`--value-file is required; ${USAGE}`);
+    expect(() => parseArgs(["--value-file", "f"])).toThrow(`--env is required; ${USAGE}`);
     expect(() => parseArgs(["--env", "dev", "--value-file", "f", "--timeout", "soon"])).toThrow('--timeout = "soon": must be a whole number of seconds, 1 or more');
     expect(() => parseArgs(["--envv", "dev"])).toThrow(`unknown argument "--envv"; ${USAGE}`);
   });

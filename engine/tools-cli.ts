@@ -8,6 +8,7 @@
 // temporary path and is renamed into place only when it succeeded, and the
 // record (toolchain.json) is written after the binary, so an interrupted run
 // leaves nothing a later run trusts.
+import { wantsHelp } from "../lib/flags";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -215,7 +216,7 @@ async function buildProvider(cacheDir: string, manifest: ToolchainManifest, requ
 }
 
 export async function main(args: readonly string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }

@@ -17,7 +17,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../config/load";
-import { parseFlags, UsageError, type Flags } from "../lib/flags";
+import { parseFlags, UsageError, type Flags, wantsHelp } from "../lib/flags";
 import { synthesize } from "../lib/synth";
 import { acceptedBy, ACCEPTED_DIAGNOSTICS, diagnosticContext, type AcceptedDiagnostic, type EngineDiagnostic } from "./accepted";
 import { findEngines, inParallel, initFromMirror, prepareWorkDir, engineOnPath, runEngine, type Engine } from "./engines";
@@ -137,7 +137,7 @@ function stacksIn(outdir: string): string[] {
 }
 
 export async function main(args: readonly string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }

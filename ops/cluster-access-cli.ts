@@ -5,7 +5,7 @@
 // Deployments in the app's namespace, so a role assignment that has not
 // applied yet is waited out instead of failing the first deploy with 403.
 import { ConfigError, loadEnvironments } from "../config/load";
-import { parseFlags, UsageError } from "../lib/flags";
+import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { ClusterAccessError, waitForClusterAccess, type AccessProbe } from "./cluster-access";
 import { currentKubeConfig, NoKubeContextError } from "./kube";
 
@@ -32,7 +32,7 @@ async function kubernetesProbe(): Promise<AccessProbe> {
 }
 
 export async function main(args: readonly string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     process.stdout.write(`${USAGE}\n\nWaits (default at most 900 s, asking every 15 s) until the current kubectl context may create\nDeployments in the app's namespace: a new cluster's RBAC role assignment can take minutes to apply.\n`);
     return 0;
   }

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Writable } from "stream";
 import { ConfigError, loadEnvironments } from "../config/load";
-import { parseFlags, UsageError } from "../lib/flags";
+import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { durationSeconds } from "../config/rules";
 import { SECRETS_MOUNT_PATH } from "../config/types";
 import { currentKubeConfig, NoKubeContextError } from "./kube";
@@ -37,7 +37,8 @@ export function parseArgs(args: readonly string[]): Arguments {
   };
   const env = values.get("--env");
   const valueFile = values.get("--value-file");
-  if (!env || !valueFile) throw new RotationCheckError(`--env and --value-file are required; ${USAGE}`);
+  if (!env) throw new UsageError(`--env is required; ${USAGE}`);
+  if (!valueFile) throw new UsageError(`--value-file is required; ${USAGE}`);
   return { env, valueFile, secret: values.get("--secret"), timeout: seconds("--timeout"), poll: seconds("--poll") ?? 5 };
 }
 
@@ -113,6 +114,10 @@ async function kubernetesPods(): Promise<PodClient> {
 }
 
 export async function main(args: readonly string[]): Promise<number> {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${USAGE}\n\nOn a deployed environment: sets a new version of a Key Vault secret from a file and times how long the\nfile mounted in a running pod takes to change. Signs in like the Azure CLI, and to the current kubectl context.\n`);
+    return 0;
+  }
   try {
     const parsed = parseArgs(args);
     const file = path.resolve(parsed.valueFile);
@@ -127,7 +132,11 @@ export async function main(args: readonly string[]): Promise<number> {
       for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
       return 2;
     }
-    const message = error instanceof RotationCheckError || error instanceof UsageError || error instanceof NoKubeContextError ? error.message : `unexpected: ${(error as Error).message}`;
+    if (error instanceof UsageError) {
+      process.stderr.write(`rotation-check: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof RotationCheckError || error instanceof NoKubeContextError ? error.message : `unexpected: ${(error as Error).message}`;
     process.stderr.write(`rotation-check: ${message}\n`);
     return 1;
   }

@@ -6,7 +6,7 @@
 // problem, if anything could not be opened or closed.
 import { spawn } from "child_process";
 import { ConfigError, loadEnvironments, runnerAddress } from "../config/load";
-import { parseFlags, UsageError } from "../lib/flags";
+import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { closeForRunner, openForRunner, type AzureCli } from "./runner-access";
 
 const USAGE = "usage: npm run runner-access -- open|close --env <name> [--address <IPv4>]";
@@ -25,7 +25,7 @@ const azureCli: AzureCli = {
 };
 
 export async function main(args: readonly string[], az: AzureCli = azureCli): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     process.stdout.write(
       `${USAGE}\n\nFor ci.hostedRunnerAccess: admits (open) or removes (close) the runner's public IPv4 address in the\n` +
         "vault firewall and the API server's authorized ranges. --address defaults to AKSKV_RUNNER_IP.\n",
@@ -34,6 +34,7 @@ export async function main(args: readonly string[], az: AzureCli = azureCli): Pr
   }
   const [action, ...rest] = args;
   try {
+    if (action?.startsWith("-")) throw new UsageError(`unknown argument ${JSON.stringify(action)}; ${USAGE}`);
     if (action !== "open" && action !== "close") throw new UsageError(`the first argument must be open or close; ${USAGE}`);
     const flags = parseFlags(rest, { values: ["--env", "--address"] }, USAGE);
     const env = flags.get("--env");

@@ -6,8 +6,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { secretFile } from "../config/rules";
+import { wantsHelp } from "../lib/flags";
 
-export function main(): number {
+const USAGE = "usage: SECRET_FILES='{\"secrets/<env>/<file>\": \"<content>\"}' npm run write-secret-files";
+
+export function main(args: readonly string[] = []): number {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${USAGE}\n\nCI only: writes each file of the SECRET_FILES JSON under secrets/ (mode 600), after checking every path.\n`);
+    return 0;
+  }
+  if (args.length > 0) {
+    process.stderr.write(`write-secret-files: unknown argument ${JSON.stringify(args[0])}; ${USAGE}\n`);
+    return 2;
+  }
   const fail = (message: string) => {
     process.stderr.write(`write-secret-files: ${message}\n`);
     return 1;

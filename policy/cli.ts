@@ -6,12 +6,23 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../config/load";
+import { wantsHelp } from "../lib/flags";
 import { synthesize } from "../lib/synth";
 import { evaluatePolicy, formatReport, reportFails } from "./evaluate";
 import { readSynthesizedEnvironment } from "./read";
 
+const USAGE = "usage: npm run policy";
+
 /** The command: returns 1 on any violation or stale waiver. */
-export function main(): number {
+export function main(args: readonly string[] = []): number {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${USAGE}\n\nChecks every environment in config/ against the policy rules (docs/security.md) and lists its waivers.\nExit 1 on a violation or a stale waiver.\n`);
+    return 0;
+  }
+  if (args.length > 0) {
+    process.stderr.write(`policy: unknown argument ${JSON.stringify(args[0])}; ${USAGE}\n`);
+    return 2;
+  }
   const projectRoot = process.cwd();
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-policy-"));
   try {

@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseFlags, UsageError } from "../lib/flags";
+import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { deployOrder, reviewChanges, type Json, type SynthesizedProject } from "./diff";
 import { renderReview } from "./markdown";
 
@@ -105,6 +105,10 @@ export function reviewAgainst(root: string, base: string): ReviewOutcome {
 
 /** The command: prints the review; returns the exit code (2: bad input or nothing to compare). */
 export function main(args: readonly string[]): number {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${USAGE}\n\nWhat the working tree changes per stack against <git-ref>, offline: resources, wiring, and a\nsecurity-relevant section. --fail-on-destructive exits 1 when a stateful resource would be destroyed.\n`);
+    return 0;
+  }
   let options: ReviewOptions;
   try {
     options = parseArgs(args);

@@ -1,25 +1,35 @@
 // `npm run pr-comment -- --review <review.md> [--plans <summaries.json>]... [--no-plan-reason <text>] [--artifact-url <url>]`
 // Prints the pull request comment body (see review/comment.ts).
 import * as fs from "fs";
-import { parseFlags, type Flags } from "../lib/flags";
+import { parseFlags, wantsHelp, type Flags } from "../lib/flags";
 import { renderComment } from "./comment";
 import type { PlanSummary } from "./plan";
 
+const USAGE = "usage: npm run pr-comment -- --review <file> [--plans <file>]... [--no-plan-reason <text>] [--artifact-url <url>]";
+
 export function main(args: readonly string[]): number {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${USAGE}\n\nPrints the pull request comment: the offline review and each environment's plan summary.\n`);
+    return 0;
+  }
   let options: Flags;
   try {
     options = parseFlags(
       args,
       { values: ["--review", "--plans", "--no-plan-reason", "--artifact-url"] },
-      "usage: npm run pr-comment -- --review <file> [--plans <file>]... [--no-plan-reason <text>] [--artifact-url <url>]",
+      USAGE,
     );
   } catch (error) {
     process.stderr.write(`pr-comment: ${(error as Error).message}\n`);
     return 2;
   }
   const reviewFile = options.get("--review");
-  if (!reviewFile || !fs.existsSync(reviewFile)) {
-    process.stderr.write(`pr-comment: --review file ${JSON.stringify(reviewFile ?? "")} not found\n`);
+  if (!reviewFile) {
+    process.stderr.write(`pr-comment: --review is required; ${USAGE}\n`);
+    return 2;
+  }
+  if (!fs.existsSync(reviewFile)) {
+    process.stderr.write(`pr-comment: --review file ${JSON.stringify(reviewFile)} not found\n`);
     return 2;
   }
   // One --plans per environment's plan job; a file a failed job never wrote is left out.

@@ -6,12 +6,12 @@
 // is an error.
 import * as fs from "fs";
 import { ConfigError, loadEnvironments } from "../config/load";
-import { parseFlags, UsageError } from "../lib/flags";
+import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 
 const USAGE = "usage: npm run environments [-- --only <JSON list>] [--github-output <file>]";
 
 export function main(args: readonly string[]): number {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     process.stdout.write(`${USAGE}\n\nPrints {"unprotected": [...], "protected": [...]}: the environments in config/ split by ci.protected.\n`);
     return 0;
   }

@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { engineOnPath, type Engine } from "../engine/engines";
-import { parseFlags, UsageError } from "../lib/flags";
+import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { environmentOf } from "../lib/names";
 import { planEnvironments, type PlanRunner } from "./plan";
 
@@ -29,7 +29,7 @@ function runEngine(engine: Engine, dir: string, args: string[]): string {
 }
 
 export function main(args: readonly string[]): number {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     process.stdout.write(`${USAGE}\n\nPlans every stack of the named environments, upstream first, after npx cdktf synth. Needs Azure credentials\nand terraform (>= 1.11) or tofu on PATH.\n`);
     return 0;
   }

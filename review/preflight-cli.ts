@@ -9,13 +9,13 @@
 // one environment is named.
 import * as fs from "fs";
 import { ConfigError, loadEnvironments } from "../config/load";
-import { parseFlags, UsageError, type Flags } from "../lib/flags";
+import { parseFlags, UsageError, type Flags, wantsHelp } from "../lib/flags";
 import { preflight } from "./preflight";
 
 const USAGE = "usage: npm run preflight -- --env <name> [--env <name>]... [--github-output <file>]";
 
 export function main(args: readonly string[]): number {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     process.stdout.write(
       `${USAGE}\n\nChecks config/<name>.json before a pipeline job signs in: shared state configured (a backend section),\n` +
         "and a runner that can reach the vault firewall and the API server (ci.runsOn where they admit only listed\n" +

