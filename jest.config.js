@@ -13,5 +13,8 @@ module.exports = {
     ],
   },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
+  // A full run leaves the system temp folder as it found it (__tests__/temp-check.js).
+  globalSetup: "<rootDir>/__tests__/global-setup.js",
+  globalTeardown: "<rootDir>/__tests__/global-teardown.js",
   reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
 };

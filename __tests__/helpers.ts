@@ -65,9 +65,23 @@ export function hardenedConfig(env = "prod"): Json {
   return config;
 }
 
+const temporaryDirs: string[] = [];
+
+/** A new directory in the system temp folder, removed after the test file (see setup.ts), also when it fails. */
+export function tempDir(prefix = "akskv-"): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir made in this test file. */
+export function removeTempDirs(): void {
+  for (const dir of temporaryDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** Writes config/<env>.json for each entry (objects as JSON, strings verbatim) and any extra files. */
 export function writeProject(configs: Record<string, Json>, files: Record<string, string> = {}): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-"));
+  const root = tempDir("akskv-");
   fs.mkdirSync(path.join(root, "config"));
   for (const [env, config] of Object.entries(configs)) {
     const text = typeof config === "string" ? config : JSON.stringify(config, null, 2);
@@ -141,7 +155,7 @@ const PROJECT_SOURCES = ["main.ts", "cdktf.json", "config", "lib", "stacks", "po
 /** A copy of this project's sources in a temporary directory, sharing node_modules, to change safely. */
 export function copyOfProject(prefix = "akskv-copy-"): string {
   const repo = path.resolve(__dirname, "..");
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const copy = tempDir(prefix);
   for (const entry of PROJECT_SOURCES) fs.cpSync(path.join(repo, entry), path.join(copy, entry), { recursive: true });
   fs.symlinkSync(path.join(repo, "node_modules"), path.join(copy, "node_modules"), "dir");
   return copy;

@@ -1,15 +1,14 @@
 // The lint rule that keeps synth and tests fast: provider classes come from
 // their own modules, never from a provider package's root.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { run } from "./helpers";
+import { run, tempDir } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 const oxlint = path.join(repo, "node_modules", ".bin", "oxlint");
 
 function lint(source: string) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-lint-"));
+  const dir = tempDir("akskv-lint-");
   fs.writeFileSync(path.join(dir, "stack.ts"), source);
   return run(oxlint, ["-c", path.join(repo, ".oxlintrc.json"), "--deny-warnings", "stack.ts"], dir);
 }

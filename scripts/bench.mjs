@@ -104,9 +104,19 @@ async function bench(label, runs, once, before = () => undefined) {
   };
 }
 
+// Everything the benchmark writes outside the project, removed when it exits, whatever the reason.
+const temporary = [];
+const tempDir = (prefix) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+};
+process.on("exit", () => temporary.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+
 /** A throwaway project with n copies of config/dev.json under distinct names. */
 function projectWithEnvironments(n) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `akskv-bench-${n}-`));
+  const dir = tempDir(`akskv-bench-${n}-`);
   fs.mkdirSync(path.join(dir, "config"));
   const dev = JSON.parse(fs.readFileSync(path.join(root, "config", "dev.json"), "utf8"));
   for (let i = 1; i <= n; i++) {
@@ -126,7 +136,7 @@ const app = [path.join(root, "scripts", "app.mjs")];
 const rows = [];
 
 // Warm the caches once, as a developer's machine is after the first synth.
-await measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), "akskv-bench-out-")) } });
+await measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: tempDir("akskv-bench-out-") } });
 
 rows.push(await bench("npx cdktf synth (sources unchanged)", RUNS, () => measure(npx, ["cdktf", "synth"], { env: quiet })));
 rows.push(
@@ -137,9 +147,10 @@ rows.push(
     () => fs.rmSync(cacheDir, { recursive: true, force: true }),
   ),
 );
+const appOut = tempDir("akskv-bench-app-");
 rows.push(
   await bench("app alone: node scripts/app.mjs (dev + prod)", RUNS, () =>
-    measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: path.join(os.tmpdir(), "akskv-bench-app") } }),
+    measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: appOut } }),
   ),
 );
 const scaling = [];
