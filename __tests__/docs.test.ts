@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { KNOWN_FIELDS } from "../config/validate";
 import { POLICY_RULES } from "../policy/rules";
+import { synthProject, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 const read = (file: string) => fs.readFileSync(path.join(repo, file), "utf8");
@@ -77,5 +78,46 @@ describe("docs match the code", () => {
     }
     expect(checked).toBeGreaterThan(15);
     expect(broken).toEqual([]);
+  });
+});
+
+describe("figures and facts in the docs come from the code", () => {
+  const readme = read("README.md");
+  const BEGIN = "<!-- bench:begin -->";
+  const END = "<!-- bench:end -->";
+  const block = readme.slice(readme.indexOf(BEGIN), readme.indexOf(END));
+
+  test("the README's performance table is the one npm run bench -- --write made", () => {
+    expect(block).toMatch(/^Measured by `npm run bench -- --write` on \d{4}-\d{2}-\d{2}: \d+ cores \(/m);
+    for (const row of ["npx cdktf synth (sources unchanged)", "npm test (lint + type-check + jest)", "npm run validate (every stack, each engine, warm)"]) {
+      expect(block).toContain(`| ${row} |`);
+    }
+    expect(block).not.toContain("failed!");
+  });
+
+  test("every synth, app, npm test or validate time the README and docs quote is a figure of that table", () => {
+    const figures = new Set([...block.matchAll(/\| (\d+\.\d+) \|/g)].map((m) => m[1]));
+    const outside = readme.replace(block, "");
+    const quoted: string[] = [];
+    for (const file of [{ name: "README.md", text: outside }, ...fs.readdirSync(path.join(repo, "docs")).map((f) => ({ name: `docs/${f}`, text: read(`docs/${f}`) }))]) {
+      for (const line of file.text.split("\n")) {
+        if (!/cdktf synth|npm test|app alone|npm run validate/.test(line)) continue;
+        for (const [, figure] of line.matchAll(/(\d+(?:\.\d+)?) ?s\b/g)) if (!figures.has(figure)) quoted.push(`${file.name}: ${figure} s in "${line.trim().slice(0, 80)}"`);
+      }
+    }
+    expect(quoted).toEqual([]);
+  });
+
+  test("docs/verify.md names the node pools each environment it names synthesizes", () => {
+    const verify = read("docs/verify.md");
+    const named = ["dev", "prod"].filter((env) => verify.includes(`in \`${env}\` (as shipped`));
+    expect(named).toEqual(["dev", "prod"]);
+    const project = synthProject(Object.fromEntries(named.map((env) => [env, JSON.parse(read(`config/${env}.json`))])));
+    for (const env of named) {
+      const pools = Object.values(project.json(`aks-${env}`).resource.azurerm_kubernetes_cluster_node_pool ?? {}).map((p: Json) => p.name);
+      const sentence = verify.split(`in \`${env}\` (as shipped`)[1].split(";")[0];
+      const documented = [...sentence.matchAll(/`(\w+)`\s+pool/g)].map((m) => m[1]).filter((name) => name !== "system");
+      expect(`${env}: ${documented.join(", ")}`).toBe(`${env}: ${pools.join(", ")}`);
+    }
   });
 });

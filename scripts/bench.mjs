@@ -13,10 +13,13 @@ import { cacheDir, root } from "./synth-cache.mjs";
 
 const { values } = scriptArgs(
   "bench",
-  "usage: npm run bench [-- --runs <n>]",
-  "Measures synth, the app, npm test and npm run validate (medians of n runs, default 5) and prints a table. Takes minutes.",
-  { options: { runs: { type: "string" } } },
+  "usage: npm run bench [-- --runs <n>] [--write]",
+  "Measures synth, the app, npm test and npm run validate (medians of n runs, default 5) and prints a table. Takes minutes.\n" +
+    "--write also puts the table into README.md between its bench markers.",
+  { options: { runs: { type: "string" }, write: { type: "boolean" } } },
 );
+const BEGIN = "<!-- bench:begin -->";
+const END = "<!-- bench:end -->";
 const RUNS = values.runs === undefined ? 5 : Number(values.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) {
   process.stderr.write(`bench: --runs = ${JSON.stringify(values.runs)}: must be a whole number, 1 or more\n`);
@@ -87,9 +90,12 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+let measured = 0;
+
 async function bench(label, runs, once, before = () => undefined) {
   const results = [];
   for (let i = 0; i < runs; i++) {
+    process.stderr.write(`bench: ${label}, run ${i + 1} of ${runs} (measurement ${++measured})\n`);
     before();
     results.push(await once());
   }
@@ -166,18 +172,34 @@ rows.push(await bench("npm test (lint + type-check + jest)", Math.min(RUNS, 3), 
 // Needs the toolchain (npm run tools:terraform); without it the row says it failed and why.
 rows.push(await bench("npm run validate (every stack, each engine, warm)", Math.min(RUNS, 3), () => measure("npm", ["run", "-s", "validate"], { env: quiet })));
 
+// Progress as it goes: which measurement runs now, of how many.
 const cpu = os.cpus();
-console.log(`\n${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}; medians of the runs shown\n`);
-console.log("| what | runs | wall (s) | peak memory, all processes (MB) | largest process (MB) |");
-console.log("| --- | ---: | ---: | ---: | ---: |");
-for (const r of rows) {
-  const failed = r.failed ? ` (${r.failed} failed!)` : "";
-  console.log(
-    `| ${r.label}${failed} | ${r.runs} | ${r.wall.toFixed(2)} | ${r.peakMb.toFixed(0)} | ${r.largestMb.toFixed(0)} |`,
-  );
-}
 const [one, , eight] = scaling;
-console.log(
-  `\nscaling: each environment beyond the first adds ${((eight.peakMb - one.peakMb) / 7).toFixed(1)} MB ` +
-    `and ${((eight.wall - one.wall) / 7).toFixed(3)} s to the app (1 -> 8 environments)`,
-);
+const lines = [
+  `Measured by \`npm run bench -- --write\` on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} cores (${cpu[0]?.model.trim()}), ` +
+    `Node ${process.version}, medians of the runs shown.`,
+  "",
+  "| what | runs | wall (s) | peak memory, all processes (MB) | largest process (MB) |",
+  "| --- | ---: | ---: | ---: | ---: |",
+  ...rows.map((r) => `| ${r.label}${r.failed ? ` (${r.failed} failed!)` : ""} | ${r.runs} | ${r.wall.toFixed(2)} | ${r.peakMb.toFixed(0)} | ${r.largestMb.toFixed(0)} |`),
+  "",
+  `Each environment beyond the first adds ${((eight.peakMb - one.peakMb) / 7).toFixed(1)} MB and ` +
+    `${((eight.wall - one.wall) / 7).toFixed(3)} s to the app (1 to 8 environments).`,
+];
+console.log(`\n${lines.join("\n")}`);
+if (values.write) {
+  const readme = path.join(root, "README.md");
+  const text = fs.readFileSync(readme, "utf8");
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (begin < 0 || end < begin) {
+    process.stderr.write(`bench: README.md has no ${BEGIN} ... ${END} block to write\n`);
+    process.exit(1);
+  }
+  if (rows.some((r) => r.failed)) {
+    process.stderr.write("bench: a measured command failed; README.md left as it was\n");
+    process.exit(1);
+  }
+  fs.writeFileSync(readme, `${text.slice(0, begin + BEGIN.length)}\n${lines.join("\n")}\n${text.slice(end)}`);
+  console.log(`\nwrote the table into README.md`);
+}
