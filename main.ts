@@ -1,7 +1,7 @@
 // Entry point of `cdktf synth` (run through scripts/app.mjs). Configuration
 // enters here, once, validated, and flows down to the stacks as props.
 import { ConfigError, runnerAddress } from "./config/load";
-import { removeSynthesizedStacks, synthesize } from "./lib/synth";
+import { removeSynthesizedStacks, synthesize } from "./app/synth";
 
 const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
 try {

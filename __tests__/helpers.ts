@@ -1,6 +1,6 @@
 // Builds throwaway projects (config/*.json plus secret files) in a temporary
 // directory and synthesizes them exactly as `cdktf synth` does, through
-// lib/synth.ts, so tests read the real cdk.tf.json and manifest.json.
+// app/synth.ts, so tests read the real cdk.tf.json and manifest.json.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -8,7 +8,7 @@ import * as path from "path";
 
 type Synthesize = (projectRoot: string, outdir: string) => { warnings: string[] };
 
-/** lib/synth.ts's synthesize, loaded once per jest worker by __tests__/environment.js. */
+/** app/synth.ts's synthesize, loaded once per jest worker by __tests__/environment.js. */
 function synthesize(projectRoot: string, outdir: string): { warnings: string[] } {
   const inWorker = (globalThis as { __synthesizeInWorker?: Synthesize }).__synthesizeInWorker;
   if (!inWorker) throw new Error("run the tests with jest.config.js (its testEnvironment provides the synth)");
@@ -150,7 +150,7 @@ export function remoteStateRead(expression: string): { from: string; output: str
 }
 
 /** Everything the project's commands need from its root, apart from node_modules. */
-const PROJECT_SOURCES = ["main.ts", "cdktf.json", "config", "lib", "stacks", "policy", "review", "ops", "engine", "scripts", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
+const PROJECT_SOURCES = ["main.ts", "cdktf.json", "config", "lib", "app", "constructs", "stacks", "policy", "review", "ops", "engine", "scripts", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
 
 /** A copy of this project's sources in a temporary directory, sharing node_modules, to change safely. */
 export function copyOfProject(prefix = "akskv-copy-"): string {

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { validateEnvironment } from "../config/validate";
-import { withRunnerAddress } from "../lib/synth";
+import { withRunnerAddress } from "../app/synth";
 import { closeForRunner, openForRunner, type AzureCli } from "../ops/runner-access";
 import { preflight } from "../review/preflight";
 import { baseConfig, hardenedConfig, run, writeProject, type Json } from "./helpers";

@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../config/load";
 import { parseFlags, UsageError, type Flags, wantsHelp } from "../lib/flags";
-import { synthesize } from "../lib/synth";
+import { synthesize } from "../app/synth";
 import { acceptedBy, ACCEPTED_DIAGNOSTICS, diagnosticContext, type AcceptedDiagnostic, type EngineDiagnostic } from "./accepted";
 import { findEngines, inParallel, initFromMirror, prepareWorkDir, engineOnPath, runEngine, type Engine } from "./engines";
 import { describeProviders, loadToolchain, ToolchainError, toolsCacheDir, type BuiltProvider } from "./toolchain";

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError } from "../config/load";
 import { wantsHelp } from "../lib/flags";
-import { synthesize } from "../lib/synth";
+import { synthesize } from "../app/synth";
 import { evaluatePolicy, formatReport, reportFails } from "./evaluate";
 import { readSynthesizedEnvironment } from "./read";
 

@@ -12,7 +12,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const cacheDir = path.join(root, ".synth-cache");
 
 // Everything that can change what the app does or whether it type-checks.
-const APP_DIRS = ["config", "lib", "stacks", "policy", "review", "ops", "engine"];
+const APP_DIRS = ["config", "lib", "app", "constructs", "stacks", "policy", "review", "ops", "engine"];
 const APP_FILES = ["main.ts", "tsconfig.json", "tsconfig.app.json", "package-lock.json"];
 
 function tsFilesUnder(dir) {

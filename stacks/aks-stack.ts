@@ -13,7 +13,7 @@ import type { Construct } from "constructs";
 import type { AksConfig, EnvironmentConfig } from "../config/types";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
-import { ContainerInsights } from "../lib/container-insights";
+import { ContainerInsights } from "../constructs/container-insights";
 
 export interface AksStackProps {
   readonly config: EnvironmentConfig;

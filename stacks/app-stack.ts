@@ -8,7 +8,7 @@ import type { Construct } from "constructs";
 import { SECRETS_MOUNT_PATH, type EnvironmentConfig, type KubeloginMode } from "../config/types";
 import { configureState, type StateProps } from "../lib/backend";
 import { rolloutAnnotations } from "../lib/rollout";
-import { SecretProviderClass } from "../lib/secret-provider-class";
+import { SecretProviderClass } from "../constructs/secret-provider-class";
 import { workloadServiceAccount } from "./aks-stack";
 
 /** The well-known application ID of the AKS Entra ID server; kubelogin asks for tokens for it. */

@@ -4,8 +4,8 @@ import type { EnvironmentConfig } from "../config/types";
 import { AksStack } from "../stacks/aks-stack";
 import { AppStack } from "../stacks/app-stack";
 import { KeyVaultStack } from "../stacks/keyvault-stack";
-import type { StateProps } from "./backend";
-import { stackName } from "./names";
+import type { StateProps } from "../lib/backend";
+import { stackName } from "../lib/names";
 
 export interface EnvironmentStacks {
   readonly config: EnvironmentConfig;
