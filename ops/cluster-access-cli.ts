@@ -4,7 +4,8 @@
 // stack: waits until the identity in the current kubectl context may create
 // Deployments in the app's namespace, so a role assignment that has not
 // applied yet is waited out instead of failing the first deploy with 403.
-import { ConfigError, loadEnvironments } from "../config/load";
+import { loadEnvironments } from "../config/load";
+import { reportFailure, wallClock } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { ClusterAccessError, waitForClusterAccess, type AccessProbe } from "./cluster-access";
 import { currentKubeConfig, NoKubeContextError } from "./kube";
@@ -48,20 +49,9 @@ export async function main(args: readonly string[]): Promise<number> {
       timeoutSeconds: seconds(flags.get("--timeout"), "--timeout", 900),
       pollSeconds: seconds(flags.get("--poll"), "--poll", 15),
     };
-    const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-    await waitForClusterAccess(wait, await kubernetesProbe(), clock, (line) => process.stdout.write(`${line}\n`));
+    await waitForClusterAccess(wait, await kubernetesProbe(), wallClock, (line) => process.stdout.write(`${line}\n`));
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
-      return 2;
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`wait-for-cluster-access: ${error.message}\n`);
-      return 2;
-    }
-    const message = error instanceof ClusterAccessError || error instanceof NoKubeContextError ? error.message : `unexpected: ${(error as Error).message}`;
-    process.stderr.write(`wait-for-cluster-access: ${message}\n`);
-    return 1;
+    return reportFailure("wait-for-cluster-access", error, [ClusterAccessError, NoKubeContextError]);
   }
 }

@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Writable } from "stream";
-import { ConfigError, loadEnvironments } from "../config/load";
+import { loadEnvironments } from "../config/load";
+import { reportFailure, wallClock } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { durationSeconds } from "../config/rules";
 import { SECRETS_MOUNT_PATH } from "../config/types";
@@ -123,21 +124,11 @@ export async function main(args: readonly string[]): Promise<number> {
     const file = path.resolve(parsed.valueFile);
     if (!fs.existsSync(file)) throw new RotationCheckError(`--value-file ${JSON.stringify(parsed.valueFile)}: no such file`);
     const input = inputFromConfig(process.cwd(), parsed, fs.readFileSync(file, "utf8"));
-    const clients = { vault: await azureVault(input.vaultName), pods: await kubernetesPods(), clock: { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) } };
+    const clients = { vault: await azureVault(input.vaultName), pods: await kubernetesPods(), clock: wallClock };
     const result = await checkRotation(input, clients, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(`${formatResult(result, input)}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
-      return 2;
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`rotation-check: ${error.message}\n`);
-      return 2;
-    }
-    const message = error instanceof RotationCheckError || error instanceof NoKubeContextError ? error.message : `unexpected: ${(error as Error).message}`;
-    process.stderr.write(`rotation-check: ${message}\n`);
-    return 1;
+    return reportFailure("rotation-check", error, [RotationCheckError, NoKubeContextError]);
   }
 }

@@ -1,0 +1,29 @@
+// How the project's commands end on an error: one line each, and an exit code
+// a pipeline can act on.
+import { ConfigError } from "../config/load";
+import { UsageError } from "./flags";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ErrorClass = new (...args: any[]) => Error;
+
+/**
+ * Reports a command's failure on stderr and returns its exit code: 2 for a bad
+ * config or bad usage, 1 for a failure the command expects (one of
+ * `expected`), 1 with "unexpected:" for anything else.
+ */
+export function reportFailure(command: string, error: unknown, expected: readonly ErrorClass[]): number {
+  if (error instanceof ConfigError) {
+    for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
+    return 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`${command}: ${error.message}\n`);
+    return 2;
+  }
+  const known = expected.some((kind) => error instanceof kind);
+  process.stderr.write(`${command}: ${known ? (error as Error).message : `unexpected: ${(error as Error).message}`}\n`);
+  return 1;
+}
+
+/** The wall clock, for commands that wait. */
+export const wallClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
