@@ -2,6 +2,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "<rootDir>/__tests__/environment.js",
+  // Jest's default on 2 cores is one worker; most slow tests wait on child
+  // processes (synth, git, engines), so two workers nearly halve the run.
+  maxWorkers: 2,
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   // Tests that need a terraform binary run only with `npm run test:terraform`.
