@@ -57,6 +57,22 @@ describe("npm run validate", () => {
     expect(lineOf(result.stdout, "app-dev", "tofu")).toMatch(/\svalid/);
   }, 600_000);
 
+  test("with shared state configured, the bootstrap stack (state storage) validates too", () => {
+    const shared = path.join(root, "config", "dev.json");
+    const original = fs.readFileSync(shared, "utf8");
+    const config = JSON.parse(original);
+    config.backend = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" };
+    fs.writeFileSync(shared, JSON.stringify(config, null, 2));
+    try {
+      const result = validate(root, ["--stack", "bootstrap", "--stack", "keyvault-dev"]);
+      expect(lineOf(result.stdout, "bootstrap", "tofu")).toMatch(/\svalid( \(|$)/);
+      expect(lineOf(result.stdout, "keyvault-dev", "tofu")).toMatch(/\svalid( \(|$)/);
+      expect(result.status).toBe(0);
+    } finally {
+      fs.writeFileSync(shared, original);
+    }
+  }, 600_000);
+
   test("a missing toolchain stops validate with one line naming the command that builds it", () => {
     const result = spawnSync(process.execPath, [path.join(root, "scripts", "run-ts.mjs"), "engine/validate-cli.ts"], {
       cwd: root,

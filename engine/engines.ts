@@ -127,10 +127,10 @@ export function runEngine(engine: Engine, dir: string, args: readonly string[], 
 }
 
 /**
- * `init` from the mirror, skipped when the directory was initialized for the
+ * `init -backend=false` (providers from the engine's CLI config: the mirror, or the registry), skipped when the directory was initialized for the
  * same configuration already (the lock file is newer than every .tf.json).
  */
-export async function initFromMirror(engine: Engine, dir: string): Promise<void> {
+export async function initWithoutBackend(engine: Engine, dir: string): Promise<void> {
   const lock = path.join(dir, ".terraform.lock.hcl");
   if (fs.existsSync(lock) && fs.existsSync(path.join(dir, ".terraform"))) {
     const lockTime = fs.statSync(lock).mtimeMs;

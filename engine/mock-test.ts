@@ -5,7 +5,7 @@
 // real provider's validation; the mock stands in for Azure and Kubernetes.
 import * as fs from "fs";
 import * as path from "path";
-import { findEngines, initFromMirror, prepareWorkDir, runEngine, type Engine } from "./engines";
+import { findEngines, initWithoutBackend, prepareWorkDir, runEngine, type Engine } from "./engines";
 import type { Toolchain } from "./toolchain";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -64,7 +64,7 @@ export async function mockTest(toolchain: Toolchain, outdir: string, stack: stri
   prepareWorkDir(path.join(outdir, "stacks", stack, "cdk.tf.json"), dir, toolchain.providers);
   for (const old of fs.readdirSync(dir).filter((f) => f.endsWith(".tftest.hcl"))) fs.rmSync(path.join(dir, old));
   fs.writeFileSync(path.join(dir, "mock.tftest.hcl"), testFile);
-  await initFromMirror(engine, dir);
+  await initWithoutBackend(engine, dir);
   const result = await runEngine(engine, dir, ["test", "-json", "-verbose", "-no-color"]);
   const plans: Record<string, Json> = {};
   const states: Record<string, Json> = {};

@@ -20,7 +20,7 @@ import { ConfigError } from "../config/load";
 import { parseFlags, UsageError, type Flags, wantsHelp } from "../lib/flags";
 import { synthesize } from "../app/synth";
 import { acceptedBy, ACCEPTED_DIAGNOSTICS, diagnosticContext, type AcceptedDiagnostic, type EngineDiagnostic } from "./accepted";
-import { findEngines, inParallel, initFromMirror, prepareWorkDir, engineOnPath, runEngine, type Engine } from "./engines";
+import { findEngines, inParallel, initWithoutBackend, prepareWorkDir, engineOnPath, runEngine, type Engine } from "./engines";
 import { describeProviders, loadToolchain, ToolchainError, toolsCacheDir, type BuiltProvider } from "./toolchain";
 
 const USAGE = "usage: npm run validate [-- --outdir cdktf.out] [--no-synth] [--stack <name>]... [--registry]";
@@ -79,7 +79,7 @@ async function validateStack(outdir: string, stack: string, engine: Engine, setu
   placeholderFiles(dir, fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8"), workRoot);
   const base = { stack, engine: engine.name, adapted };
   try {
-    await initFromMirror(engine, dir);
+    await initWithoutBackend(engine, dir);
   } catch (error) {
     return { ...base, failing: [], accepted: [], error: (error as Error).message };
   }
