@@ -7,8 +7,8 @@ module.exports = {
   maxWorkers: 2,
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
-  // Tests that need a terraform binary run only with `npm run test:terraform`.
-  testPathIgnorePatterns: ["/node_modules/", "\\.terraform\\.test\\.ts$"],
+  // Tests that need a terraform binary or checkov run only with `npm run test:terraform` / `npm run test:scan`.
+  testPathIgnorePatterns: ["/node_modules/", "\\.terraform\\.test\\.ts$", "\\.scan\\.test\\.ts$"],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",

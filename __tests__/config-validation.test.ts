@@ -80,7 +80,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown nested key (a typo)",
     (c) => (c.aks.nodeCont = 3),
-    [`${F}: aks.nodeCont = 3: unknown field; known fields here are name, dnsPrefix, kubernetesVersion, nodeCount, vmSize, skuTier, secretRotationInterval, localAccountDisabled, adminGroupObjectIds, kubeloginMode, oidcIssuer, networkPolicy, apiServerAuthorizedIpRanges, privateCluster, azurePolicy, automaticUpgradeChannel, monitoring, logRetentionDays, systemPoolCriticalAddonsOnly, workloadNodeCount, hostEncryption, diskEncryptionSetId`],
+    [`${F}: aks.nodeCont = 3: unknown field; known fields here are name, dnsPrefix, kubernetesVersion, nodeCount, vmSize, skuTier, secretRotationInterval, localAccountDisabled, adminGroupObjectIds, kubeloginMode, oidcIssuer, networkPolicy, apiServerAuthorizedIpRanges, privateCluster, azurePolicy, automaticUpgradeChannel, monitoring, logRetentionDays, systemPoolCriticalAddonsOnly, workloadNodeCount, hostEncryption, diskEncryptionSetId, maxPods, osDiskType`],
   ],
   [
     "unknown key in a secret",
@@ -190,8 +190,25 @@ const securityCases: [string, (c: Json) => void, string[]][] = [
   [
     "a waiver of a rule that does not exist",
     (c) => (c.policyWaivers = [{ rule: "AKS-999", reason: "we really need this one" }]),
-    [expect.stringMatching(/^config\/prod\.json: policyWaivers\[0\]\.rule = "AKS-999": must be one of the policy rule IDs: AKS-001, .*, OUT-001$/)],
+    [expect.stringMatching(/^config\/prod\.json: policyWaivers\[0\]\.rule = "AKS-999": must be a policy rule ID \(AKS-001, .*, OUT-001\) or a checkov check ID such as CKV_AZURE_117$/)],
   ],
+  [
+    "a waiver of something that is neither a rule nor a checkov ID",
+    (c) => (c.policyWaivers = [{ rule: "CKV_AZURE", reason: "we really need this one" }]),
+    [expect.stringMatching(/^config\/prod\.json: policyWaivers\[0\]\.rule = "CKV_AZURE": must be a policy rule ID \(.*\) or a checkov check ID such as CKV_AZURE_117$/)],
+  ],
+  [
+    "a checkov check waived again under the project rule that mirrors it",
+    (c) => (c.policyWaivers = [{ rule: "AKS-008", reason: "no SLA needed here" }, { rule: "CKV_AZURE_170", reason: "no SLA needed here either" }]),
+    [`${P}: policyWaivers[1].rule = "CKV_AZURE_170": is already waived by AKS-008, which mirrors it; remove this waiver`],
+  ],
+  [
+    "an ephemeral OS disk on a size without a local disk",
+    (c) => Object.assign(c.aks, { vmSize: "Standard_D4s_v5", osDiskType: "Ephemeral" }),
+    [`${P}: aks.osDiskType = "Ephemeral": needs a VM size with a local disk, and aks.vmSize "Standard_D4s_v5" has none; use its "d" variant (e.g. Standard_D4ds_v5) or "Managed"`],
+  ],
+  ["an OS disk type Azure does not have", (c) => (c.aks.osDiskType = "Premium"), [`${P}: aks.osDiskType = "Premium": must be "Managed" or "Ephemeral"`]],
+  ["more pods per node than AKS allows", (c) => (c.aks.maxPods = 500), [`${P}: aks.maxPods = 500: must be a whole number from 10 to 250 (AKS's range of pods per node)`]],
   ["a waiver without a reason", (c) => (c.policyWaivers = [{ rule: "AKS-008", reason: "cost" }]), [`${P}: policyWaivers[0].reason = "cost": must say why, in at least 15 characters`]],
   [
     "a rule waived twice",

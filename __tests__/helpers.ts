@@ -54,7 +54,7 @@ export function baseConfig(env = "dev"): Json {
 export function hardenedConfig(env = "prod"): Json {
   const config = baseConfig(env);
   config.network = { addressSpace: "10.42.0.0/16", aksSubnet: "10.42.0.0/20" };
-  Object.assign(config.aks, { skuTier: "Standard", apiServerAuthorizedIpRanges: ["198.18.0.0/24"] });
+  Object.assign(config.aks, { skuTier: "Standard", apiServerAuthorizedIpRanges: ["198.18.0.0/24"], hostEncryption: true });
   Object.assign(config.keyVault, {
     purgeProtection: true,
     softDeleteRetentionDays: 90,

@@ -170,9 +170,9 @@ describe('docs/ci.md, "First run from an empty subscription"', () => {
   const workflowsText = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("\n");
   const named = (pattern: RegExp) => [...new Set([...section.matchAll(pattern)].map((m) => m[1]))];
 
-  test("walks through state, identities, the deployer, GitHub environments, runners, addresses and the first deploy, in order", () => {
+  test("walks through state, subscription features, identities, the deployer, GitHub environments, runners, addresses and the first deploy, in order", () => {
     const steps = [...section.matchAll(/^\d+\. \*\*([^*]+)\*\*/gm)].map((m) => m[1]);
-    expect(steps).toEqual(["Shared state.", "Identities.", "The deployer in the config.", "GitHub environments.", "Runners for prod.", "Addresses.", "First deploy."]);
+    expect(steps).toEqual(["Shared state.", "Subscription features.", "Identities.", "The deployer in the config.", "GitHub environments.", "Runners for prod.", "Addresses.", "First deploy."]);
   });
 
   test("every variable and secret it names is one the workflows read", () => {

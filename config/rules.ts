@@ -244,6 +244,27 @@ export const logRetentionDays: Rule<number> = {
   test: (v) => Number.isInteger(v) && v >= 30 && v <= 730,
 };
 
+export const maxPods: Rule<number> = {
+  describe: "must be a whole number from 10 to 250 (AKS's range of pods per node)",
+  test: (v) => Number.isInteger(v) && v >= 10 && v <= 250,
+};
+
+export const osDiskType: Rule<string> = {
+  describe: 'must be "Managed" or "Ephemeral"',
+  test: (v) => v === "Managed" || v === "Ephemeral",
+};
+
+/**
+ * v5 and later general-purpose sizes have a local disk only when their name
+ * says "d" ("Standard_D4ds_v5" has one, "Standard_D4s_v5" none), and an
+ * ephemeral OS disk lives there. Older series put it in the cache; Azure
+ * itself judges those at deploy time.
+ */
+export function lacksLocalDisk(vmSize: string): boolean {
+  const match = /^Standard_[A-Z]+\d+([a-z]*)_v(\d+)$/.exec(vmSize);
+  return match !== null && Number(match[2]) >= 5 && !match[1].includes("d");
+}
+
 export const diskEncryptionSetId: Rule<string> = {
   describe: "must be the resource ID of a disk encryption set (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/diskEncryptionSets/<name>)",
   test: (v) => /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Compute\/diskEncryptionSets\/[-\w]+$/.test(v),

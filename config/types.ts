@@ -89,6 +89,10 @@ export interface AksConfig {
   readonly workloadNodeCount: number;
   readonly hostEncryption: boolean;
   readonly diskEncryptionSetId?: string;
+  /** Pods per node, on every pool. */
+  readonly maxPods: number;
+  /** "Ephemeral": the OS disk on the VM's local disk (the size needs one), every pool. */
+  readonly osDiskType: "Managed" | "Ephemeral";
 }
 
 export type KeyVaultAuthorization = "accessPolicy" | "rbac";

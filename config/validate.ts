@@ -4,7 +4,8 @@
 
 import * as rules from "./rules";
 import type { Rule } from "./rules";
-import { POLICY_RULE_IDS } from "../policy/rules";
+import { CHECKOV_ID } from "../policy/checkov";
+import { POLICY_RULE_IDS, POLICY_RULES } from "../policy/rules";
 import type {
   AksConfig,
   AppConfig,
@@ -236,6 +237,8 @@ const AKS_FIELDS = [
   "workloadNodeCount",
   "hostEncryption",
   "diskEncryptionSetId",
+  "maxPods",
+  "osDiskType",
 ];
 const KEY_VAULT_FIELDS = [
   "name",
@@ -318,6 +321,11 @@ function readAks(fields: Fields | undefined, problems: Problems): AksConfig | un
   const workloadNodeCount = fields.number("workloadNodeCount", rules.nodeCount, nodeCount);
   const hostEncryption = fields.boolean("hostEncryption", false);
   const diskEncryptionSetId = fields.string("diskEncryptionSetId", rules.diskEncryptionSetId, undefined);
+  const maxPods = fields.number("maxPods", rules.maxPods, 110);
+  const osDiskType = fields.string("osDiskType", rules.osDiskType, "Managed") as AksConfig["osDiskType"];
+  if (osDiskType === "Ephemeral" && vmSize !== undefined && rules.lacksLocalDisk(vmSize)) {
+    fields.fail("osDiskType", osDiskType, `needs a VM size with a local disk, and aks.vmSize ${JSON.stringify(vmSize)} has none; use its "d" variant (e.g. Standard_D4ds_v5) or "Managed"`);
+  }
   return {
     name,
     dnsPrefix,
@@ -341,6 +349,8 @@ function readAks(fields: Fields | undefined, problems: Problems): AksConfig | un
     workloadNodeCount,
     hostEncryption,
     diskEncryptionSetId,
+    maxPods,
+    osDiskType,
   };
 }
 
@@ -493,6 +503,7 @@ function readNetwork(fields: Fields | undefined): NetworkConfig | undefined {
 function readWaivers(root: Fields, problems: Problems, knownRules: readonly string[]): PolicyWaiver[] {
   const describe = "must be an array of {\"rule\": \"<rule ID>\", \"reason\": \"<why>\"}";
   const waivers: PolicyWaiver[] = [];
+  const paths: string[] = [];
   for (const { value, path } of root.array("policyWaivers", describe, false)) {
     if (!isObject(value)) {
       problems.invalid(path, value, describe);
@@ -500,13 +511,21 @@ function readWaivers(root: Fields, problems: Problems, knownRules: readonly stri
     }
     const fields = new Fields(value, path, problems, WAIVER_FIELDS);
     const rule = fields.string("rule", {
-      describe: `must be one of the policy rule IDs: ${knownRules.join(", ")}`,
-      test: (v) => knownRules.includes(v),
+      describe: `must be a policy rule ID (${knownRules.join(", ")}) or a checkov check ID such as CKV_AZURE_117`,
+      test: (v) => knownRules.includes(v) || CHECKOV_ID.test(v),
     });
     const reason = fields.string("reason", rules.waiverReason);
     if (rule !== undefined && waivers.some((w) => w.rule === rule)) fields.fail("rule", rule, "is waived twice");
-    else if (rule !== undefined && reason !== undefined) waivers.push({ rule, reason });
+    else if (rule !== undefined && reason !== undefined) {
+      waivers.push({ rule, reason });
+      paths.push(path);
+    }
   }
+  // One concern, one waiver: a waived project rule already skips the checkov checks it mirrors.
+  waivers.forEach((waiver, index) => {
+    const mirroredBy = POLICY_RULES.find((r) => r.checks.includes(waiver.rule) && waivers.some((w) => w.rule === r.id));
+    if (mirroredBy) problems.invalid(`${paths[index]}.rule`, waiver.rule, `is already waived by ${mirroredBy.id}, which mirrors it; remove this waiver`);
+  });
   return waivers;
 }
 

@@ -42,7 +42,8 @@ export function reportFails(report: PolicyReport): boolean {
 }
 
 function label(rule: PolicyRule): string {
-  const checks = rule.checks.length > 0 ? ` (${rule.checks.join(", ")})` : "";
+  const all = [...rule.checks, ...(rule.manifestChecks ?? [])];
+  const checks = all.length > 0 ? ` (${all.join(", ")})` : "";
   return `${rule.id}${checks} ${rule.title}`;
 }
 

@@ -138,6 +138,8 @@ export class AksStack extends TerraformStack {
         // Tainted CriticalAddonsOnly: apps run on the workload pool below.
         onlyCriticalAddonsEnabled: aks.systemPoolCriticalAddonsOnly,
         hostEncryptionEnabled: aks.hostEncryption,
+        maxPods: aks.maxPods,
+        osDiskType: aks.osDiskType,
         // Lets a vm size change cycle the pool instead of replacing the cluster.
         temporaryNameForRotation: "systemtmp",
         upgradeSettings: { maxSurge: "10%" },
@@ -198,6 +200,8 @@ export class AksStack extends TerraformStack {
         nodeCount: aks.workloadNodeCount,
         vnetSubnetId: this.aksSubnet?.id,
         hostEncryptionEnabled: aks.hostEncryption,
+        maxPods: aks.maxPods,
+        osDiskType: aks.osDiskType,
         temporaryNameForRotation: "workloadtmp",
         upgradeSettings: { maxSurge: "10%" },
         tags: config.tags,

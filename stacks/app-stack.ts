@@ -119,6 +119,9 @@ export class AppStack extends TerraformStack {
               {
                 name: "app",
                 image: app.image,
+                // A tag can be moved to other content; Always makes every start ask the
+                // registry what it names now. A digest names one content for good.
+                imagePullPolicy: app.image.includes("@sha256:") ? "IfNotPresent" : "Always",
                 port: [{ name: "http", containerPort: app.containerPort }],
                 env: Object.entries(app.env).map(([name, value]) => ({ name, value })),
                 securityContext: {
