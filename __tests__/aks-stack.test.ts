@@ -68,6 +68,11 @@ describe("AKS stack", () => {
     );
   });
 
+  test("states the pod limit (110) and managed OS disks, which a plan and the scanner can then show", () => {
+    const pool = project.json("aks-dev").resource.azurerm_kubernetes_cluster.cluster.default_node_pool;
+    expect(pool).toMatchObject({ max_pods: 110, os_disk_type: "Managed" });
+  });
+
   test("requires a Terraform version with write-only arguments", () => {
     expect(project.json("aks-dev").terraform.required_version).toBe(">= 1.11.0");
   });
@@ -75,7 +80,7 @@ describe("AKS stack", () => {
 
 describe("AKS stack, hardened (the shape of config/prod.json)", () => {
   const prod = hardenedConfig("prod");
-  Object.assign(prod.aks, { hostEncryption: true, workloadNodeCount: 4, networkPolicy: "cilium" });
+  Object.assign(prod.aks, { hostEncryption: true, workloadNodeCount: 4, networkPolicy: "cilium", vmSize: "Standard_D4ds_v5", osDiskType: "Ephemeral", maxPods: 60 });
   const project = synthProject({ prod });
   const json = project.json("aks-prod");
   const cluster = resource(json, "azurerm_kubernetes_cluster", "cluster");
@@ -125,13 +130,15 @@ describe("AKS stack, hardened (the shape of config/prod.json)", () => {
     expect(association.target_resource_id).toBe("${azurerm_kubernetes_cluster.cluster.id}");
   });
 
-  test("keeps the system pool for critical add-ons and runs apps on a workload pool, both with host encryption", () => {
-    expect(cluster.default_node_pool).toMatchObject({ only_critical_addons_enabled: true, host_encryption_enabled: true });
+  test("keeps the system pool for critical add-ons and runs apps on a workload pool, both with host encryption, ephemeral OS disks and the pod limit", () => {
+    const disks = { os_disk_type: "Ephemeral", max_pods: 60, vm_size: "Standard_D4ds_v5" };
+    expect(cluster.default_node_pool).toMatchObject({ only_critical_addons_enabled: true, host_encryption_enabled: true, ...disks });
     expect(resource(json, "azurerm_kubernetes_cluster_node_pool", "workload-pool")).toMatchObject({
       kubernetes_cluster_id: "${azurerm_kubernetes_cluster.cluster.id}",
       mode: "User",
       node_count: 4,
       host_encryption_enabled: true,
+      ...disks,
       vnet_subnet_id: "${azurerm_subnet.aks-subnet.id}",
     });
   });

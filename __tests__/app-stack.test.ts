@@ -155,6 +155,15 @@ describe("app stack with workload identity", () => {
     expect(spc.spec.parameters.usePodIdentity).toBe("false");
   });
 
+  test("pulls a tag-pinned image on every start, and a digest-pinned one only when missing", () => {
+    const pinned = hardenedConfig("pinned");
+    pinned.app.image = `sixeyed/configurable:21.04@sha256:${"b".repeat(64)}`;
+    const byDigest = synthProject({ pinned }).json("app-pinned");
+    const container = (stack: Json) => resourcesOfType(stack, "kubernetes_deployment_v1")[0].spec.template.spec.container[0];
+    expect(container(json)).toMatchObject({ image: "sixeyed/configurable:21.04", image_pull_policy: "Always" });
+    expect(container(byDigest)).toMatchObject({ image: pinned.app.image, image_pull_policy: "IfNotPresent" });
+  });
+
   test("the service account carries the same client ID, and still mounts no API token", () => {
     expect(account.metadata.annotations).toEqual({ "azure.workload.identity/client-id": spc.spec.parameters.clientID });
     expect(account.automount_service_account_token).toBe(false);

@@ -145,6 +145,22 @@ describe("the pull request comment", () => {
     expect(cutLine).toMatch(/\|$/);
   });
 
+  test("lists checkov's failures and stale waivers on the head after the plans, before the review; or says there are none", () => {
+    const result = { check: "CKV_K8S_43", title: "Image should use digest", stack: "app-prod", address: "kubernetes_deployment_v1.deployment", passed: false };
+    const verdict = { environment: "prod", passed: 57, failed: [result], waived: [], stale: [{ rule: "CKV_AZURE_8", reason: "left over from an older cluster" }], parsingErrors: [] };
+    const body = renderComment({ review: "REVIEW\n", plans: [], scan: { checkovVersion: "3.3.30", verdicts: [verdict], failed: true } });
+    const section = body.slice(body.indexOf("### checkov"), body.indexOf("REVIEW"));
+    expect(section.trim().split("\n")).toEqual([
+      "### checkov 3.3.30",
+      "",
+      "Failures no waiver covers (prod 57 passed, 0 waived):",
+      "- **CKV_K8S_43** `kubernetes_deployment_v1.deployment` in `app-prod`: Image should use digest",
+      "- **Stale waiver** CKV_AZURE_8 in `config/prod.json`: it passes now; remove the waiver.",
+    ]);
+    const clean = renderComment({ review: "R\n", plans: [], scan: { checkovVersion: "3.3.30", verdicts: [{ ...verdict, failed: [], stale: [] }], failed: false } });
+    expect(clean).toContain("### checkov 3.3.30\n\nNo failure outside the waivers (prod 57 passed, 0 waived).\n");
+  });
+
   test("a body that fits is left whole", () => {
     const review = "## Infrastructure review\n\nsmall\n";
     expect(renderComment({ review, plans: [] })).toContain(review);

@@ -36,7 +36,8 @@ export function resourceAddresses(text: string): Map<number, string> {
   let section = "";
   let type = "";
   text.split("\n").forEach((line, index) => {
-    const key = /^( *)"([^"]+)": \{$/.exec(line);
+    // An empty block ("deployer": {}) sits on one line, with a comma unless it is the last.
+    const key = /^( *)"([^"]+)": \{(?:\},?)?$/.exec(line);
     if (!key) return;
     const depth = key[1].length / 2;
     if (depth === 1) section = key[2];
@@ -51,6 +52,7 @@ export function resourceAddresses(text: string): Map<number, string> {
 export interface CheckResult {
   readonly check: string;
   readonly title: string;
+  /** The folder of the stack's copy under the scanned one: its stack name when checkov ran over one environment. */
   readonly stack: string;
   readonly address: string;
   readonly passed: boolean;
@@ -63,8 +65,9 @@ export interface CheckovRun {
 }
 
 /**
- * Reads `checkov -o json` over a folder of `<stack>/cdk.tf.json` copies.
- * `addressesOf` gives each stack's line-to-address map (resourceAddresses).
+ * Reads `checkov -o json` over a folder of `<stack>/cdk.tf.json` copies (or
+ * deeper). `addressesOf` gives the line-to-address map (resourceAddresses) of
+ * the copy in a folder, relative to the scanned one.
  */
 export function readCheckovReport(report: Json, addressesOf: (stack: string) => Map<number, string>): CheckovRun {
   // One framework gives one object; checkov prints a list when several ran.
@@ -76,7 +79,7 @@ export function readCheckovReport(report: Json, addressesOf: (stack: string) => 
     parsingErrors.push(...(r.results.parsing_errors ?? []).map(String));
     for (const [key, passed] of [["passed_checks", true], ["failed_checks", false]] as const) {
       for (const found of r.results[key] ?? []) {
-        const stack = String(found.file_path).replace(/^\//, "").split("/")[0];
+        const stack = String(found.file_path).replace(/^\//, "").split("/").slice(0, -1).join("/");
         const line = found.file_line_range?.[0];
         const resource = String(found.resource);
         const address = addressesOf(stack).get(line) ?? resource;
@@ -136,6 +139,13 @@ export function scanVerdict(environment: string, waivers: readonly PolicyWaiver[
     stale,
     parsingErrors: [...verdict.parsingErrors, ...waivedOnly.parsingErrors],
   };
+}
+
+/** What npm run scan -- --json writes and npm run pr-comment -- --scan reads. */
+export interface ScanOutput {
+  readonly checkovVersion: string;
+  readonly verdicts: readonly ScanVerdict[];
+  readonly failed: boolean;
 }
 
 export function verdictFails(verdict: ScanVerdict): boolean {

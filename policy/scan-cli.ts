@@ -13,7 +13,7 @@ import { reportFailure } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { stackName } from "../lib/names";
 import { STATE_STACK } from "../stacks/state-stack";
-import { CHECKOV_VERSION, formatVerdict, verdictFails, type ScanVerdict } from "./checkov";
+import { CHECKOV_VERSION, formatVerdict, verdictFails, type ScanOutput } from "./checkov";
 import { checkovDir, CheckovError, ensureCheckov } from "./checkov-run";
 import { scanTargets, type ScanTarget } from "./scan";
 
@@ -33,13 +33,6 @@ checkov is installed on first use from PyPI into
 
   --env <name>   scan only this environment (repeatable)
   --json <file>  also write the verdicts as JSON (for the pull request comment)`;
-
-/** What --json writes and npm run pr-comment -- --scan reads. */
-export interface ScanOutput {
-  readonly checkovVersion: string;
-  readonly verdicts: readonly ScanVerdict[];
-  readonly failed: boolean;
-}
 
 export async function main(args: readonly string[] = []): Promise<number> {
   if (wantsHelp(args)) {

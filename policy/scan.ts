@@ -16,7 +16,7 @@ export interface ScanTarget {
   readonly stacks: Readonly<Record<string, Json>>;
 }
 
-/** Writes each target's copies to <workDir>/<environment>/<stack>/cdk.tf.json; returns each stack's line-to-address map. */
+/** Writes each target's copies to <workDir>/<environment>/<stack>/cdk.tf.json; returns the line-to-address map of each, by "<environment>/<stack>". */
 export function writeScanCopies(workDir: string, targets: readonly ScanTarget[]): Map<string, Map<number, string>> {
   const addresses = new Map<string, Map<number, string>>();
   for (const target of targets) {
@@ -25,7 +25,7 @@ export function writeScanCopies(workDir: string, targets: readonly ScanTarget[])
       const dir = path.join(workDir, target.environment, stack);
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, "cdk.tf.json"), text);
-      addresses.set(stack, resourceAddresses(text));
+      addresses.set(`${target.environment}/${stack}`, resourceAddresses(text));
     }
   }
   return addresses;
@@ -36,9 +36,9 @@ const NOTHING_RUN: CheckovRun = { results: [], parsingErrors: [] };
 /** Two checkov runs per environment (waived checks skipped; waived checks only), two environments at a time. */
 export async function scanTargets(bin: string, workDir: string, targets: readonly ScanTarget[], log: (line: string) => void = () => undefined): Promise<ScanVerdict[]> {
   const addresses = writeScanCopies(workDir, targets);
-  const addressesOf = (stack: string) => addresses.get(stack) ?? new Map<number, string>();
   const scanOne = async (target: ScanTarget): Promise<ScanVerdict> => {
     const dir = path.join(workDir, target.environment);
+    const addressesOf = (stack: string) => addresses.get(`${target.environment}/${stack}`) ?? new Map<number, string>();
     const waived = waivedChecks(target.waivers).map((w) => w.check);
     const started = Date.now();
     const [verdict, waivedOnly] = await Promise.all([

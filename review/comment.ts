@@ -2,6 +2,7 @@
 // offline review. One comment per pull request, found again by its marker and
 // updated in place; always under GitHub's size limit; the same input always
 // gives the same text.
+import type { ScanOutput } from "../policy/checkov";
 import { SECURITY_HEADING } from "./markdown";
 import type { PlanSummary } from "./plan";
 
@@ -18,6 +19,8 @@ export interface CommentInput {
   readonly plans: readonly PlanSummary[];
   /** Why there are no plans, when there are none (e.g. a fork has no Azure credentials). */
   readonly noPlanReason?: string;
+  /** npm run scan's verdicts on the pull request's head, when it ran. */
+  readonly scan?: ScanOutput;
   /** Where the full plans and review are (the workflow run's artifacts). */
   readonly artifactUrl?: string;
   readonly limit?: number;
@@ -43,6 +46,24 @@ function planTable(input: CommentInput): string[] {
   return [...lines, ""];
 }
 
+/**
+ * checkov's failures on the head. main passes the scan (CI runs it on every
+ * change), so every failure no waiver covers is one this pull request brings;
+ * a waiver it adds shows in the review's security section.
+ */
+function scanSection(scan: ScanOutput | undefined): string[] {
+  if (!scan) return [];
+  const lines = [`### checkov ${scan.checkovVersion}`, ""];
+  const problems = scan.verdicts.flatMap((v) => [
+    ...v.failed.map((r) => `- **${r.check}** \`${r.address}\` in \`${r.stack}\`: ${r.title}`),
+    ...v.stale.map((w) => `- **Stale waiver** ${w.rule} in \`config/${v.environment}.json\`: it passes now; remove the waiver.`),
+    ...v.parsingErrors.map((file) => `- **Not scanned**: checkov could not parse \`${file}\` (${v.environment}).`),
+  ]);
+  const counts = scan.verdicts.map((v) => `${v.environment} ${v.passed} passed, ${v.waived.length} waived`).join("; ");
+  lines.push(problems.length === 0 ? `No failure outside the waivers (${counts}).` : `Failures no waiver covers (${counts}):`, ...problems, "");
+  return lines;
+}
+
 function pointer(input: CommentInput, cut: number): string {
   const where = input.artifactUrl ? `the [plan-review artifact](${input.artifactUrl})` : "the workflow run's plan-review artifact";
   return `\n\n_Truncated: ${cut} more characters did not fit in a comment. The full review and every plan are in ${where}._\n`;
@@ -58,7 +79,7 @@ function cutAtLine(text: string, max: number): string {
 
 export function renderComment(input: CommentInput): string {
   const limit = input.limit ?? GITHUB_COMMENT_LIMIT;
-  const head = `${[COMMENT_MARKER, "", ...planTable(input)].join("\n")}\n`;
+  const head = `${[COMMENT_MARKER, "", ...planTable(input), ...scanSection(input.scan)].join("\n")}\n`;
   const body = `${head}${input.review}`;
   if (body.length <= limit) return body;
 
