@@ -1,6 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
+import Ajv2020 from "ajv/dist/2020";
 import { loadEnvironments } from "../config/load";
+import { docsWithTables, DOCS_FILE, jsonSchemaText, SCHEMA_FILE } from "../config/reference";
 import { validateEnvironment } from "../config/validate";
 import { baseConfig, hardenedConfig, shippedEnvironments, writeProject, type Json } from "./helpers";
 
@@ -75,7 +77,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown top-level key",
     (c) => (c.locaton = "westeurope"),
-    [`${F}: locaton = "westeurope": unknown field; known fields here are location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, ci, network, aks, keyVault, app, policyWaivers`],
+    [`${F}: locaton = "westeurope": unknown field; known fields here are $schema, location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, ci, network, aks, keyVault, app, policyWaivers`],
   ],
   [
     "unknown nested key (a typo)",
@@ -354,5 +356,38 @@ describe("loading config/*.json", () => {
   test("every shipped environment is valid", () => {
     const { environments } = loadEnvironments(process.cwd());
     expect(environments.map((e) => e.environment).sort()).toEqual(shippedEnvironments());
+  });
+});
+
+describe("the JSON Schema for editors (config/schema/environment.schema.json)", () => {
+  const repo = path.resolve(__dirname, "..");
+  const committed = JSON.parse(fs.readFileSync(path.join(repo, SCHEMA_FILE), "utf8"));
+  // ajv: the standard JSON Schema validator editors' checks agree with (draft 2020-12).
+  const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(committed);
+
+  test("is what config/schema.ts generates, and so are the field tables of docs/configuration.md", () => {
+    expect(fs.readFileSync(path.join(repo, SCHEMA_FILE), "utf8")).toBe(jsonSchemaText());
+    const docs = fs.readFileSync(path.join(repo, DOCS_FILE), "utf8");
+    expect(docs).toBe(docsWithTables(docs));
+  });
+
+  test.each(shippedEnvironments())("config/%s.json points to it and is valid under it", (env) => {
+    const config = JSON.parse(fs.readFileSync(path.join(repo, "config", `${env}.json`), "utf8"));
+    expect(config.$schema).toBe("./schema/environment.schema.json");
+    expect(validate(config) ? [] : validate.errors).toEqual([]);
+  });
+
+  // A problem an editor can show while typing: the file's shape, not a rule about a value.
+  const structural = /unknown field|is missing: must|must be true or false|must be one of|must be an object|must be an array|must be "/;
+  const structuralCases = cases.filter(([, , expected]) => expected.length === 1 && typeof expected[0] === "string" && structural.test(expected[0]));
+
+  test("the structural cases of the bad-config table are among them", () => {
+    expect(structuralCases.length).toBeGreaterThanOrEqual(8);
+  });
+
+  test.each(structuralCases)("rejects it too: %s", (_what, change) => {
+    const config = baseConfig("dev");
+    change(config);
+    expect(validate(config)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { KNOWN_FIELDS } from "../config/validate";
+import { KNOWN_FIELDS } from "../config/reference";
 import { POLICY_RULES } from "../policy/rules";
 import { synthProject, type Json } from "./helpers";
 

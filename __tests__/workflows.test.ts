@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { load } from "js-yaml";
-import { KNOWN_FIELDS } from "../config/validate";
+import { KNOWN_FIELDS } from "../config/reference";
 import { tempDir, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");

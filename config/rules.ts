@@ -166,11 +166,6 @@ export const replicas: Rule<number> = {
   test: (v) => Number.isInteger(v) && v >= 1 && v <= 100,
 };
 
-export const port: Rule<number> = {
-  describe: "must be a whole number from 1 to 65535",
-  test: (v) => Number.isInteger(v) && v >= 1 && v <= 65535,
-};
-
 export const runnerLabel: Rule<string> = {
   describe: "must be a GitHub runner label: 1-100 letters, digits, '-', '_' and '.'",
   test: (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v),
@@ -185,8 +180,6 @@ export const containerName: Rule<string> = {
   describe: "must be 3-63 lowercase letters, digits and '-', starting with a letter or digit, with no '--'",
   test: (v) => /^[a-z0-9][-a-z0-9]{2,62}$/.test(v) && !v.includes("--") && !v.endsWith("-"),
 };
-
-export const anyBoolean: Rule<boolean> = { describe: "must be true or false", test: () => true };
 
 /** An IPv4 address or CIDR as [network address as a number, prefix length]; undefined when it does not parse. */
 export function parseCidr(value: string): [number, number] | undefined {

@@ -1,0 +1,301 @@
+// The environment file (config/<env>.json), defined once. From this one
+// definition come the TypeScript types the stacks use (types.ts), the
+// validation at synth (validate.ts), the JSON Schema editors read
+// (config/schema/environment.schema.json) and the field reference in docs/configuration.md.
+//
+// zod 4: its JSON Schema export is built in (no second library to keep in
+// step), it reports every problem at once with a path, and its refinements
+// take the rules' own sentences, so the messages stay those of rules.ts.
+import * as z from "zod";
+import { CHECKOV_ID } from "../policy/checkov";
+import { POLICY_RULE_IDS, POLICY_RULES } from "../policy/rules";
+import * as rules from "./rules";
+import type { Rule } from "./rules";
+
+/** The Default column of the docs where it is not a plain value (computed, or "none" with a meaning). */
+export const defaultText = z.registry<{ text: string }>();
+
+const BOOLEAN = "must be true or false";
+
+function text(rule: Rule<string>, doc: string) {
+  return z.string({ error: rule.describe }).refine(rule.test, { error: rule.describe }).meta({ description: doc });
+}
+
+function whole(rule: Rule<number>, doc: string) {
+  return z.number({ error: rule.describe }).refine(rule.test, { error: rule.describe }).meta({ description: doc });
+}
+
+/** An enumeration: editors offer the values. */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, describe: string, doc: string) {
+  return z.enum(values, { error: describe }).meta({ description: doc });
+}
+
+function flag(fallback: boolean, doc: string) {
+  return z.boolean({ error: BOOLEAN }).default(fallback).meta({ description: doc });
+}
+
+function list(rule: Rule<string>, doc: string) {
+  return z
+    .array(z.string({ error: rule.describe }).refine(rule.test, { error: rule.describe }), { error: `must be an array of strings; each ${rule.describe}` })
+    .default([])
+    .meta({ description: doc });
+}
+
+function map(key: Rule<string>, value: Rule<string>, doc: string) {
+  const entry = (rule: Rule<string>) => z.string({ error: rule.describe }).refine(rule.test, { error: rule.describe });
+  return z.record(entry(key), entry(value), { error: "must be an object of string values" }).default({}).meta({ description: doc });
+}
+
+/** An object whose unknown keys are errors: a typo such as "nodeCont" must not be ignored. */
+function section<S extends z.ZodRawShape>(shape: S) {
+  const fields = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field; known fields here are ${fields}` : `must be an object with the fields ${fields}`),
+  });
+}
+
+function defaulted<T extends z.ZodType>(schema: T, text: string): T {
+  defaultText.add(schema, { text });
+  return schema;
+}
+
+const backend = section({
+  resourceGroupName: text(rules.resourceGroupName, "as `resourceGroupName`"),
+  storageAccountName: text(rules.storageAccountName, "3-24 lowercase letters and digits"),
+  containerName: text(rules.containerName, "3-63 lowercase letters, digits and `-`, starting with a letter or digit, no `--`"),
+});
+
+const ci = section({
+  runsOn: defaulted(
+    list(rules.runnerLabel, "GitHub runner labels (1-100 letters, digits, `-`, `_`, `.`) for this environment's plan and deploy jobs; needed where the vault firewall denies by default or the API server admits only listed ranges (see [ci.md](ci.md#runners))"),
+    '`["ubuntu-latest"]` (GitHub-hosted)',
+  ),
+  hostedRunnerAccess: flag(false, "`true`: each job on a GitHub-hosted runner admits the runner's public address to the vault firewall and the API server's ranges for its own length (synth adds `AKSKV_RUNNER_IP`; `npm run runner-access` opens and closes). Not with `ci.runsOn`, nor with a private cluster"),
+  protected: flag(false, "`true`: the deploy workflow deploys it after the unprotected environments a push changed; give its GitHub environment required reviewers"),
+}).superRefine((ci, ctx) => {
+  if (ci.hostedRunnerAccess && ci.runsOn.length > 0) {
+    ctx.addIssue({ code: "custom", path: ["hostedRunnerAccess"], input: true, message: "is for GitHub-hosted runners; leave it out when ci.runsOn names the runner" });
+  }
+});
+
+const network = section({
+  addressSpace: text(rules.networkCidr, "IPv4 CIDR, prefix /8 to /29, e.g. `10.42.0.0/16`; must not overlap AKS's default service CIDR `10.0.0.0/16` or pod CIDR `10.244.0.0/16`"),
+  aksSubnet: text(rules.networkCidr, "IPv4 CIDR inside `network.addressSpace`, e.g. `10.42.0.0/20`; one address per node plus a surge node per pool"),
+}).superRefine(({ addressSpace, aksSubnet }, ctx) => {
+  // zod runs this after a field's own rule failed too; a rule about a broken value is noise.
+  if (!rules.networkCidr.test(addressSpace)) return;
+  if (rules.networkCidr.test(aksSubnet) && !rules.cidrContains(addressSpace, aksSubnet)) {
+    ctx.addIssue({ code: "custom", path: ["aksSubnet"], input: aksSubnet, message: `must lie inside network.addressSpace ${JSON.stringify(addressSpace)}` });
+  }
+  for (const [what, reserved] of Object.entries(rules.AKS_RESERVED_CIDRS)) {
+    if (rules.cidrOverlaps(addressSpace, reserved)) {
+      ctx.addIssue({ code: "custom", path: ["addressSpace"], input: addressSpace, message: `must not overlap AKS's default ${what} ${reserved}` });
+    }
+  }
+});
+
+const aks = section({
+  name: text(rules.aksName, "1-63 letters, digits, `-`, `_`, starting and ending with a letter or digit"),
+  dnsPrefix: defaulted(text(rules.dnsPrefix, "1-54 letters, digits, `-`, starting with a letter, ending with a letter or digit").optional(), "`aks.name`"),
+  kubernetesVersion: defaulted(text(rules.kubernetesVersion, "e.g. `1.33` or `1.33.2`").optional(), "the AKS default"),
+  nodeCount: whole(rules.nodeCount, "whole number 1-1000 (system node pool)"),
+  vmSize: text(rules.vmSize, "e.g. `Standard_D2s_v5`"),
+  skuTier: oneOf(["Free", "Standard", "Premium"], rules.skuTier.describe, "`Free`, `Standard` (uptime SLA) or `Premium`").default("Free"),
+  secretRotationInterval: text(rules.rotationInterval, "Go-style duration of at least 1s, e.g. `2m`, `90s`, `1h30m`: how often the add-on polls Key Vault"),
+  localAccountDisabled: flag(true, "`true` or `false`; `false` brings back the static admin kubeconfig"),
+  adminGroupObjectIds: list(rules.guid, "Entra ID group object IDs (GUIDs) that get cluster admin"),
+  kubeloginMode: oneOf(["azurecli", "workloadidentity", "spn", "msi"], rules.kubeloginMode.describe, "`azurecli`, `workloadidentity`, `spn` or `msi`: how `kubelogin` gets Terraform's token").default("azurecli"),
+  oidcIssuer: flag(true, 'OIDC issuer and workload identity; `app.identity: "workload"` needs it'),
+  networkPolicy: oneOf(["calico", "cilium", "none"], rules.networkPolicy.describe, "`calico`, `cilium` (also selects the Cilium data plane) or `none`; Azure CNI overlay either way").default("calico"),
+  apiServerAuthorizedIpRanges: defaulted(
+    list(rules.cidr, "IPv4 addresses or CIDRs allowed to reach the API server: your deployers' and CI runners' public IPs"),
+    "`[]` (API server open to the internet, Entra ID token still required)",
+  ),
+  privateCluster: flag(false, "API server on a private IP only; then `cdktf deploy` of `app-<env>` must run from inside the VNet. Not with `apiServerAuthorizedIpRanges`"),
+  azurePolicy: flag(true, "the Azure Policy add-on"),
+  automaticUpgradeChannel: oneOf(["patch", "stable", "rapid", "node-image", "none"], rules.upgradeChannel.describe, "`patch`, `stable`, `rapid`, `node-image` or `none`").default("patch"),
+  monitoring: flag(true, "a Log Analytics workspace, Container Insights (with its data collection rule) and the vault's audit logs"),
+  logRetentionDays: whole(rules.logRetentionDays, "whole number 30-730").default(30),
+  systemPoolCriticalAddonsOnly: flag(true, "taints the system pool `CriticalAddonsOnly` and adds a `workload` user pool for apps"),
+  workloadNodeCount: defaulted(whole(rules.nodeCount, "whole number 1-1000: nodes in the `workload` pool").optional(), "`aks.nodeCount`"),
+  hostEncryption: flag(false, "encryption at host on every pool; the subscription must have the `Microsoft.Compute/EncryptionAtHost` feature registered"),
+  diskEncryptionSetId: defaulted(text(rules.diskEncryptionSetId, "resource ID of a disk encryption set for customer-managed keys on OS disks").optional(), "none (platform-managed keys)"),
+  maxPods: whole(rules.maxPods, "whole number 10-250: pods per node on every pool, set explicitly so a plan and the scanner show it (checkov CKV_AZURE_168 wants 50 or more)").default(110),
+  osDiskType: oneOf(["Managed", "Ephemeral"], rules.osDiskType.describe, "`Managed` or `Ephemeral`: the OS disk on the VM's local disk (faster, no disk to pay for, gone on reimage); needs a size with one, e.g. `Standard_D4ds_v5` rather than `Standard_D4s_v5`").default("Managed"),
+})
+  .superRefine((aks, ctx) => {
+    if (aks.privateCluster && aks.apiServerAuthorizedIpRanges.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["apiServerAuthorizedIpRanges"], input: aks.apiServerAuthorizedIpRanges, message: "must be empty when aks.privateCluster is true (AKS allows one or the other)" });
+    }
+    if (aks.osDiskType === "Ephemeral" && rules.lacksLocalDisk(aks.vmSize)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["osDiskType"],
+        input: aks.osDiskType,
+        message: `needs a VM size with a local disk, and aks.vmSize ${JSON.stringify(aks.vmSize)} has none; use its "d" variant (e.g. Standard_D4ds_v5) or "Managed"`,
+      });
+    }
+    // The cluster name doubles as DNS prefix unless it breaks the stricter DNS rule.
+    if (aks.dnsPrefix === undefined && rules.aksName.test(aks.name) && !rules.dnsPrefix.test(aks.name)) {
+      ctx.addIssue({ code: "custom", path: ["dnsPrefix"], params: { missing: true }, message: `aks.name ${JSON.stringify(aks.name)} cannot be the DNS prefix, so set one; it ${rules.dnsPrefix.describe}` });
+    }
+  })
+  .transform((aks) => ({ ...aks, dnsPrefix: aks.dnsPrefix ?? aks.name, workloadNodeCount: aks.workloadNodeCount ?? aks.nodeCount }));
+
+const SOURCE_RULE = 'must be {"file": "secrets/<env>/<name>"} (uploaded by Terraform) or {"existing": true} (created out of band)';
+
+const secret = section({
+  objectName: text(rules.objectName, "1-127 letters, digits and `-`; the name in Key Vault; unique (case-insensitive)"),
+  objectType: oneOf(["secret", "key", "cert"], rules.objectType.describe, "`secret`, `key` or `cert`"),
+  objectAlias: text(rules.objectAlias, "the file name in the mount: 1-255 letters, digits, `.`, `_`, `-`, starting with a letter or digit, no `/` and no `..`; unique"),
+  contentType: text(rules.contentType, "up to 255 characters, e.g. `application/json`; policy rule KV-005 expects one").optional(),
+  expiresAt: text(rules.expiresAt, "UTC time, e.g. `2027-12-31T00:00:00Z`: Key Vault refuses to serve the secret after it, so pods stop getting it; rotate before").optional(),
+  source: z
+    .strictObject(
+      { file: text(rules.secretFile, "a file under `secrets/`").optional(), existing: z.boolean({ error: BOOLEAN }).optional() },
+      { error: (issue) => (issue.code === "unrecognized_keys" ? "unknown field; known fields here are file, existing" : SOURCE_RULE) },
+    )
+    .meta({ description: '`{"file": "secrets/<env>/<name>"}` or `{"existing": true}`' }),
+})
+  .superRefine((s, ctx) => {
+    // Neither or both: the value must come from exactly one place.
+    if ((s.source.file !== undefined) === (s.source.existing === true)) {
+      ctx.addIssue({ code: "custom", path: ["source"], input: s.source, message: SOURCE_RULE });
+    } else if (s.source.file !== undefined && (s.objectType === "key" || s.objectType === "cert")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["source"],
+        input: s.source,
+        message: `objectType "${s.objectType}" must use {"existing": true}: this stack uploads secrets only; import keys and certificates into the vault yourself`,
+      });
+    }
+  })
+  .transform(({ source, ...rest }) => ({ ...rest, source: source.file !== undefined ? { kind: "file" as const, file: source.file } : { kind: "existing" as const } }));
+
+const SECRETS_RULE = "must be a non-empty array of objects with objectName, objectType, objectAlias and source";
+
+/** Reports duplicates of one field across the secrets, case-insensitively. */
+function requireUnique(secrets: readonly z.output<typeof secret>[], key: "objectName" | "objectAlias", what: string, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  secrets.forEach((s, index) => {
+    const first = seen.get(s[key].toLowerCase());
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["secrets", index, key], input: s[key], message: `${what} must be unique; keyVault.secrets[${first}].${key} has it already` });
+    else seen.set(s[key].toLowerCase(), index);
+  });
+}
+
+const keyVault = section({
+  name: text(rules.keyVaultName, "3-24 letters, digits, `-`; starts with a letter, ends with a letter or digit, no `--`. Global in Azure: pick your own"),
+  sku: oneOf(["standard", "premium"], rules.keyVaultSku.describe, "`standard` or `premium`").default("standard"),
+  purgeProtection: flag(true, "`true` or `false`. Off: destroy purges the vault and secrets. On: they stay soft-deleted and the next deploy recovers them"),
+  softDeleteRetentionDays: whole(rules.softDeleteRetentionDays, "whole number 7-90").default(90),
+  authorization: oneOf(["accessPolicy", "rbac"], rules.authorization.describe, "`accessPolicy` (as in the lab) or `rbac`: Azure RBAC role assignments on the vault instead").default("accessPolicy"),
+  readerRole: text(rules.readerRole, "with `rbac` only: the role of the identity that reads for pods; only `Key Vault Secrets User` reads values and nothing more").optional(),
+  deployerRole: text(rules.deployerRole, "with `rbac` only: the deployer's role; `Key Vault Secrets Officer` or `Key Vault Administrator`").optional(),
+  networkDefaultAction: oneOf(["Deny", "Allow"], rules.networkDefaultAction.describe, "`Deny` (only the AKS subnet and `allowedCidrs` reach the vault; needs `network`) or `Allow`").default("Deny"),
+  allowedCidrs: list(rules.cidr, "IPv4 addresses or CIDRs of whoever runs `cdktf deploy`: Terraform writes secrets through the vault's data plane"),
+  diagnostics: flag(true, "`AuditEvent` logs to the `aks.monitoring` workspace (needs `aks.monitoring`)"),
+  secrets: z.array(secret, { error: SECRETS_RULE }).min(1, { error: SECRETS_RULE }).meta({ description: "non-empty array of objects, below" }),
+})
+  .superRefine((kv, ctx) => {
+    for (const key of ["readerRole", "deployerRole"] as const) {
+      if (kv[key] !== undefined && kv.authorization !== "rbac") {
+        ctx.addIssue({ code: "custom", path: [key], input: kv[key], message: 'is used only with keyVault.authorization "rbac"; access policies grant fixed permissions' });
+      }
+    }
+    requireUnique(kv.secrets, "objectName", "objectName", ctx);
+    requireUnique(kv.secrets, "objectAlias", "objectAlias (the file name in the mount)", ctx);
+  })
+  .transform((kv) => ({ ...kv, readerRole: kv.readerRole ?? rules.READER_ROLES[0], deployerRole: kv.deployerRole ?? rules.DEPLOYER_ROLES[0] }));
+defaultText.add(keyVault.in.shape.readerRole, { text: `\`${rules.READER_ROLES[0]}\`` });
+defaultText.add(keyVault.in.shape.deployerRole, { text: `\`${rules.DEPLOYER_ROLES[0]}\`` });
+
+const resources = section({
+  cpuRequest: text(rules.cpuQuantity, "Kubernetes CPU quantity").default("100m"),
+  memoryRequest: text(rules.memoryQuantity, "Kubernetes memory quantity (`Ki`, `Mi`, `Gi`)").default("128Mi"),
+  cpuLimit: text(rules.cpuQuantity, "Kubernetes CPU quantity").default("500m"),
+  memoryLimit: text(rules.memoryQuantity, "Kubernetes memory quantity").default("256Mi"),
+});
+
+const app = section({
+  namespace: text(rules.namespace, "Kubernetes namespace name the stack creates and owns: not `default` or `kube-*`"),
+  name: text(rules.appName, "1-63 lowercase letters, digits, `-`; names the Deployment and Service").default("configurable"),
+  image: text(rules.image, "image with a fixed tag other than `latest`, optionally `@sha256:<digest>`, e.g. `sixeyed/configurable:21.04`"),
+  replicas: whole(rules.replicas, "whole number 1-100"),
+  containerPort: whole(rules.unprivilegedPort, '1024-65535 (the pod runs as non-root); the Service listens on 80 and forwards here. Make the app listen here, e.g. `"env": {"ASPNETCORE_URLS": "http://+:8080"}`').default(8080),
+  identity: oneOf(
+    ["addon", "workload"],
+    rules.appIdentity.describe,
+    "`addon`: the add-on's node identity reads the vault (as in the lab; any pod on the node can use it). `workload`: a user-assigned identity federated with this app's service account only (needs `aks.oidcIssuer`)",
+  ).default("addon"),
+  runAsUser: whole(rules.runAsUser, "whole number 10000-65535: UID and GID of the container").default(10001),
+  resources: defaulted(resources.default(resources.parse({})).meta({ description: "CPU and memory requests and limits" }), "see below"),
+  probePath: text(rules.probePath, "HTTP path for the liveness and readiness probes").default("/"),
+  env: map(rules.envName, rules.envValue, "environment variables, names of letters, digits and `_`; never secrets (those belong in Key Vault)"),
+  rolloutOnSecretChange: flag(true, "the pod template carries the Key Vault version of each secret this project uploads, so a deploy that changes one rolls the pods (see [rotation.md](rotation.md))"),
+});
+
+const WAIVER_RULE = `must be a policy rule ID (${POLICY_RULE_IDS.join(", ")}) or a checkov check ID such as CKV_AZURE_117`;
+
+const waiver = section({
+  rule: z
+    .string({ error: WAIVER_RULE })
+    .refine((v) => POLICY_RULE_IDS.includes(v) || CHECKOV_ID.test(v), { error: WAIVER_RULE })
+    .meta({ description: "a policy rule ID, e.g. `AKS-008`, or a checkov check ID, e.g. `CKV_AZURE_117`; each at most once. A waived rule also skips the checkov checks it mirrors, so waiving one of those again is refused" }),
+  reason: text(rules.waiverReason, "why, in at least 15 characters; printed with every test run and every scan"),
+});
+
+const policyWaivers = z
+  .array(waiver, { error: 'must be an array of {"rule": "<rule ID>", "reason": "<why>"}' })
+  .default([])
+  .superRefine((waivers, ctx) => {
+    waivers.forEach((w, index) => {
+      if (waivers.findIndex((other) => other.rule === w.rule) < index) {
+        ctx.addIssue({ code: "custom", path: [index, "rule"], input: w.rule, message: "is waived twice" });
+        return;
+      }
+      // One concern, one waiver: a waived project rule already skips the checkov checks it mirrors.
+      const mirroredBy = POLICY_RULES.find((r) => r.checks.includes(w.rule) && waivers.some((other) => other.rule === r.id));
+      if (mirroredBy) ctx.addIssue({ code: "custom", path: [index, "rule"], input: w.rule, message: `is already waived by ${mirroredBy.id}, which mirrors it; remove this waiver` });
+    });
+  })
+  .meta({ description: "policy rules and checkov checks this environment does not meet, each with a reason; see below" });
+
+/** One environment file, as written. */
+export const environmentFile = section({
+  $schema: z.string({ error: "must be the path of the JSON Schema, such as \"./schema/environment.schema.json\"" }).optional().meta({ description: "for editors: `./schema/environment.schema.json`" }),
+  location: text(rules.location, "Azure region name in lowercase letters and digits, e.g. `westeurope`"),
+  resourceGroupName: text(rules.resourceGroupName, "1-90 letters, digits, `_ - . ( )`, not ending with `.`; owned by the `aks-<env>` stack"),
+  subscriptionId: defaulted(text(rules.guid, "a GUID").optional(), "`ARM_SUBSCRIPTION_ID` from the deployer's environment"),
+  deployerObjectId: defaulted(
+    text(rules.guid, "a GUID: the object ID of the identity that deploys; gets cluster admin and the vault's deployer access. Unset, a plan by another identity shows that access replaced; synth warns when a `backend` is set without it. Set it where a pipeline deploys").optional(),
+    "whoever runs Terraform (`azurerm_client_config`)",
+  ),
+  tags: map(rules.tagKey, rules.tagValue, "object of string values; names 1-512 chars without `< > % & \\ ? /`, values up to 256 chars"),
+  backend: defaulted(backend.optional().meta({ description: "see below; the pipeline's preflight refuses an environment without one" }), "local state files"),
+  ci: defaulted(ci.default(ci.parse({})), "GitHub-hosted, unprotected").meta({ description: "where the pipeline runs this environment: `ci.runsOn` or `ci.hostedRunnerAccess`" }),
+  network: defaulted(network.optional().meta({ description: 'see below; needed for `keyVault.networkDefaultAction: "Deny"`' }), "none: nodes in an AKS-managed VNet"),
+  aks: aks.meta({ description: "see below" }),
+  keyVault: keyVault.meta({ description: "see below" }),
+  app: app.meta({ description: "see below" }),
+  policyWaivers,
+})
+  .superRefine((config, ctx) => {
+    // Rules that span sections: each names the field to change.
+    const fail = (path: string, input: unknown, message: string) => ctx.addIssue({ code: "custom", path: path.split("."), input, message });
+    if (config.keyVault.networkDefaultAction === "Deny" && !config.network) {
+      fail("keyVault.networkDefaultAction", "Deny", 'needs a network section (pods reach the vault through the AKS subnet\'s service endpoint); add one or use "Allow"');
+    }
+    if (config.keyVault.diagnostics && !config.aks.monitoring) fail("keyVault.diagnostics", true, "needs aks.monitoring true (audit logs go to its Log Analytics workspace)");
+    if (config.ci.hostedRunnerAccess && config.aks.privateCluster) {
+      fail("ci.hostedRunnerAccess", true, "a private API server cannot be opened to a runner's address; run the jobs inside the network (ci.runsOn)");
+    }
+    if (config.app.identity === "workload" && !config.aks.oidcIssuer) {
+      fail("app.identity", "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)");
+    }
+  })
+  .transform(({ $schema: _editorsOnly, ci, ...config }) => {
+    // Absent runsOn: a GitHub-hosted runner.
+    const runsOn: string[] | undefined = ci.runsOn.length > 0 ? ci.runsOn : undefined;
+    return { ...config, ci: { ...ci, runsOn } };
+  });
