@@ -8,7 +8,7 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   // Tests that need a terraform binary or checkov run only with `npm run test:terraform` / `npm run test:scan`.
-  testPathIgnorePatterns: ["/node_modules/", "\\.terraform\\.test\\.ts$", "\\.scan\\.test\\.ts$"],
+  testPathIgnorePatterns: ["/node_modules/", "\\.terraform\\.test\\.ts$", "\\.scan\\.test\\.ts$", "\\.cluster\\.test\\.ts$"],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",

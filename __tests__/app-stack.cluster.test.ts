@@ -1,0 +1,272 @@
+// npm run test:cluster: the real synthesized app stack applied with OpenTofu and
+// the real kubernetes provider to a local API server (engine/local-cluster.ts),
+// signed in the way the stack signs in (kubelogin, here a stand-in that prints
+// the deployer's token), with the host and CA from the AKS stack's outputs.
+// Then: a second plan is empty, a new secret version rolls the pods and
+// changes nothing else, and destroy leaves nothing. The test plays the two
+// parts no local control plane has: the cloud controller (a load balancer
+// address) and the kubelet (pods reported ready).
+import * as fs from "fs";
+import * as https from "https";
+import * as path from "path";
+import { clusterCacheDir, loadClusterTools } from "../engine/cluster-tools";
+import { prepareWorkDir, runEngine, type Engine } from "../engine/engines";
+import { startLocalCluster, type LocalCluster } from "../engine/local-cluster";
+import { tofuEngine, writeOutputsState } from "../engine/mock-test";
+import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
+import { synthProject, tempDir, type Json } from "./helpers";
+
+const repo = path.resolve(__dirname, "..");
+const CLIENT_ID = "11111111-2222-4333-8444-555555555555";
+const TENANT_ID = "66666666-7777-4888-9999-000000000000";
+const LB_IP = "198.51.100.80";
+const VERSION_1 = "0123456789abcdef0123456789abcdef";
+const VERSION_2 = "fedcba9876543210fedcba9876543210";
+
+/**
+ * What the deployer may do here: manage the kinds the app stack declares, and
+ * read CRDs. Not cluster-admin, and not what AKS's built-in "Azure Kubernetes
+ * Service RBAC Writer" gives (no namespaces, no CRDs): see docs/security.md.
+ */
+const DEPLOYER_RULES = [
+  { apiGroups: [""], resources: ["namespaces", "serviceaccounts", "services"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  { apiGroups: ["secrets-store.csi.x-k8s.io"], resources: ["secretproviderclasses"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  // kubernetes_manifest finds the SecretProviderClass kind among the cluster's CRDs at plan time.
+  { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list", "watch"] },
+];
+
+let cluster: LocalCluster | undefined;
+let engine: Engine;
+
+/**
+ * The API as the test's own admin (never the deployer). Plain HTTPS: the
+ * client-node package is ESM only, which this jest setup does not load.
+ */
+function api(method: string, urlPath: string, body?: Json): Promise<{ status: number; body: Json }> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      `${cluster!.host}${urlPath}`,
+      { method, ca: cluster!.caPem, headers: { Authorization: `Bearer ${cluster!.adminToken}`, "Content-Type": "application/json" } },
+      (response) => {
+        let text = "";
+        response.on("data", (chunk) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    request.on("error", reject);
+    request.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+async function read(urlPath: string): Promise<Json> {
+  const response = await api("GET", urlPath);
+  if (response.status !== 200) throw new Error(`GET ${urlPath}: ${response.status} ${response.body?.message ?? ""}`);
+  return response.body;
+}
+
+async function create(urlPath: string, body: Json): Promise<void> {
+  const response = await api("POST", urlPath, body);
+  if (response.status !== 201) throw new Error(`POST ${urlPath}: ${response.status} ${response.body?.message ?? ""}`);
+}
+let toolchainProviders: ReturnType<typeof loadToolchain>["providers"];
+
+beforeAll(async () => {
+  const toolchain = loadToolchain(repo, toolsCacheDir(process.env));
+  toolchainProviders = toolchain.providers;
+  engine = tofuEngine(toolchain);
+  cluster = await startLocalCluster(loadClusterTools(clusterCacheDir(process.env)), tempDir("akskv-cluster-"));
+  const crd = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "secretproviderclass-crd.json"), "utf8"));
+  delete crd["//"];
+  await create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+  await until("the SecretProviderClass CRD is established", async () => {
+    const found = await read(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+    return (found.status?.conditions ?? []).some((c: Json) => c.type === "Established" && c.status === "True");
+  });
+  const rbac = "/apis/rbac.authorization.k8s.io/v1";
+  await create(`${rbac}/clusterroles`, { metadata: { name: "app-deployer" }, rules: DEPLOYER_RULES });
+  await create(`${rbac}/clusterrolebindings`, {
+    metadata: { name: "app-deployer" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "app-deployer" },
+    subjects: [{ kind: "User", name: "deployer", apiGroup: "rbac.authorization.k8s.io" }],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+async function until(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what}: not within ${seconds} s`);
+}
+
+/** The cloud controller and the kubelet, as far as the stack can tell: an address for each LoadBalancer Service, ready pods. */
+function playCloudAndKubelet(namespace: string): () => void {
+  const base = `/api/v1/namespaces/${namespace}`;
+  let running = true;
+  const loop = async () => {
+    while (running) {
+      try {
+        for (const service of (await read(`${base}/services`)).items) {
+          if (service.spec?.type === "LoadBalancer" && !service.status?.loadBalancer?.ingress?.length) {
+            await api("PUT", `${base}/services/${service.metadata.name}/status`, { ...service, status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } });
+          }
+        }
+        for (const pod of (await read(`${base}/pods`)).items) {
+          if (pod.metadata?.deletionTimestamp || pod.status?.conditions?.some((c: Json) => c.type === "Ready" && c.status === "True")) continue;
+          const now = new Date().toISOString();
+          const ready = ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: "True", lastTransitionTime: now }));
+          await api("PUT", `${base}/pods/${pod.metadata.name}/status`, { ...pod, status: { phase: "Running", conditions: ready, startTime: now } });
+        }
+      } catch {
+        // The namespace may not exist yet, or be going away; try again.
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
+  void loop();
+  return () => (running = false);
+}
+
+/** A stand-in for kubelogin, first on PATH: prints an ExecCredential with the deployer's token, whatever the arguments. */
+function kubeloginOnPath(token: string): NodeJS.ProcessEnv {
+  const bin = tempDir("akskv-kubelogin-");
+  const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", status: { token } });
+  fs.writeFileSync(path.join(bin, "kubelogin"), `#!/bin/sh\nprintf '%s\\n' '${credential}'\n`, { mode: 0o755 });
+  return { ...engine.env, PATH: `${bin}${path.delimiter}${engine.env.PATH ?? process.env.PATH}` };
+}
+
+/** The upstream outputs the app stack reads, pointing at the local cluster. */
+function upstreamOutputs(stack: Json, config: Json, version: string): Record<string, Record<string, string>> {
+  const byState: Record<string, Record<string, string>> = {};
+  const text = JSON.stringify(stack);
+  for (const [, id, name] of text.matchAll(/data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.([\w-]+)/g)) {
+    const value = name.endsWith("kube_config0host")
+      ? cluster!.host
+      : name.endsWith("cluster_ca_certificate")
+        ? Buffer.from(cluster!.caPem).toString("base64")
+        : name.endsWith("client_id")
+          ? CLIENT_ID
+          : name.endsWith("tenant_id")
+            ? TENANT_ID
+            : name.endsWith("vaultname")
+              ? config.keyVault.name
+              : name.endsWith("version")
+                ? version
+                : undefined;
+    if (value === undefined) throw new Error(`the app stack reads an upstream output this test does not know: ${name}`);
+    (byState[id] ??= {})[name] = value;
+  }
+  return byState;
+}
+
+async function engineRun(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  // `show` and `output` take no -input.
+  const flags = ["show", "output"].includes(args[0]) ? ["-no-color"] : ["-input=false", "-no-color"];
+  // Flags before positional arguments (a plan file).
+  return runEngine(engine, dir, [args[0], ...flags, ...args.slice(1)], env);
+}
+
+describe.each(["dev", "prod"])("the app stack of %s on a local API server", (envName) => {
+  const config = JSON.parse(fs.readFileSync(path.join(repo, "config", `${envName}.json`), "utf8"));
+  const namespace: string = config.app.namespace;
+  const stackName = `app-${envName}`;
+  let dir = "";
+  let root = "";
+  let env: NodeJS.ProcessEnv = {};
+  let stack: Json;
+  let stopPlaying = () => undefined as unknown;
+
+  const writeUpstream = (version: string) => {
+    for (const [upstream, outputs] of Object.entries(upstreamOutputs(stack, config, version))) writeOutputsState(root, upstream, outputs);
+  };
+
+  beforeAll(async () => {
+    const project = synthProject({ [envName]: config }, { [`secrets/${envName}/configurable-secret.json`]: '{"v": 1}' });
+    root = project.root;
+    stack = project.json(stackName);
+    dir = path.join(project.outdir, "engine-tofu", stackName);
+    prepareWorkDir(path.join(project.outdir, "stacks", stackName, "cdk.tf.json"), dir, toolchainProviders);
+    writeUpstream(VERSION_1);
+    env = kubeloginOnPath(cluster!.deployerToken);
+    const init = await engineRun(dir, env, ["init"]);
+    expect(init.stderr).toBe("");
+    stopPlaying = playCloudAndKubelet(namespace);
+  }, 120_000);
+
+  afterAll(() => stopPlaying());
+
+  test("applies as the deployer, and the API server holds what the stack declares", async () => {
+    const apply = await engineRun(dir, env, ["apply", "-auto-approve"]);
+    expect(apply.stderr).toBe("");
+    expect(apply.status).toBe(0);
+    expect((await read(`/api/v1/namespaces/${namespace}`)).status?.phase).toBe("Active");
+    const account = await read(`/api/v1/namespaces/${namespace}/serviceaccounts/configurable`);
+    expect(account.automountServiceAccountToken).toBe(false);
+    expect(account.metadata?.annotations?.["azure.workload.identity/client-id"]).toBe(config.app.identity === "workload" ? CLIENT_ID : undefined);
+
+    const spc = await read(`/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${namespace}/secretproviderclasses/configurable-keyvault`);
+    const identity = config.app.identity === "workload" ? { clientID: CLIENT_ID } : { useVMManagedIdentity: "true", userAssignedIdentityID: CLIENT_ID };
+    expect(spc.spec).toEqual({
+      provider: "azure",
+      parameters: {
+        ...identity,
+        keyvaultName: config.keyVault.name,
+        tenantID: TENANT_ID,
+        usePodIdentity: "false",
+        objects: "array:\n  - |\n    objectName: configurable-secrets\n    objectType: secret\n    objectAlias: secret.json\n",
+      },
+    });
+
+    const deployment = await read(`/apis/apps/v1/namespaces/${namespace}/deployments/configurable`);
+    const pod = deployment.spec.template.spec;
+    expect(pod.volumes?.find((v: Json) => v.name === "keyvault")?.csi).toMatchObject({ driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "configurable-keyvault" } });
+    expect(pod.containers[0].volumeMounts?.find((m: Json) => m.name === "keyvault")).toMatchObject({ mountPath: "/app/secrets", readOnly: true });
+    expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(deployment.status?.availableReplicas).toBe(config.app.replicas);
+    const service = await read(`/api/v1/namespaces/${namespace}/services/configurable`);
+    expect(service.spec?.type).toBe("LoadBalancer");
+
+    const outputs = JSON.parse((await engineRun(dir, env, ["output", "-json"])).stdout.replace(/^[^{]*/, ""));
+    expect(outputs.app_url.value).toBe(`http://${LB_IP}`);
+  }, 240_000);
+
+  test("a second plan shows no changes, and none after synthesizing the same config again", async () => {
+    const again = await engineRun(dir, env, ["plan", "-detailed-exitcode"]);
+    expect(`${again.status} ${again.stderr}`).toBe("0 ");
+    const project = synthProject({ [envName]: config }, {});
+    prepareWorkDir(path.join(project.outdir, "stacks", stackName, "cdk.tf.json"), dir, toolchainProviders);
+    const resynthesized = await engineRun(dir, env, ["plan", "-detailed-exitcode"]);
+    expect(`${resynthesized.status} ${resynthesized.stderr}`).toBe("0 ");
+  }, 120_000);
+
+  test("a new secret version changes only the pod template's annotation, and a new ReplicaSet rolls out", async () => {
+    writeUpstream(VERSION_2);
+    const plan = await engineRun(dir, env, ["plan", "-out=roll.tfplan"]);
+    expect(plan.status).toBe(0);
+    const shown = JSON.parse((await engineRun(dir, env, ["show", "-json", "roll.tfplan"])).stdout);
+    const changed = shown.resource_changes.filter((c: Json) => !c.change.actions.includes("no-op") && !c.change.actions.includes("read"));
+    expect(changed.map((c: Json) => [c.address, c.change.actions])).toEqual([["kubernetes_deployment_v1.deployment", ["update"]]]);
+    const before = changed[0].change.before.spec[0].template[0];
+    const after = changed[0].change.after.spec[0].template[0];
+    expect({ ...after, metadata: [{ ...after.metadata[0], annotations: undefined }] }).toEqual({ ...before, metadata: [{ ...before.metadata[0], annotations: undefined }] });
+    expect(after.metadata[0].annotations["aks-keyvault.cdktf.io/secret-versions"]).toBe(`configurable-secrets=${VERSION_2}`);
+    const apply = await engineRun(dir, env, ["apply", "-auto-approve", "roll.tfplan"]);
+    expect(`${apply.status} ${apply.stderr}`).toBe("0 ");
+    await until("a second ReplicaSet", async () => (await read(`/apis/apps/v1/namespaces/${namespace}/replicasets`)).items.length === 2, 30);
+  }, 240_000);
+
+  test("destroy removes everything it created, and the namespace is gone", async () => {
+    const destroy = await engineRun(dir, env, ["destroy", "-auto-approve"]);
+    expect(`${destroy.status} ${destroy.stderr}`).toBe("0 ");
+    expect((await api("GET", `/api/v1/namespaces/${namespace}`)).status).toBe(404);
+    const state = JSON.parse((await engineRun(dir, env, ["show", "-json"])).stdout);
+    expect(state.values?.root_module?.resources ?? []).toEqual([]);
+  }, 240_000);
+});

@@ -1,0 +1,158 @@
+// A throwaway Kubernetes control plane on loopback: etcd, kube-apiserver with
+// RBAC and static tokens, and kube-controller-manager (Deployments make
+// ReplicaSets make Pods; namespaces finalize). No scheduler, kubelet or cloud
+// controller: a caller that needs pods ready or a load balancer address plays
+// those parts (see CloudAndKubelet).
+import { spawn, type ChildProcess } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import type { ClusterTools } from "./cluster-tools";
+
+export class LocalClusterError extends Error {}
+
+export interface LocalCluster {
+  /** https://127.0.0.1:<port> */
+  readonly host: string;
+  /** PEM of the CA that signed the API server's serving certificate. */
+  readonly caPem: string;
+  /** A token in system:masters: for the test's own setup and checks only. */
+  readonly adminToken: string;
+  /** A token for "deployer", which has only what RBAC grants it. */
+  readonly deployerToken: string;
+  /** Stops every process it started and removes its folder; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startProcess(name: string, binary: string, args: string[], dir: string): ChildProcess {
+  const log = fs.openSync(path.join(dir, `${name}.log`), "w");
+  const child = spawn(binary, args, { stdio: ["ignore", log, log] });
+  fs.closeSync(log);
+  return child;
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+const tail = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").slice(-3).join(" | ") : "(no log)");
+
+/** Polls until check() is true; fails naming what did not come up and the last lines of its log. */
+async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, logFile: string, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new LocalClusterError(`${what} exited with ${child.exitCode}: ${tail(logFile)}`);
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new LocalClusterError(`${what} did not come up within ${seconds} s: ${tail(logFile)}`);
+}
+
+/** Starts the control plane in dir (made and removed by the caller's stop()). */
+export async function startLocalCluster(tools: ClusterTools, dir: string): Promise<LocalCluster> {
+  fs.mkdirSync(dir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    for (const child of children.reverse()) await stopProcess(child);
+    children.length = 0;
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const etcd = startProcess("etcd", tools.etcd, [
+      "--name=local",
+      `--data-dir=${path.join(dir, "etcd-data")}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-cluster=local=http://127.0.0.1:${etcdPeer}`,
+    ], dir);
+    children.push(etcd);
+    await waitFor("etcd", async () => (await fetch(`http://127.0.0.1:${etcdClient}/health`)).ok, etcd, path.join(dir, "etcd.log"), 30);
+
+    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+    fs.writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    fs.writeFileSync(path.join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
+    const adminToken = crypto.randomBytes(24).toString("hex");
+    const deployerToken = crypto.randomBytes(24).toString("hex");
+    fs.writeFileSync(path.join(dir, "tokens.csv"), `${adminToken},admin,admin,"system:masters"\n${deployerToken},deployer,deployer\n`);
+
+    const apiserver = startProcess("kube-apiserver", tools.apiserver, [
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+      "--bind-address=127.0.0.1",
+      "--advertise-address=127.0.0.1",
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${path.join(dir, "certs")}`,
+      `--token-auth-file=${path.join(dir, "tokens.csv")}`,
+      "--authorization-mode=RBAC",
+      "--service-account-issuer=https://kubernetes.default.svc",
+      `--service-account-key-file=${path.join(dir, "sa.pub")}`,
+      `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
+      "--service-cluster-ip-range=10.0.0.0/16",
+    ], dir);
+    children.push(apiserver);
+    const host = `https://127.0.0.1:${apiPort}`;
+    const certFile = path.join(dir, "certs", "apiserver.crt");
+    await waitFor("kube-apiserver", async () => fs.existsSync(certFile) && (await apiGet(host, fs.readFileSync(certFile, "utf8"), adminToken, "/readyz")) === 200, apiserver, path.join(dir, "kube-apiserver.log"), 90);
+    const caPem = fs.readFileSync(certFile, "utf8");
+
+    const kubeconfig = path.join(dir, "controller-manager.kubeconfig");
+    fs.writeFileSync(kubeconfig, kubeconfigText(host, caPem, adminToken));
+    const controllerManager = startProcess("kube-controller-manager", tools.controllerManager, [
+      `--kubeconfig=${kubeconfig}`,
+      "--controllers=deployment,replicaset,namespace,garbagecollector",
+      "--leader-elect=false",
+      "--secure-port=0",
+    ], dir);
+    children.push(controllerManager);
+    return { host, caPem, adminToken, deployerToken, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Status code of a GET against the API server, trusting only its own CA. */
+function apiGet(host: string, caPem: string, token: string, urlPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const https = require("https") as typeof import("https");
+    const request = https.get(`${host}${urlPath}`, { ca: caPem, headers: { Authorization: `Bearer ${token}` } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on("error", reject);
+  });
+}
+
+export function kubeconfigText(host: string, caPem: string, token: string): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "local", cluster: { server: host, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
+    users: [{ name: "user", user: { token } }],
+    contexts: [{ name: "local", context: { cluster: "local", user: "user" } }],
+    "current-context": "local",
+  });
+}
