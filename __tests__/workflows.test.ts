@@ -73,14 +73,18 @@ describe("workflows", () => {
     expect(readers.map(([name]) => name)).toEqual(["plan"]);
   });
 
-  test("deploy: AKS and Key Vault, a fresh sign-in, a bounded wait for cluster access, then the app", () => {
+  test("deploy: AKS and Key Vault, a fresh sign-in, a bounded wait for cluster access, the app, then the verdict", () => {
     const steps = workflow("environment.yml").jobs.run.steps.filter((s: Json) => s.if === "inputs.command == 'deploy'");
     expect(steps.map((s: Json) => s.name)).toEqual([
       "cdktf deploy, AKS and Key Vault",
       "Sign in again for the app stack",
       "Wait until the deployer may deploy to the cluster",
       "cdktf deploy, app",
+      "Verify the deployment (npm run verify)",
     ]);
+    expect(steps[4].run).toContain('npm run -s verify -- --env "$ENVIRONMENT" --json verify.json | tee verify.txt || status=$?');
+    expect(steps[4].run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(steps[4].run.trim().split("\n").at(-1)).toBe('exit "$status"');
     expect(steps[0].run).toContain('npx cdktf deploy "aks-$ENVIRONMENT" "keyvault-$ENVIRONMENT"');
     expect(steps[1].uses).toBe("azure/login@v2");
     expect(steps[2].run).toContain('npm run -s wait-for-cluster-access -- --env "$ENVIRONMENT" --timeout 900');

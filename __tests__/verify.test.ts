@@ -1,0 +1,226 @@
+// npm run verify's checks with injected clients: each check's pass and fail
+// paths, the report, and the one-line failures before any check can run.
+import { validateEnvironment } from "../config/validate";
+import { durationSeconds } from "../config/rules";
+import { explainClusterError, verifyInput } from "../ops/verify-cli";
+import { formatChecklist, TROUBLESHOOTING, verifyDeployment, VERSIONS_ANNOTATION, type ClusterView, type HttpClient, type VerifyInput } from "../ops/verify";
+import { baseConfig, hardenedConfig, type Json } from "./helpers";
+
+const SECRET = '{"apiKey": "mounted-value-never-printed"}';
+const CLIENT_ID = "11111111-1111-4111-8111-111111111111";
+const OBJECT_ID = "22222222-2222-4222-8222-222222222222";
+const TENANT_ID = "33333333-3333-4333-8333-333333333333";
+
+const input: VerifyInput = {
+  environment: "dev",
+  namespace: "configurable",
+  app: "configurable",
+  secretProviderClass: "configurable-keyvault",
+  mountPath: "/app/secrets",
+  keyVaultName: { value: "kv-dev", source: "key_vault_name of keyvault-dev" },
+  tenantId: { value: TENANT_ID, source: "tenant_id of aks-dev" },
+  clientId: { value: CLIENT_ID, source: "secrets_provider_client_id of aks-dev", parameter: "userAssignedIdentityID" },
+  objectId: OBJECT_ID,
+  objects: [{ objectName: "configurable-secrets", alias: "secret.json", localFile: "secrets/dev/configurable-secret.json", localContent: SECRET }],
+  rotationInterval: "2m",
+  rotationSeconds: 120,
+  secretVersions: { "configurable-secrets": "v2" },
+  timeoutSeconds: 60,
+};
+
+/** A healthy deployment; each test breaks one thing. */
+function healthy(): ClusterView & { state: Json } {
+  const state: Json = {
+    daemonSets: [
+      { name: "aks-secrets-store-csi-driver", desired: 2, ready: 2, args: ["--enable-secret-rotation=true", "--rotation-poll-interval=2m"] },
+      { name: "aks-secrets-store-provider-azure", desired: 2, ready: 2, args: [] },
+    ],
+    nodes: 2,
+    spc: { keyvaultName: "kv-dev", tenantID: TENANT_ID, userAssignedIdentityID: CLIENT_ID, useVMManagedIdentity: "true" },
+    deployment: { desired: 1, available: 1, annotations: { [VERSIONS_ANNOTATION]: "configurable-secrets=v2" } },
+    warnings: [],
+    pod: "configurable-abc",
+    files: { "/app/secrets/secret.json": SECRET },
+    address: "198.51.100.7",
+  };
+  return {
+    state,
+    daemonSets: async () => state.daemonSets,
+    nodeCount: async () => state.nodes,
+    secretProviderClass: async () => state.spc,
+    deployment: async () => state.deployment,
+    podWarnings: async () => state.warnings,
+    runningPod: async () => state.pod,
+    readFile: async (_ns, _pod, _container, file) => state.files[file],
+    serviceAddress: async () => state.address,
+  };
+}
+
+const answering = (status: number | undefined): HttpClient => ({ status: async () => status });
+
+function fakeClock() {
+  let t = 0;
+  return { now: () => t, sleep: async (ms: number) => void (t += ms) };
+}
+
+async function run(cluster: ClusterView, http: HttpClient = answering(200), over: Partial<VerifyInput> = {}) {
+  const verdicts = await verifyDeployment({ ...input, ...over }, { cluster, http, clock: fakeClock() }, durationSeconds, () => undefined);
+  return { verdicts, byId: Object.fromEntries(verdicts.map((v) => [v.id, v])), text: formatChecklist("dev", verdicts) };
+}
+
+describe("npm run verify, check by check", () => {
+  test("a healthy deployment passes all six, with a mark and a line each, and never prints a secret", async () => {
+    const { verdicts, text } = await run(healthy());
+    expect(verdicts.map((v) => [v.id, v.passed])).toEqual([
+      ["addon", true],
+      ["class", true],
+      ["available", true],
+      ["mounted", true],
+      ["answers", true],
+      ["rotation", true],
+    ]);
+    expect(text.split("\n")).toEqual([
+      "verify dev:",
+      "  [x] 1. The add-on is running: aks-secrets-store-csi-driver 2/2 ready, aks-secrets-store-provider-azure 2/2 ready, on 2 nodes",
+      "  [x] 2. The SecretProviderClass is the one the stacks declared: configurable-keyvault: vault kv-dev, tenant and userAssignedIdentityID as the stacks' outputs say",
+      "  [x] 3. The app is available: 1/1 replicas available",
+      "  [x] 4. The secrets are mounted at /app/secrets: 1 files in pod configurable-abc",
+      "        /app/secrets/secret.json: matches secrets/dev/configurable-secret.json (SHA-256)",
+      "  [x] 5. The app answers: GET http://198.51.100.7/ -> 200",
+      "  [x] 6. Rotation settings: on, every 2m",
+      "        the driver polls Key Vault every 2m, as aks.secretRotationInterval says: a new version reaches the file within that",
+      "        the pod template carries the current version of each uploaded secret: a deploy that changes one rolls the pods",
+      "6 of 6 checks passed",
+    ]);
+    expect(text).not.toContain("mounted-value-never-printed");
+  });
+
+  test("a missing DaemonSet fails the add-on check, naming it and how to look", async () => {
+    const cluster = healthy();
+    cluster.state.daemonSets = cluster.state.daemonSets.slice(0, 1);
+    const { byId } = await run(cluster);
+    expect(byId.addon.passed).toBe(false);
+    expect(byId.addon.detail).toBe("no DaemonSet aks-secrets-store-provider-azure in kube-system: is the azure-keyvault-secrets-provider add-on on? (az aks addon show --addon azure-keyvault-secrets-provider)");
+  });
+
+  test("a node without a ready add-on pod fails it too", async () => {
+    const cluster = healthy();
+    cluster.state.nodes = 3;
+    const { byId } = await run(cluster);
+    expect(byId.addon.detail).toMatch(/on 3 nodes: not a ready pod of each on every node$/);
+  });
+
+  test("the object ID where the client ID belongs: both values' sources named, and the mistake called out", async () => {
+    const cluster = healthy();
+    cluster.state.spc = { ...cluster.state.spc, userAssignedIdentityID: OBJECT_ID };
+    const { byId } = await run(cluster);
+    expect(byId.class.passed).toBe(false);
+    expect(byId.class.lines).toEqual([
+      `userAssignedIdentityID is "${OBJECT_ID}" in the SecretProviderClass but "${CLIENT_ID}" in secrets_provider_client_id of aks-dev (that is the identity's object ID; the class takes its client ID)`,
+    ]);
+  });
+
+  test("a pod stuck on FailedMount: the event's message and the troubleshooting section, after the timeout", async () => {
+    const cluster = healthy();
+    cluster.state.deployment = { ...cluster.state.deployment, available: 0 };
+    cluster.state.warnings = [{ pod: "configurable-abc", reason: "FailedMount", message: "MountVolume.SetUp failed ... ManagedIdentityCredential authentication failed ... Identity not found" }];
+    const { byId } = await run(cluster);
+    expect(byId.available.passed).toBe(false);
+    expect(byId.available.detail).toBe("0/1 replicas available after 60 s; FailedMount");
+    expect(byId.available.lines).toEqual([
+      "FailedMount on configurable-abc: MountVolume.SetUp failed ... ManagedIdentityCredential authentication failed ... Identity not found",
+      "see docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
+    ]);
+  });
+
+  test("a mounted file that differs from the local one says so without printing either", async () => {
+    const cluster = healthy();
+    cluster.state.files = { "/app/secrets/secret.json": '{"apiKey": "an-older-value"}' };
+    const { byId, text } = await run(cluster);
+    expect(byId.mounted.passed).toBe(false);
+    expect(byId.mounted.lines).toEqual(["/app/secrets/secret.json: differs from secrets/dev/configurable-secret.json: Key Vault has a newer or older version"]);
+    expect(text).not.toContain("an-older-value");
+    expect(text).not.toContain("mounted-value-never-printed");
+  });
+
+  test("a missing file, and an existing object's empty file, fail the mount check", async () => {
+    const cluster = healthy();
+    cluster.state.files = { "/app/secrets/cert.pem": "" };
+    const { byId } = await run(cluster, answering(200), {
+      objects: [...input.objects, { objectName: "tls", alias: "cert.pem" }],
+    });
+    expect(byId.mounted.lines).toEqual(["/app/secrets/secret.json: missing", "/app/secrets/cert.pem: empty"]);
+  });
+
+  test("an app that does not answer 200 before the timeout fails, with what it last got", async () => {
+    const { byId } = await run(healthy(), answering(503));
+    expect(byId.answers.passed).toBe(false);
+    expect(byId.answers.detail).toBe("GET http://198.51.100.7/ -> 503 after 60 s");
+    const noAddress = healthy();
+    noAddress.state.address = undefined;
+    expect((await run(noAddress)).byId.answers.detail).toBe("the Service has no LoadBalancer address yet after 60 s");
+  });
+
+  test("rotation off, another interval, or pods on an older version fail the rotation check", async () => {
+    const cluster = healthy();
+    cluster.state.daemonSets[0].args = ["--enable-secret-rotation=false", "--rotation-poll-interval=5m"];
+    cluster.state.deployment = { ...cluster.state.deployment, annotations: { [VERSIONS_ANNOTATION]: "configurable-secrets=v1" } };
+    const { byId, text } = await run(cluster);
+    expect(byId.rotation.lines).toEqual([
+      "the driver runs with --enable-secret-rotation=false --rotation-poll-interval=5m; the config says 2m",
+      "the pod template carries configurable-secrets=v1, Key Vault has configurable-secrets=v2: deploy app-dev",
+    ]);
+    expect(text.split("\n").at(-1)).toBe("5 of 6 checks passed; FAILED: rotation");
+  });
+});
+
+test("every troubleshooting section a failure points to exists", () => {
+  const doc = require("fs").readFileSync(require("path").join(__dirname, "..", "docs", "troubleshooting.md"), "utf8") as string;
+  const anchors = [...doc.matchAll(/^## (.+)$/gm)].map(([, heading]) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-"));
+  expect(TROUBLESHOOTING.map(([, link]) => link.split("#")[1]).filter((a) => !anchors.includes(a))).toEqual([]);
+});
+
+describe("before any check", () => {
+  test("an unreachable API server is one line naming the address and the likely cause", () => {
+    const error = explainClusterError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), "https://aks-dev.hcp.westeurope.azmk8s.io:443");
+    expect(error.message).toBe("cannot reach the API server at https://aks-dev.hcp.westeurope.azmk8s.io:443 (ECONNREFUSED): is this machine's address in aks.apiServerAuthorizedIpRanges, or the cluster private?");
+  });
+
+  test("not signed in (kubelogin has no token) is one line saying how to sign in", () => {
+    const error = explainClusterError(new Error("exec: executable kubelogin failed with exit code 1: AADSTS700082: The refresh token has expired"), "https://x");
+    expect(error.message).toMatch(/^not signed in: kubelogin could not get a token \(.*AADSTS700082.*\); run `az login`, or --kube-context with a working context$/);
+  });
+});
+
+describe("what the deployment must carry comes from the stacks' outputs", () => {
+  const aks = {
+    secrets_provider_client_id: "addon-client",
+    secrets_provider_object_id: "addon-object",
+    workload_identity_client_id: "app-client",
+    "cross-stack-output-azurerm_user_assigned_identityapp-identityprincipal_id": "app-object",
+    tenant_id: "tenant-from-aks",
+  };
+  const keyVault = {
+    key_vault_name: "kv-from-output",
+    "cross-stack-output-azurerm_key_vaultvaulttenant_id": "tenant-from-vault",
+    "cross-stack-output-azurerm_key_vault_secretsecret-configurable-secretsversion": "v9",
+  };
+
+  test("dev (the add-on's identity): userAssignedIdentityID, the add-on's IDs, the vault's tenant and secret version", () => {
+    const { config } = validateEnvironment("dev", "config/dev.json", baseConfig("dev"));
+    const got = verifyInput(config!, aks, keyVault, "/nowhere", 30);
+    expect(got.clientId).toEqual({ value: "addon-client", source: "secrets_provider_client_id of aks-dev", parameter: "userAssignedIdentityID" });
+    expect(got.objectId).toBe("addon-object");
+    expect(got.keyVaultName.value).toBe("kv-from-output");
+    expect(got.tenantId.value).toBe("tenant-from-vault");
+    expect(got.secretVersions).toEqual({ "configurable-secrets": "v9" });
+    expect(got.objects[0]).toMatchObject({ alias: "secret.json", localFile: "secrets/dev/configurable-secret.json", localContent: undefined });
+  });
+
+  test("prod (workload identity): clientID from the app identity's output", () => {
+    const { config } = validateEnvironment("prod", "config/prod.json", hardenedConfig("prod"));
+    const got = verifyInput(config!, aks, keyVault, "/nowhere", 30);
+    expect(got.clientId).toEqual({ value: "app-client", source: "workload_identity_client_id of aks-prod", parameter: "clientID" });
+    expect(got.objectId).toBe("app-object");
+  });
+});
