@@ -6,6 +6,7 @@
 // changes nothing else, and destroy leaves nothing. The test plays the two
 // parts no local control plane has: the cloud controller (a load balancer
 // address) and the kubelet (pods reported ready).
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
@@ -96,7 +97,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
-});
+}, 60_000);
 
 async function until(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
@@ -281,6 +282,43 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
     // Nothing runs the add-on here: the check says so instead of passing.
     expect(byId.addon.passed).toBe(false);
   }, 60_000);
+
+  test("npm run verify itself: outputs read with the engine, signed in through them and kubelogin, a checklist and its JSON", async () => {
+    // The friendly outputs the command reads, beside the cross-stack ones the app stack reads.
+    const upstream = upstreamOutputs(stack, config, VERSION_1);
+    writeOutputsState(root, `aks-${envName}`, {
+      ...upstream[`aks-${envName}`],
+      tenant_id: TENANT_ID,
+      secrets_provider_client_id: CLIENT_ID,
+      secrets_provider_object_id: "99999999-8888-4777-8666-555555555555",
+      workload_identity_client_id: CLIENT_ID,
+    });
+    writeOutputsState(root, `keyvault-${envName}`, { ...upstream[`keyvault-${envName}`], key_vault_name: config.keyVault.name });
+    for (const name of [`aks-${envName}`, `keyvault-${envName}`]) {
+      // What cdktf deploy leaves behind: an initialized stack folder (here with the stand-in providers).
+      const stackDir = path.join(root, "cdktf.out", "stacks", name);
+      prepareWorkDir(path.join(stackDir, "cdk.tf.json"), stackDir, toolchainProviders);
+      expect((await engineRun(stackDir, env, ["init"])).status).toBe(0);
+    }
+    const report = path.join(root, "verify.json");
+    // An operator runs it; on AKS the deployer is Cluster Admin, here the admin token stands in.
+    const operator = { ...kubeloginOnPath(cluster!.adminToken), TERRAFORM_BINARY_NAME: engine.binary };
+    const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "ops", "verify-cli.ts"), "--env", envName, "--timeout", "3", "--json", report], {
+      cwd: root,
+      env: operator,
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    const workload = config.app.identity === "workload";
+    const lines = result.stdout.split("\n");
+    expect(lines).toContain(`  [x] 2. The SecretProviderClass is the one the stacks declared: configurable-keyvault: vault ${config.keyVault.name}, tenant and ${workload ? "clientID" : "userAssignedIdentityID"} as the stacks' outputs say`);
+    expect(lines).toContain(`  [x] 3. The app is available: ${config.app.replicas}/${config.app.replicas} replicas available`);
+    // No add-on, kubelet or load balancer here: those checks fail, and say why.
+    expect(lines).toContain("  [ ] 1. The add-on is running: no DaemonSet aks-secrets-store-csi-driver, aks-secrets-store-provider-azure in kube-system: is the azure-keyvault-secrets-provider add-on on? (az aks addon show --addon azure-keyvault-secrets-provider)");
+    expect(lines.at(-2)).toBe("2 of 6 checks passed; FAILED: addon, mounted, answers, rotation");
+    const json = JSON.parse(fs.readFileSync(report, "utf8"));
+    expect([json.environment, json.passed, json.checks.map((c: Json) => c.passed)]).toEqual([envName, false, [false, true, true, false, false, false]]);
+  }, 120_000);
 
   test("a second plan shows no changes, and none after synthesizing the same config again", async () => {
     const again = await engineRun(dir, env, ["plan", "-detailed-exitcode"]);
