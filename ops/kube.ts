@@ -1,4 +1,6 @@
-// The cluster the operator commands talk to: the current kubectl context.
+// The cluster the operator commands talk to: the current kubectl context, and
+// what they do in a pod.
+import { Writable } from "stream";
 
 /** There is no kubectl context to talk to; the message says what to run. */
 export class NoKubeContextError extends Error {}
@@ -13,4 +15,35 @@ export async function currentKubeConfig() {
     throw new NoKubeContextError("no kubectl context: run `az aks get-credentials -g <group> -n <cluster>` and `kubelogin convert-kubeconfig -l azurecli` first");
   }
   return config;
+}
+
+/** The part of client-node's Exec that reading a file needs. */
+export interface PodExec {
+  exec(
+    namespace: string,
+    pod: string,
+    container: string,
+    command: string[],
+    stdout: Writable,
+    stderr: Writable,
+    stdin: null,
+    tty: boolean,
+    status: (status: { status?: string; message?: string }) => void,
+  ): Promise<unknown>;
+}
+
+/** A file's content in a container (`cat`), or undefined when there is no such file. */
+export function readPodFile(exec: PodExec, namespace: string, pod: string, container: string, file: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _encoding, done) => (append(chunk.toString()), done()) });
+    exec
+      .exec(namespace, pod, container, ["cat", file], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
+        if (status.status === "Success") resolve(out);
+        else if (/No such file/i.test(err)) resolve(undefined);
+        else reject(new Error(err.trim() || status.message || "cat failed"));
+      })
+      .catch(reject);
+  });
 }

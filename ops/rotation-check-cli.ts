@@ -7,13 +7,12 @@
 // and to the cluster through your current kubectl context.
 import * as fs from "fs";
 import * as path from "path";
-import { Writable } from "stream";
 import { loadEnvironments } from "../config/load";
 import { reportFailure, wallClock } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { durationSeconds } from "../config/rules";
 import { SECRETS_MOUNT_PATH } from "../config/types";
-import { currentKubeConfig, NoKubeContextError } from "./kube";
+import { currentKubeConfig, NoKubeContextError, readPodFile } from "./kube";
 import { checkRotation, formatResult, RotationCheckError, type PodClient, type RotationCheckInput, type VaultClient } from "./rotation-check";
 
 export const USAGE =
@@ -92,24 +91,10 @@ async function kubernetesPods(): Promise<PodClient> {
       const pods = await core.listNamespacedPod({ namespace, labelSelector });
       return pods.items.find((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)?.metadata?.name;
     },
-    readFile(namespace, pod, container, file) {
-      return new Promise((resolve, reject) => {
-        let out = "";
-        let err = "";
-        const sink = (append: (s: string) => void) =>
-          new Writable({
-            write(chunk, _encoding, done) {
-              append(chunk.toString());
-              done();
-            },
-          });
-        exec
-          .exec(namespace, pod, container, ["cat", file], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
-            if (status.status === "Success") resolve(out);
-            else reject(new Error(err.trim() || status.message || "cat failed"));
-          })
-          .catch(reject);
-      });
+    async readFile(namespace, pod, container, file) {
+      const content = await readPodFile(exec, namespace, pod, container, file);
+      if (content === undefined) throw new Error(`cat: ${file}: No such file or directory`);
+      return content;
     },
   };
 }

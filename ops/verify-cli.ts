@@ -6,7 +6,6 @@
 // current kubectl context with --kube-context.
 import * as fs from "fs";
 import * as path from "path";
-import { Writable } from "stream";
 import { loadEnvironments } from "../config/load";
 import { durationSeconds } from "../config/rules";
 import { SECRETS_MOUNT_PATH, type EnvironmentConfig } from "../config/types";
@@ -15,7 +14,7 @@ import { reportFailure, wallClock } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { stackName } from "../lib/names";
 import { kubeloginExec } from "../stacks/app-stack";
-import { currentKubeConfig, NoKubeContextError } from "./kube";
+import { currentKubeConfig, NoKubeContextError, readPodFile } from "./kube";
 import { formatChecklist, verifyDeployment, VerifyError, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
 
 export const USAGE = "usage: npm run verify -- --env <name> [--json <file>] [--timeout <seconds>] [--kube-context]";
@@ -168,20 +167,7 @@ async function kubernetesCluster(useContext: boolean, aks: Record<string, unknow
       const pods = await core.listNamespacedPod({ namespace, labelSelector });
       return pods.items.find((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)?.metadata?.name;
     },
-    readFile(namespace, pod, container, file) {
-      return new Promise((resolve, reject) => {
-        let out = "";
-        let err = "";
-        const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _e, done) => (append(chunk.toString()), done()) });
-        exec
-          .exec(namespace, pod, container, ["cat", file], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
-            if (status.status === "Success") resolve(out);
-            else if (/No such file/i.test(err)) resolve(undefined);
-            else reject(new Error(err.trim() || status.message || "cat failed"));
-          })
-          .catch(reject);
-      });
-    },
+    readFile: (namespace, pod, container, file) => readPodFile(exec, namespace, pod, container, file),
     async serviceAddress(namespace, name) {
       const service = await core.readNamespacedService({ name, namespace });
       const ingress = service.status?.loadBalancer?.ingress?.[0];
