@@ -40,6 +40,31 @@ describe("the app command (node scripts/app.mjs)", () => {
   });
 });
 
+describe("the app command's validated configs", () => {
+  const replicas = (root: string) =>
+    JSON.parse(fs.readFileSync(path.join(root, "cdktf.out", "stacks", "app-dev", "cdk.tf.json"), "utf8")).resource.kubernetes_deployment_v1.deployment.spec.replicas;
+
+  test("are reused while a file and the sources are unchanged, and validated again once the file changes", () => {
+    const root = writeProject({ dev: baseConfig("dev") });
+    expect(run(process.execPath, [runner], root).status).toBe(0);
+    const cacheFile = path.join(root, ".synth-cache", "validated-configs.json");
+    const cache = JSON.parse(fs.readFileSync(cacheFile, "utf8"));
+    expect(Object.values(cache).map((c: any) => c.environment)).toEqual(["dev"]);
+
+    // An entry that differs from what validation gives shows whether the next synth reused it.
+    for (const config of Object.values(cache) as any[]) config.app.replicas = 7;
+    fs.writeFileSync(cacheFile, JSON.stringify(cache));
+    expect(run(process.execPath, [runner], root).status).toBe(0);
+    expect(replicas(root)).toBe("7");
+
+    const edited = baseConfig("dev");
+    edited.app.replicas = 3;
+    fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(edited));
+    expect(run(process.execPath, [runner], root).status).toBe(0);
+    expect(replicas(root)).toBe("3");
+  });
+});
+
 describe("the app command's type-check", () => {
   test("a type error in a stack stops synth with tsc's message and leaves no stack; fixing it synthesizes again", () => {
     const copy = copyOfProject();

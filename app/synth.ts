@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
-import { loadEnvironments } from "../config/load";
+import { loadEnvironments, type ValidatedCache } from "../config/load";
 import type { EnvironmentConfig } from "../config/types";
 import { STATE_STACK, StateStack, stateStorages } from "../stacks/state-stack";
 import { defineEnvironment, rootFromStackDir, type EnvironmentStacks } from "./environment";
@@ -14,6 +14,8 @@ export interface SynthOptions {
    * keeps the opening that npm run runner-access made for it.
    */
   readonly runnerAddress?: string;
+  /** Reuse configs validated by an earlier synth of the same sources (config/load.ts). */
+  readonly validatedCache?: ValidatedCache;
 }
 
 /** An environment's config with the runner's address admitted where it opts in; unchanged otherwise. */
@@ -45,7 +47,7 @@ export function removeSynthesizedStacks(outdir: string): void {
  * when a file is invalid.
  */
 export function synthesize(projectRoot: string, outdir: string, options: SynthOptions = {}): Synthesized {
-  const loaded = loadEnvironments(projectRoot);
+  const loaded = loadEnvironments(projectRoot, "config", options.validatedCache);
   const environments = loaded.environments.map((config) => withRunnerAddress(config, options.runnerAddress));
   const { warnings } = loaded;
   const app = new App({ outdir });

@@ -1,8 +1,10 @@
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { crossEnvironmentProblems } from "./cross-environment";
 import { cidrContains, DOCUMENTATION_CIDRS, parseCidr } from "./rules";
 import type { EnvironmentConfig } from "./types";
-import { crossEnvironmentProblems, validateEnvironment } from "./validate";
+import type * as Validate from "./validate";
 
 /** Raised with every problem found, one line each. */
 export class ConfigError extends Error {
@@ -47,10 +49,35 @@ function placeholderCidrWarnings(env: EnvironmentConfig): string[] {
 }
 
 /**
+ * Where synth keeps what it validated last: a file's config is reused while its
+ * text and the app's sources (the `key`, their hash) are those it was validated
+ * with, so an unchanged config costs no schema library at synth (about 75 ms).
+ */
+export interface ValidatedCache {
+  readonly file: string;
+  readonly key: string;
+}
+
+/** The schema library loads only when a file must be validated. */
+function validator(): typeof Validate.validateEnvironment {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose (see ValidatedCache)
+  return (require("./validate") as typeof Validate).validateEnvironment;
+}
+
+function readCache(cache: ValidatedCache | undefined): Record<string, EnvironmentConfig> {
+  if (!cache || !fs.existsSync(cache.file)) return {};
+  try {
+    return JSON.parse(fs.readFileSync(cache.file, "utf8"));
+  } catch {
+    return {};
+  }
+}
+
+/**
  * Reads and validates every config/<env>.json under the project root. Throws
  * ConfigError listing all problems in all files; returns only when every file is valid.
  */
-export function loadEnvironments(projectRoot: string, configDir = "config"): LoadedEnvironments {
+export function loadEnvironments(projectRoot: string, configDir = "config", cache?: ValidatedCache): LoadedEnvironments {
   const dir = path.join(projectRoot, configDir);
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
   if (files.length === 0) {
@@ -58,9 +85,16 @@ export function loadEnvironments(projectRoot: string, configDir = "config"): Loa
   }
   const problems: string[] = [];
   const environments: EnvironmentConfig[] = [];
+  const cached = readCache(cache);
+  const validated: Record<string, EnvironmentConfig> = {};
   for (const name of files) {
     const file = `${configDir}/${name}`;
     const text = fs.readFileSync(path.join(dir, name), "utf8");
+    const id = cache ? createHash("sha256").update(`${cache.key}\0${file}\0${text}`).digest("hex") : "";
+    if (cached[id]) {
+      environments.push((validated[id] = cached[id]));
+      continue;
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -68,12 +102,17 @@ export function loadEnvironments(projectRoot: string, configDir = "config"): Loa
       problems.push(`${file}: is not valid JSON: ${jsonErrorLocation(text, error as Error)}`);
       continue;
     }
-    const result = validateEnvironment(path.basename(name, ".json"), file, raw);
-    if (result.config) environments.push(result.config);
+    const result = validator()(path.basename(name, ".json"), file, raw);
+    if (result.config) environments.push((validated[id] = result.config));
     else problems.push(...result.problems);
   }
   problems.push(...crossEnvironmentProblems(environments));
   if (problems.length > 0) throw new ConfigError(problems);
+  if (cache && JSON.stringify(validated) !== JSON.stringify(cached)) {
+    fs.mkdirSync(path.dirname(cache.file), { recursive: true });
+    fs.writeFileSync(`${cache.file}.${process.pid}.tmp`, JSON.stringify(validated));
+    fs.renameSync(`${cache.file}.${process.pid}.tmp`, cache.file);
+  }
 
   const warnings: string[] = [];
   for (const env of environments) {

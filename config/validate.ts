@@ -5,13 +5,9 @@
 import type * as z from "zod";
 import * as rules from "./rules";
 import { environmentFile } from "./schema";
+import { show } from "./show";
 import type { EnvironmentConfig } from "./types";
 
-/** A value as the user wrote it, short enough for one line. */
-export function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
 
 /** ["keyVault", "secrets", 0, "objectName"] -> "keyVault.secrets[0].objectName". */
 function pathText(path: readonly PropertyKey[]): string {
@@ -68,47 +64,4 @@ export function validateEnvironment(
   if (!result.success) problems.push(...problemLines(file, result.error.issues));
   if (!result.success || problems.length > 0) return { config: undefined, problems };
   return { config: { environment, file, ...result.data }, problems: [] };
-}
-
-/**
- * Rules across environments: names that Azure treats as global or shared must
- * differ, or one environment's deploy or destroy would act on another's resources.
- */
-export function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string[] {
-  const lines: string[] = [];
-  const check = (what: string, pick: (c: EnvironmentConfig) => string, rule: string) => {
-    const seen = new Map<string, EnvironmentConfig>();
-    for (const config of configs) {
-      const value = pick(config).toLowerCase();
-      const first = seen.get(value);
-      if (first) lines.push(`${config.file}: ${what} = ${show(pick(config))}: ${rule}; ${first.file} uses it already`);
-      else seen.set(value, config);
-    }
-  };
-  check("keyVault.name", (c) => c.keyVault.name, "vault names are global in Azure and must differ per environment");
-  check(
-    "resourceGroupName",
-    (c) => c.resourceGroupName,
-    "each environment owns its resource group (destroying one would delete the other's)",
-  );
-  const accounts = new Map<string, EnvironmentConfig>();
-  for (const config of configs) {
-    if (!config.backend) continue;
-    const name = config.backend.storageAccountName;
-    const first = accounts.get(name);
-    if (first && first.backend!.resourceGroupName !== config.backend.resourceGroupName) {
-      lines.push(
-        `${config.file}: backend.resourceGroupName = ${show(config.backend.resourceGroupName)}: ` +
-          `${first.file} puts storage account ${show(name)} in ${show(first.backend!.resourceGroupName)}; one account lives in one group`,
-      );
-    } else if (!first) accounts.set(name, config);
-    const owner = configs.find((c) => c.resourceGroupName.toLowerCase() === config.backend!.resourceGroupName.toLowerCase());
-    if (owner) {
-      lines.push(
-        `${config.file}: backend.resourceGroupName = ${show(config.backend.resourceGroupName)}: must not be an environment's resource group ` +
-          `(${owner.file} owns it; destroying ${owner.environment} would delete every environment's state)`,
-      );
-    }
-  }
-  return lines;
 }

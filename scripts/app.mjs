@@ -32,4 +32,5 @@ if (readStamp("bundle") !== hash || !fs.existsSync(outfile)) {
   writeStamp("bundle", hash);
 }
 
+process.env.AKSKV_SOURCES_HASH = hash;
 createRequire(import.meta.url)(outfile);
