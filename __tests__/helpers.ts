@@ -161,12 +161,23 @@ export function copyOfProject(prefix = "akskv-copy-"): string {
   return copy;
 }
 
-/** Runs a command in a project directory, as cdktf would: outdir in the project, no network checks. */
-export function run(command: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+/**
+ * Runs a command in a project directory, as cdktf would: outdir in the project,
+ * no network checks. A copy of this project reuses this checkout's type-check
+ * and bundle while its sources are the same (scripts/app.mjs).
+ */
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(command, args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, CDKTF_OUTDIR: path.join(cwd, "cdktf.out"), CHECKPOINT_DISABLE: "1", CI: "true" },
+    env: {
+      ...process.env,
+      CDKTF_OUTDIR: path.join(cwd, "cdktf.out"),
+      CHECKPOINT_DISABLE: "1",
+      CI: "true",
+      AKSKV_SYNTH_CACHE_FROM: path.resolve(__dirname, "..", ".synth-cache"),
+      ...env,
+    },
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

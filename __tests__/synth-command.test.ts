@@ -1,5 +1,6 @@
 // Runs the app command that cdktf.json names (node scripts/app.mjs) against
 // throwaway projects, as `cdktf synth` does.
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { baseConfig, copyOfProject, run, shippedEnvironments, stacksIn, stacksOf, writeProject } from "./helpers";
@@ -65,26 +66,50 @@ describe("the app command's validated configs", () => {
   });
 });
 
-describe("the app command's type-check", () => {
-  test("a type error in a stack stops synth with tsc's message and leaves no stack; fixing it synthesizes again", () => {
-    const copy = copyOfProject();
-    const stack = path.join(copy, "stacks", "app-stack.ts");
+describe("the app command's type-check and bundle", () => {
+  const synth = (root: string, cacheFrom: string) => run(process.execPath, [path.join(root, "scripts", "app.mjs")], root, { AKSKV_SYNTH_CACHE_FROM: cacheFrom });
+  const breakStack = (root: string) => {
+    const stack = path.join(root, "stacks", "app-stack.ts");
     const source = fs.readFileSync(stack, "utf8");
     const broken = source.replace("replicas: String(app.replicas),", "replicas: app.replicas,");
     expect(broken).not.toBe(source);
     fs.writeFileSync(stack, broken);
+    return () => fs.writeFileSync(stack, source);
+  };
+  const bundleOf = (root: string) => createHash("sha256").update(fs.readFileSync(path.join(root, ".synth-cache", "main.cjs"))).digest("hex");
 
-    const failed = run(process.execPath, [path.join(copy, "scripts", "app.mjs")], copy);
+  test("a type error in a stack stops synth with tsc's message and leaves no stack; fixing it synthesizes again", () => {
+    const copy = copyOfProject();
+    const fix = breakStack(copy);
+    const failed = synth(copy, "");
     expect(failed.status).toBe(1);
     expect(failed.stderr).toMatch(/stacks\/app-stack\.ts\(\d+,\d+\): error TS2322: Type 'number' is not assignable to type 'string'\./);
     expect(failed.stderr).toContain("synth stopped: fix the type errors above; nothing was synthesized");
     expect(stacksIn(copy)).toEqual([]);
 
-    fs.writeFileSync(stack, source);
-    const fixed = run(process.execPath, [path.join(copy, "scripts", "app.mjs")], copy);
+    fix();
+    const fixed = synth(copy, "");
     expect(fixed.stdout).toContain("Type-checking the stacks");
     expect(fixed.stderr).toBe("");
     expect(fixed.status).toBe(0);
     expect(stacksIn(copy)).toEqual(stacksOf(shippedEnvironments(copy)));
+
+    // AKSKV_SYNTH_CACHE_FROM, as npm run review's base checkout gets it: the
+    // same sources take over both steps; other sources check themselves.
+    const same = copyOfProject();
+    const adopted = synth(same, path.join(copy, ".synth-cache"));
+    expect(adopted.stdout).not.toContain("Type-checking the stacks");
+    expect(adopted.stderr).toBe("");
+    expect(adopted.status).toBe(0);
+    expect(bundleOf(same)).toBe(bundleOf(copy));
+    expect(stacksIn(same)).toEqual(stacksOf(shippedEnvironments(same)));
+
+    const other = copyOfProject();
+    breakStack(other);
+    const refused = synth(other, path.join(copy, ".synth-cache"));
+    expect(refused.stdout).toContain("Type-checking the stacks");
+    expect(refused.stderr).toContain("error TS2322");
+    expect(refused.status).toBe(1);
+    expect(fs.existsSync(path.join(other, ".synth-cache", "main.cjs"))).toBe(false);
   }, 60_000);
 });

@@ -3,7 +3,8 @@ import * as path from "path";
 import { App } from "cdktf";
 import { loadEnvironments, type ValidatedCache } from "../config/load";
 import type { EnvironmentConfig } from "../config/types";
-import { STATE_STACK, StateStack, stateStorages } from "../stacks/state-stack";
+import { STATE_STACK } from "../lib/names";
+import { StateStack, stateStorages } from "../stacks/state-stack";
 import { defineEnvironment, rootFromStackDir, type EnvironmentStacks } from "./environment";
 
 export interface SynthOptions {

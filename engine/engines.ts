@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { REQUIRED_TERRAFORM } from "../lib/backend";
+import { REQUIRED_TERRAFORM } from "../lib/terraform-version";
 import { adaptStack } from "./stand-in";
 import { versionAtLeast, type BuiltProvider, type Toolchain } from "./toolchain";
 

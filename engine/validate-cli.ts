@@ -18,7 +18,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../config/load";
 import { parseFlags, UsageError, type Flags, wantsHelp } from "../lib/flags";
-import { synthesize } from "../app/synth";
 import { acceptedBy, ACCEPTED_DIAGNOSTICS, diagnosticContext, type AcceptedDiagnostic, type EngineDiagnostic } from "./accepted";
 import { findEngines, inParallel, initWithoutBackend, prepareWorkDir, engineOnPath, runEngine, type Engine } from "./engines";
 import { describeProviders, loadToolchain, ToolchainError, toolsCacheDir, type BuiltProvider } from "./toolchain";
@@ -155,6 +154,8 @@ export async function main(args: readonly string[]): Promise<number> {
   const started = Date.now();
   if (!flags.has("--no-synth")) {
     try {
+      // Loaded only now: cdktf and the providers cost about 0.2 s that --help and --no-synth need not pay.
+      const { synthesize } = await import("../app/synth");
       synthesize(process.cwd(), outdir);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

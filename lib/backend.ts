@@ -1,5 +1,6 @@
 import { AzurermBackend, LocalBackend, type TerraformStack } from "cdktf";
 import type { BackendConfig } from "../config/types";
+import { REQUIRED_TERRAFORM } from "./terraform-version";
 
 export interface StateProps {
   /** Shared state in an Azure storage account; local files when absent. */
@@ -11,9 +12,6 @@ export interface StateProps {
    */
   readonly rootFromStackDir: string;
 }
-
-/** Write-only arguments (value_wo), which keep secret values out of plan and state, need Terraform 1.11. */
-export const REQUIRED_TERRAFORM = ">= 1.11.0";
 
 /**
  * Pins the Terraform version and configures where a stack keeps its state. cdktf reads cross-stack references

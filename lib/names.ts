@@ -2,6 +2,9 @@
 
 export type StackKind = "aks" | "keyvault" | "app";
 
+/** The stack that holds the other stacks' state; deployed once, by hand, before any environment. */
+export const STATE_STACK = "bootstrap";
+
 export function stackName(kind: StackKind, environment: string): string {
   return `${kind}-${environment}`;
 }

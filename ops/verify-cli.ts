@@ -13,7 +13,7 @@ import { engineOnPath, firstError, runEngine } from "../engine/engines";
 import { reportFailure, wallClock } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { stackName } from "../lib/names";
-import { kubeloginExec } from "../stacks/app-stack";
+import { kubeloginExec } from "../lib/kubelogin";
 import { currentKubeConfig, NoKubeContextError, readPodFile } from "./kube";
 import { formatChecklist, verifyDeployment, VerifyError, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
 

@@ -8,11 +8,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { synthesize } from "../app/synth";
 import { reportFailure } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
-import { stackName } from "../lib/names";
-import { STATE_STACK } from "../stacks/state-stack";
+import { STATE_STACK, stackName } from "../lib/names";
 import { CHECKOV_VERSION, formatVerdict, verdictFails, type ScanOutput } from "./checkov";
 import { checkovDir, CheckovError, ensureCheckov } from "./checkov-run";
 import { scanTargets, type ScanTarget } from "./scan";
@@ -46,6 +44,7 @@ export async function main(args: readonly string[] = []): Promise<number> {
     const bin = await ensureCheckov(checkovDir(process.env), log);
     const projectRoot = process.cwd();
     log("Synthesizing every environment...");
+    const { synthesize } = await import("../app/synth");
     const { environments } = synthesize(projectRoot, path.join(outdir, "synth"));
     const known = environments.map((e) => e.config.environment);
     const wanted = flags.all("--env");

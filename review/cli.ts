@@ -33,8 +33,11 @@ function git(args: string[], cwd: string): string {
   return result.stdout.trim();
 }
 
-/** Runs a checkout's own `app` command from its cdktf.json, writing to outdir. */
-function synthesizeCheckout(dir: string, outdir: string, label: string): void {
+/**
+ * Runs a checkout's own `app` command from its cdktf.json, writing to outdir;
+ * cacheFrom names another checkout's synth cache it may reuse (scripts/app.mjs).
+ */
+function synthesizeCheckout(dir: string, outdir: string, label: string, cacheFrom?: string): void {
   const cdktfJson = path.join(dir, "cdktf.json");
   if (!fs.existsSync(cdktfJson)) throw new Error(`${label} has no cdktf.json: nothing to synthesize`);
   const app: string = JSON.parse(fs.readFileSync(cdktfJson, "utf8")).app;
@@ -42,7 +45,7 @@ function synthesizeCheckout(dir: string, outdir: string, label: string): void {
     cwd: dir,
     shell: true,
     encoding: "utf8",
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1", ...(cacheFrom && { AKSKV_SYNTH_CACHE_FROM: cacheFrom }) },
   });
   if (result.status !== 0) {
     throw new Error(`${label} does not synthesize (${app} exited ${result.status}):\n${result.stderr.trim()}`);
@@ -88,9 +91,11 @@ export function reviewAgainst(root: string, base: string): ReviewOutcome {
     // paths relative to the project root (secret files) come out the same on both sides.
     const outdirOf = (dir: string) => path.join(dir, ".synth-cache", `review-${process.pid}`);
     const headOut = outdirOf(root);
-    synthesizeCheckout(worktree, outdirOf(worktree), `base ${base}`);
     try {
+      // The working tree first: a base with the same code (a config-only change)
+      // then skips its own type-check and bundle.
       synthesizeCheckout(root, headOut, "the working tree");
+      synthesizeCheckout(worktree, outdirOf(worktree), `base ${base}`, path.join(root, ".synth-cache"));
       const review = reviewChanges(readProject(worktree, outdirOf(worktree)), readProject(root, headOut));
       const environments = [...review.environments.keys()];
       return { markdown: renderReview(review, base), destructive: review.destructive, environments };

@@ -5,16 +5,18 @@
 //     and load from node_modules), only when the sources changed;
 //  3. run the bundle.
 // Both caches are keyed by a hash of the sources (scripts/synth-cache.mjs), so
-// synth never runs stale output. See "How synth and type-checking relate" in the README.
+// synth never runs stale output. AKSKV_SYNTH_CACHE_FROM may name another
+// checkout's .synth-cache to take both steps over from, where its sources are
+// the same. See "How synth and type-checking relate" in the README.
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { appSourcesHash, bundle, cacheDir, readStamp, typecheck, writeStamp } from "./synth-cache.mjs";
+import { adoptStep, adoptValidatedConfigs, appSourcesHash, bundle, cacheDir, readStamp, typecheck, writeStamp } from "./synth-cache.mjs";
 
 const outfile = path.join(cacheDir, "main.cjs");
 const hash = appSourcesHash();
 
-if (readStamp("typecheck") !== hash) {
+if (readStamp("typecheck") !== hash && !adoptStep("typecheck", hash)) {
   process.stdout.write("Type-checking the stacks (their sources changed since the last check)...\n");
   if (typecheck("tsconfig.app.json") !== 0) {
     // Same promise as for a bad config: nothing stale is left to deploy by mistake.
@@ -27,10 +29,11 @@ if (readStamp("typecheck") !== hash) {
   writeStamp("typecheck", hash);
 }
 
-if (readStamp("bundle") !== hash || !fs.existsSync(outfile)) {
+if ((readStamp("bundle") !== hash || !fs.existsSync(outfile)) && !adoptStep("bundle", hash, ["main.cjs"])) {
   await bundle("main.ts", outfile);
   writeStamp("bundle", hash);
 }
 
+adoptValidatedConfigs();
 process.env.AKSKV_SOURCES_HASH = hash;
 createRequire(import.meta.url)(outfile);

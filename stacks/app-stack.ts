@@ -5,14 +5,12 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Fn, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { SECRETS_MOUNT_PATH, type EnvironmentConfig, type KubeloginMode } from "../config/types";
+import { SECRETS_MOUNT_PATH, type EnvironmentConfig } from "../config/types";
 import { configureState, type StateProps } from "../lib/backend";
+import { kubeloginExec } from "../lib/kubelogin";
 import { rolloutAnnotations } from "../lib/rollout";
 import { SecretProviderClass } from "../constructs/secret-provider-class";
 import { workloadServiceAccount } from "./aks-stack";
-
-/** The well-known application ID of the AKS Entra ID server; kubelogin asks for tokens for it. */
-export const AKS_ENTRA_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
 export const CSI_DRIVER = "secrets-store.csi.k8s.io";
 
@@ -30,16 +28,6 @@ export interface AppStackProps {
   readonly keyVault: { readonly name: string; readonly tenantId: string };
   /** objectName -> Key Vault version of each managed secret (empty: no rollout on secret change). */
   readonly secretVersions: Readonly<Record<string, string>>;
-}
-
-
-/** Terraform signs in to the cluster the way a person does: an Entra ID token from kubelogin. */
-export function kubeloginExec(mode: KubeloginMode) {
-  return {
-    apiVersion: "client.authentication.k8s.io/v1beta1",
-    command: "kubelogin",
-    args: ["get-token", "--login", mode, "--server-id", AKS_ENTRA_SERVER_ID],
-  };
 }
 
 /**

@@ -9,8 +9,6 @@ import type { BackendConfig, EnvironmentConfig } from "../config/types";
 import { azureProvider } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
 
-/** The stack that holds the other stacks' state; deployed once, by hand, before any environment. */
-export const STATE_STACK = "bootstrap";
 
 /** One state account and the environments that keep their state in it. */
 export interface StateStorage {
