@@ -1,10 +1,11 @@
 // A local Kubernetes control plane for the app stack's checks: kube-apiserver
 // and kube-controller-manager built from source through the Go module proxy,
 // and etcd from Debian's package, all in a cache outside the repository.
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { runCollecting } from "../lib/run-collecting";
+import { toolCacheDir } from "../lib/tool-cache";
 
 /**
  * 1.34: a minor AKS supports (its standard support runs into 2026) that the
@@ -18,8 +19,7 @@ export class ClusterToolsError extends Error {}
 
 /** $AKSKV_CLUSTER_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/aks-keyvault-cdktf/cluster. */
 export function clusterCacheDir(env: NodeJS.ProcessEnv): string {
-  if (env.AKSKV_CLUSTER_CACHE) return path.resolve(env.AKSKV_CLUSTER_CACHE);
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "aks-keyvault-cdktf", "cluster");
+  return toolCacheDir(env, "AKSKV_CLUSTER_CACHE", "cluster");
 }
 
 export interface ClusterTools {
@@ -69,26 +69,9 @@ export function wrapperGoMod(kubernetesGoMod: string): string {
   ].join("\n");
 }
 
-function run(command: string, args: string[], cwd: string, log: (line: string) => void, progress?: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, GOFLAGS: "-mod=mod" }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let tail = "";
-    const take = (chunk: Buffer) => {
-      const text = chunk.toString();
-      out += text;
-      tail = (tail + text).slice(-3000);
-      if (progress) for (const line of text.split("\n").filter(Boolean)) progress(line);
-    };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
-    child.on("error", (error) => reject(new ClusterToolsError(`${command} could not start: ${error.message}`)));
-    child.on("close", (code) => {
-      if (code === 0) resolve(out);
-      else reject(new ClusterToolsError(`${command} ${args.join(" ")} failed (exit ${code}) in ${cwd}: ${tail.trim().split("\n").slice(-3).join(" ")}`));
-    });
-    void log;
-  });
+/** One build step in the cache (GOFLAGS=-mod=mod lets go complete the wrapper's go.mod); a failure is a ClusterToolsError. */
+function run(command: string, args: string[], cwd: string, onLine?: (line: string) => void): Promise<string> {
+  return runCollecting(command, args, { cwd, env: { ...process.env, GOFLAGS: "-mod=mod" }, onLine, errorClass: ClusterToolsError });
 }
 
 async function buildKubernetes(dir: string, log: (line: string) => void): Promise<void> {
@@ -97,7 +80,7 @@ async function buildKubernetes(dir: string, log: (line: string) => void): Promis
   try {
     const started = Date.now();
     log(`Building kube-apiserver and kube-controller-manager ${KUBERNETES.version} from the Go module proxy (once; about 5-15 minutes on 2 cores)...`);
-    const info = JSON.parse(await run("go", ["mod", "download", "-json", `k8s.io/kubernetes@v${KUBERNETES.version}`], work, log));
+    const info = JSON.parse(await run("go", ["mod", "download", "-json", `k8s.io/kubernetes@v${KUBERNETES.version}`], work));
     if (!info.GoMod) throw new ClusterToolsError(`go mod download k8s.io/kubernetes@v${KUBERNETES.version}: ${info.Error ?? "no go.mod"}`);
     fs.writeFileSync(path.join(work, "go.mod"), wrapperGoMod(fs.readFileSync(info.GoMod, "utf8")));
     fs.writeFileSync(
@@ -105,14 +88,14 @@ async function buildKubernetes(dir: string, log: (line: string) => void): Promis
       '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n)\n',
     );
     log("  resolving modules (go mod tidy)...");
-    await run("go", ["mod", "tidy"], work, log);
+    await run("go", ["mod", "tidy"], work);
     let compiled = 0;
     log("  compiling (go build -v; a line every 200 packages)...");
     // The version the server reports (discovery, /version): what a plain module build leaves as v0.0.0-master.
     const [major, minor] = KUBERNETES.version.split(".");
     const ldflags = [`gitVersion=v${KUBERNETES.version}`, `gitMajor=${major}`, `gitMinor=${minor}`, "gitTreeState=clean"].map((v) => `-X k8s.io/component-base/version.${v}`).join(" ");
     const commands = ["k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kube-controller-manager"];
-    await run("go", ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", `${work}/`, ...commands], work, log, () => {
+    await run("go", ["build", "-v", "-trimpath", "-ldflags", ldflags, "-o", `${work}/`, ...commands], work, () => {
       if (++compiled % 200 === 0) log(`  ${compiled} packages compiled, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     });
     fs.mkdirSync(paths.k8s, { recursive: true });
@@ -128,11 +111,11 @@ async function unpackEtcd(dir: string, log: (line: string) => void): Promise<voi
   const work = fs.mkdtempSync(path.join(dir, "etcd-"));
   try {
     log(`Fetching Debian's ${ETCD_PACKAGE} package (apt-get download; no install, nothing outside the cache)...`);
-    await run("apt-get", ["download", ETCD_PACKAGE], work, log);
+    await run("apt-get", ["download", ETCD_PACKAGE], work);
     const deb = fs.readdirSync(work).find((f) => f.endsWith(".deb"));
     if (!deb) throw new ClusterToolsError(`apt-get download ${ETCD_PACKAGE} wrote no .deb; run apt-get update first`);
     const unpacked = path.join(work, "root");
-    await run("dpkg-deb", ["-x", path.join(work, deb), unpacked], work, log);
+    await run("dpkg-deb", ["-x", path.join(work, deb), unpacked], work);
     fs.rmSync(paths.etcdRoot, { recursive: true, force: true });
     fs.renameSync(unpacked, paths.etcdRoot);
     log(`  unpacked ${deb}`);

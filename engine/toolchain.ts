@@ -4,8 +4,8 @@
 // into a cache outside the repository, laid out as a provider mirror that
 // `init` installs from with no network.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { toolCacheDir } from "../lib/tool-cache";
 
 /** Go 1.26.6 is the highest `go` directive among OpenTofu's and the providers' go.mod files. */
 export const MIN_GO = "1.26.6";
@@ -119,9 +119,7 @@ export function versionAtLeast(have: readonly number[], want: readonly number[])
 
 /** Where the toolchain lives: $AKSKV_TOOLS_CACHE, else $XDG_CACHE_HOME or ~/.cache, under aks-keyvault-cdktf/terraform. */
 export function toolsCacheDir(env: NodeJS.ProcessEnv): string {
-  if (env.AKSKV_TOOLS_CACHE) return path.resolve(env.AKSKV_TOOLS_CACHE);
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-  return path.join(base, "aks-keyvault-cdktf", "terraform");
+  return toolCacheDir(env, "AKSKV_TOOLS_CACHE", "terraform");
 }
 
 /** Providers install from registry.opentofu.org for OpenTofu and registry.terraform.io for Terraform. */

@@ -3,8 +3,9 @@
 // offline (no platform key, no download of checks or of newer versions).
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { runCollecting } from "../lib/run-collecting";
+import { toolCacheDir } from "../lib/tool-cache";
 import { CHECKOV_VERSION } from "./checkov";
 import type { Json } from "./synthesized";
 
@@ -12,9 +13,7 @@ export class CheckovError extends Error {}
 
 /** Where the virtual environment lives: $AKSKV_CHECKOV_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/aks-keyvault-cdktf/checkov-<version>. */
 export function checkovDir(env: NodeJS.ProcessEnv): string {
-  if (env.AKSKV_CHECKOV_CACHE) return path.resolve(env.AKSKV_CHECKOV_CACHE);
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-  return path.join(base, "aks-keyvault-cdktf", `checkov-${CHECKOV_VERSION}`);
+  return toolCacheDir(env, "AKSKV_CHECKOV_CACHE", `checkov-${CHECKOV_VERSION}`);
 }
 
 /** Written last by an install that finished: a folder without it is an interrupted install. */
@@ -22,23 +21,13 @@ const MARKER = "installed.json";
 
 const binary = (dir: string) => path.join(dir, "bin", "checkov");
 
-function run(command: string, args: string[], log: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: "1" } });
-    let tail = "";
-    const lines = (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-2000);
-      // Progress without the noise: checkov's own dependencies as they download, then the install.
-      for (const line of text.split("\n").map((l) => l.trim())) {
-        if ((line.startsWith("Collecting") && !line.includes("(from")) || line.startsWith("Installing collected")) log(`  ${line.slice(0, 100)}`);
-      }
-    };
-    child.stdout.on("data", lines);
-    child.stderr.on("data", lines);
-    child.on("error", (error) => reject(new CheckovError(`${command} could not start: ${error.message}`)));
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new CheckovError(`${command} ${args.join(" ")} failed (exit ${code}): ${tail.trim().split("\n").at(-1)}`))));
-  });
+/** One install step, showing checkov's own dependencies as they download, then the install; a failure is a CheckovError. */
+function run(command: string, args: string[], log: (line: string) => void): Promise<string> {
+  const onLine = (raw: string) => {
+    const line = raw.trim();
+    if ((line.startsWith("Collecting") && !line.includes("(from")) || line.startsWith("Installing collected")) log(`  ${line.slice(0, 100)}`);
+  };
+  return runCollecting(command, args, { env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: "1" }, onLine, errorClass: CheckovError });
 }
 
 /**

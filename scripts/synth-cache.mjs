@@ -35,12 +35,20 @@ export function appSourcesHash() {
   return hash.digest("hex");
 }
 
-export function readStamp(name) {
+function readFileOrUndefined(file) {
   try {
-    return fs.readFileSync(path.join(cacheDir, `${name}.stamp`), "utf8");
+    return fs.readFileSync(file);
   } catch {
     return undefined;
   }
+}
+
+function readStampIn(dir, name) {
+  return readFileOrUndefined(path.join(dir, `${name}.stamp`))?.toString("utf8");
+}
+
+export function readStamp(name) {
+  return readStampIn(cacheDir, name);
 }
 
 /** Writes through a temporary file and a rename, so concurrent runs never see half a file. */
@@ -55,28 +63,26 @@ export function writeStamp(name, value) {
   writeAtomically(path.join(cacheDir, `${name}.stamp`), value);
 }
 
-function readFileOrUndefined(file) {
-  try {
-    return fs.readFileSync(file);
-  } catch {
-    return undefined;
-  }
+/**
+ * Another checkout's .synth-cache, named by AKSKV_SYNTH_CACHE_FROM: `npm run
+ * review` points the base worktree at the working tree's, so a base with the
+ * same sources skips its type-check and bundle.
+ */
+function otherCacheDir() {
+  const other = process.env.AKSKV_SYNTH_CACHE_FROM;
+  return other && path.resolve(other) !== cacheDir ? other : undefined;
 }
 
 /**
- * Takes over another checkout's cached step (AKSKV_SYNTH_CACHE_FROM names its
- * .synth-cache): `npm run review` points the base worktree at the working
- * tree's, so a base with the same sources skips its type-check and bundle.
- * Only when that step's stamp there equals this checkout's hash, before and
- * after its files are read. Returns whether it did.
+ * Takes over a cached step from the other checkout: only when that step's stamp
+ * there equals this checkout's hash, before and after its files are read.
+ * Returns whether it did.
  */
 export function adoptStep(name, hash, files = []) {
-  const other = process.env.AKSKV_SYNTH_CACHE_FROM;
-  if (!other || path.resolve(other) === cacheDir) return false;
-  const stamp = () => readFileOrUndefined(path.join(other, `${name}.stamp`))?.toString("utf8");
-  if (stamp() !== hash) return false;
+  const other = otherCacheDir();
+  if (!other || readStampIn(other, name) !== hash) return false;
   const contents = files.map((file) => readFileOrUndefined(path.join(other, file)));
-  if (contents.includes(undefined) || stamp() !== hash) return false;
+  if (contents.includes(undefined) || readStampIn(other, name) !== hash) return false;
   files.forEach((file, i) => writeAtomically(path.join(cacheDir, file), contents[i]));
   writeStamp(name, hash);
   return true;
@@ -84,9 +90,9 @@ export function adoptStep(name, hash, files = []) {
 
 /** The other checkout's validated configs, when this one has none yet: each entry is keyed by the sources hash and the file's text. */
 export function adoptValidatedConfigs() {
-  const other = process.env.AKSKV_SYNTH_CACHE_FROM;
+  const other = otherCacheDir();
   const own = path.join(cacheDir, "validated-configs.json");
-  if (!other || path.resolve(other) === cacheDir || fs.existsSync(own)) return;
+  if (!other || fs.existsSync(own)) return;
   const content = readFileOrUndefined(path.join(other, "validated-configs.json"));
   if (content) writeAtomically(own, content);
 }
