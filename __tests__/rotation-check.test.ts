@@ -1,5 +1,6 @@
 // The rotation check's logic with fake clients and a fake clock: the real run
 // needs a cluster and a vault, and is documented in docs/rotation.md.
+import { firstRunningPod } from "../ops/kube";
 import { inputFromConfig, parseArgs, USAGE } from "../ops/rotation-check-cli";
 import { checkRotation, formatResult, RotationCheckError, type Clock, type PodClient, type RotationCheckInput, type VaultClient } from "../ops/rotation-check";
 import { baseConfig, writeProject } from "./helpers";
@@ -144,5 +145,15 @@ describe("rotation-check arguments and config", () => {
     expect(() => inputFromConfig(root, parseArgs(["--env", "dev", "--value-file", "x", "--secret", "nope"]), "v")).toThrow(
       '--secret "nope": not a secret mapped in config/dev.json; mapped: configurable-secrets',
     );
+  });
+});
+
+describe("the pod rotation-check and verify read files from", () => {
+  const pod = (name: string, phase: string, deleting = false) => ({ metadata: { name, ...(deleting && { deletionTimestamp: new Date() }) }, status: { phase } });
+
+  test("is the first one running and not being deleted; none while all start or stop", () => {
+    expect(firstRunningPod([pod("a", "Pending"), pod("b", "Running", true), pod("c", "Running"), pod("d", "Running")])).toBe("c");
+    expect(firstRunningPod([pod("a", "Pending"), pod("b", "Running", true)])).toBeUndefined();
+    expect(firstRunningPod([])).toBeUndefined();
   });
 });

@@ -17,6 +17,17 @@ export async function currentKubeConfig() {
   return config;
 }
 
+/** The pod fields firstRunningPod reads, as client-node's V1Pod has them. */
+export interface PodSummary {
+  readonly metadata?: { readonly name?: string; readonly deletionTimestamp?: unknown };
+  readonly status?: { readonly phase?: string };
+}
+
+/** The name of the first pod that runs and is not being deleted: one a file can be read from. */
+export function firstRunningPod(pods: readonly PodSummary[]): string | undefined {
+  return pods.find((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)?.metadata?.name;
+}
+
 /** The part of client-node's Exec that reading a file needs. */
 export interface PodExec {
   exec(

@@ -12,7 +12,7 @@ import { reportFailure, wallClock } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { durationSeconds } from "../config/rules";
 import { SECRETS_MOUNT_PATH } from "../config/types";
-import { currentKubeConfig, NoKubeContextError, readPodFile } from "./kube";
+import { currentKubeConfig, firstRunningPod, NoKubeContextError, readPodFile } from "./kube";
 import { checkRotation, formatResult, RotationCheckError, type PodClient, type RotationCheckInput, type VaultClient } from "./rotation-check";
 
 export const USAGE =
@@ -88,8 +88,7 @@ async function kubernetesPods(): Promise<PodClient> {
   const exec = new k8s.Exec(config);
   return {
     async findRunningPod(namespace, labelSelector) {
-      const pods = await core.listNamespacedPod({ namespace, labelSelector });
-      return pods.items.find((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)?.metadata?.name;
+      return firstRunningPod((await core.listNamespacedPod({ namespace, labelSelector })).items);
     },
     async readFile(namespace, pod, container, file) {
       const content = await readPodFile(exec, namespace, pod, container, file);

@@ -14,7 +14,7 @@ import { reportFailure, wallClock } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { stackName } from "../lib/names";
 import { kubeloginExec } from "../lib/kubelogin";
-import { currentKubeConfig, NoKubeContextError, readPodFile } from "./kube";
+import { currentKubeConfig, firstRunningPod, NoKubeContextError, readPodFile } from "./kube";
 import { formatChecklist, verifyDeployment, VerifyError, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
 
 export const USAGE = "usage: npm run verify -- --env <name> [--json <file>] [--timeout <seconds>] [--kube-context]";
@@ -164,8 +164,7 @@ async function kubernetesCluster(useContext: boolean, aks: Record<string, unknow
         .map((e) => ({ pod: e.involvedObject.name ?? "", reason: e.reason ?? "", message: e.message ?? "" }));
     },
     async runningPod(namespace, labelSelector) {
-      const pods = await core.listNamespacedPod({ namespace, labelSelector });
-      return pods.items.find((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp)?.metadata?.name;
+      return firstRunningPod((await core.listNamespacedPod({ namespace, labelSelector })).items);
     },
     readFile: (namespace, pod, container, file) => readPodFile(exec, namespace, pod, container, file),
     async serviceAddress(namespace, name) {
