@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as path from "path";
+import { RESOURCE_PROVIDERS } from "../lib/azure-provider";
 import { KUBERNETES_CLUSTER, RESOURCE_GROUP, ROLE_ASSIGNMENT } from "./resource-types";
 import { baseConfig, hardenedConfig, resource, resourcesOfType, synthProject, type SynthesizedProject } from "./helpers";
 
@@ -76,6 +79,30 @@ describe("AKS stack", () => {
   test("requires a Terraform version with write-only arguments", () => {
     expect(project.json("aks-dev").terraform.required_version).toBe(">= 1.11.0");
   });
+
+  test("states the OS disk size (AKS's 128 GiB) and every upgrade setting, so a value set outside Terraform is put back, never unset (unsetting the drain timeout replaces the cluster)", () => {
+    const pool = project.json("aks-dev").resource.azurerm_kubernetes_cluster.cluster.default_node_pool;
+    expect(pool.os_disk_size_gb).toBe(128);
+    expect(pool.upgrade_settings).toEqual({ max_surge: "10%", drain_timeout_in_minutes: 30, node_soak_duration_in_minutes: 0 });
+  });
+});
+
+describe("the azurerm provider of every stack", () => {
+  const dev = baseConfig("dev");
+  dev.backend = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" };
+  const project = synthProject({ dev });
+  const docs = fs.readFileSync(path.join(__dirname, "..", "docs", "ci.md"), "utf8");
+
+  test.each(["aks-dev", "keyvault-dev", "bootstrap"])("%s registers only the resource providers the stacks use, not azurerm's 'legacy' set of about 50 that a Reader-only plan identity may not register", (stack) => {
+    const [provider] = project.json(stack).provider.azurerm;
+    expect(provider.resource_provider_registrations).toBe("none");
+    expect(provider.resource_providers_to_register).toEqual(RESOURCE_PROVIDERS);
+  });
+
+  test("docs/ci.md's first-run checklist has exactly those pre-registered", () => {
+    const step = docs.slice(docs.indexOf("**Resource providers.**"), docs.indexOf("\n3. "));
+    expect([...step.matchAll(/`(Microsoft\.\w+)`/g)].map((m) => m[1]).sort()).toEqual([...RESOURCE_PROVIDERS].sort());
+  });
 });
 
 describe("AKS stack, hardened (the shape of config/prod.json)", () => {
@@ -131,7 +158,8 @@ describe("AKS stack, hardened (the shape of config/prod.json)", () => {
   });
 
   test("keeps the system pool for critical add-ons and runs apps on a workload pool, both with host encryption, ephemeral OS disks and the pod limit", () => {
-    const disks = { os_disk_type: "Ephemeral", max_pods: 60, vm_size: "Standard_D4ds_v5" };
+    const upgrade_settings = { max_surge: "10%", drain_timeout_in_minutes: 30, node_soak_duration_in_minutes: 0 };
+    const disks = { os_disk_type: "Ephemeral", os_disk_size_gb: 128, max_pods: 60, vm_size: "Standard_D4ds_v5", upgrade_settings };
     expect(cluster.default_node_pool).toMatchObject({ only_critical_addons_enabled: true, host_encryption_enabled: true, ...disks });
     expect(resource(json, "azurerm_kubernetes_cluster_node_pool", "workload-pool")).toMatchObject({
       kubernetes_cluster_id: "${azurerm_kubernetes_cluster.cluster.id}",

@@ -39,6 +39,44 @@ const DEPLOYER_RULES = [
   { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list", "watch"] },
 ];
 
+/**
+ * What AKS's built-in "Azure Kubernetes Service RBAC Reader" lets one read, as
+ * far as the app stack's plan goes: the usual objects, but no CRDs and no
+ * custom resources (and no Secrets).
+ */
+const BUILT_IN_RBAC_READER_RULES = [
+  { apiGroups: [""], resources: ["configmaps", "endpoints", "events", "namespaces", "pods", "serviceaccounts", "services"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["apps"], resources: ["deployments", "replicasets", "daemonsets", "statefulsets"], verbs: ["get", "list", "watch"] },
+];
+
+/** The plan identity's custom role, as docs/ci.md documents it (its one JSON block with NotDataActions). */
+function documentedPlanRole(): { DataActions: string[]; NotDataActions: string[] } {
+  const doc = fs.readFileSync(path.join(repo, "docs", "ci.md"), "utf8");
+  const block = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1].replace(/^ {5}/gm, "")).find((b) => b.includes('"NotDataActions"'));
+  if (!block) throw new Error("docs/ci.md has no role definition with NotDataActions");
+  return JSON.parse(block);
+}
+
+/** An Azure data action pattern as a regular expression: "*" matches anything, "/" included, as in Azure RBAC. */
+const azurePattern = (action: string) => new RegExp(`^${action.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`, "i");
+
+/**
+ * The Kubernetes RBAC rules Azure RBAC's data actions amount to on this API
+ * server, as AKS's authorization webhook evaluates them: every served resource
+ * whose ".../<group>/<resource>/read" action the role allows and does not
+ * exclude gets get, list and watch.
+ */
+async function rulesForDataActions(role: { DataActions: string[]; NotDataActions: string[] }): Promise<Json[]> {
+  const served: [string, string][] = (await read("/api/v1")).resources.filter((r: Json) => !r.name.includes("/")).map((r: Json) => ["", r.name]);
+  for (const group of (await read("/apis")).groups) {
+    for (const r of (await read(`/apis/${group.preferredVersion.groupVersion}`)).resources) if (!r.name.includes("/")) served.push([group.name, r.name]);
+  }
+  const allowed = (action: string) => role.DataActions.some((a) => azurePattern(a).test(action)) && !role.NotDataActions.some((a) => azurePattern(a).test(action));
+  return served
+    .filter(([group, resource]) => allowed(`Microsoft.ContainerService/managedClusters/${group ? `${group}/` : ""}${resource}/read`))
+    .map(([group, resource]) => ({ apiGroups: [group], resources: [resource], verbs: ["get", "list", "watch"] }));
+}
+
 let cluster: LocalCluster | undefined;
 let engine: Engine;
 
@@ -93,11 +131,32 @@ beforeAll(async () => {
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "app-deployer" },
     subjects: [{ kind: "User", name: "deployer", apiGroup: "rbac.authorization.k8s.io" }],
   });
+  await create(`${rbac}/clusterroles`, { metadata: { name: "planner" }, rules: [] });
+  await create(`${rbac}/clusterrolebindings`, {
+    metadata: { name: "planner" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "planner" },
+    subjects: [{ kind: "User", name: "planner", apiGroup: "rbac.authorization.k8s.io" }],
+  });
 }, 180_000);
 
 afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
+
+/** Gives the planner exactly these rules, and waits until the API server's authorizer says so. */
+async function plannerMay(rules: Json[]): Promise<void> {
+  const rbac = "/apis/rbac.authorization.k8s.io/v1";
+  const current = await read(`${rbac}/clusterroles/planner`);
+  const put = await api("PUT", `${rbac}/clusterroles/planner`, { ...current, rules });
+  if (put.status !== 200) throw new Error(`PUT clusterroles/planner: ${put.status} ${put.body?.message ?? ""}`);
+  const crds = rules.some((r) => r.apiGroups.includes("apiextensions.k8s.io"));
+  await until(`the planner's new rules apply (list customresourcedefinitions ${crds})`, async () => {
+    const review = await api("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+      spec: { user: "planner", resourceAttributes: { verb: "list", group: "apiextensions.k8s.io", resource: "customresourcedefinitions" } },
+    });
+    return review.body?.status?.allowed === crds || (!crds && review.body?.status?.allowed === undefined);
+  }, 20);
+}
 
 async function until(what: string, check: () => Promise<boolean>, seconds = 60): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
@@ -136,11 +195,16 @@ function playCloudAndKubelet(namespace: string): () => void {
   return () => (running = false);
 }
 
-/** A stand-in for kubelogin, first on PATH: prints an ExecCredential with the deployer's token, whatever the arguments. */
+/**
+ * Stand-ins for kubelogin and the Azure CLI, first on PATH: kubelogin prints an
+ * ExecCredential with the given token, whatever the arguments; az answers as
+ * one signed in (verify asks it before it relies on kubelogin's azurecli mode).
+ */
 function kubeloginOnPath(token: string): NodeJS.ProcessEnv {
   const bin = tempDir("akskv-kubelogin-");
   const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", status: { token } });
   fs.writeFileSync(path.join(bin, "kubelogin"), `#!/bin/sh\nprintf '%s\\n' '${credential}'\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, "az"), `#!/bin/sh\n[ "$1 $2" = "account show" ] && { echo '{"user": {"name": "stand-in"}}'; exit 0; }\necho "az stand-in: $*: not here" >&2\nexit 1\n`, { mode: 0o755 });
   return { ...engine.env, PATH: `${bin}${path.delimiter}${engine.env.PATH ?? process.env.PATH}` };
 }
 
@@ -318,6 +382,22 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
     expect(lines.at(-2)).toBe("2 of 6 checks passed; FAILED: addon, mounted, answers, rotation");
     const json = JSON.parse(fs.readFileSync(report, "utf8"));
     expect([json.environment, json.passed, json.checks.map((c: Json) => c.passed)]).toEqual([envName, false, [false, true, true, false, false, false]]);
+  }, 120_000);
+
+  test("a pull request's plan identity, holding exactly docs/ci.md's plan role, plans the app stack with no changes; with only AKS's built-in RBAC Reader the plan is refused", async () => {
+    const planner = kubeloginOnPath(cluster!.plannerToken);
+    const rules = await rulesForDataActions(documentedPlanRole());
+    // The role reads what the stack reads, and never Secrets.
+    expect(rules.some((r) => r.apiGroups[0] === "" && r.resources[0] === "secrets")).toBe(false);
+    expect(rules.some((r) => r.apiGroups[0] === "secrets-store.csi.x-k8s.io")).toBe(true);
+    await plannerMay(rules);
+    const plan = await engineRun(dir, planner, ["plan", "-lock=false", "-detailed-exitcode"]);
+    expect(`${plan.status} ${plan.stderr}`).toBe("0 ");
+
+    await plannerMay(BUILT_IN_RBAC_READER_RULES);
+    const refused = await engineRun(dir, planner, ["plan", "-lock=false"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/forbidden/);
   }, 120_000);
 
   test("a second plan shows no changes, and none after synthesizing the same config again", async () => {

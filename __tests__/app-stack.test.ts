@@ -200,9 +200,11 @@ describe("rollout on secret change", () => {
 });
 
 describe("kubelogin's sign-in mode, per environment (aks.kubeloginMode)", () => {
-  test.each(["azurecli", "workloadidentity", "spn", "msi"])("%s: Terraform's exec asks kubelogin for a token that way", (mode) => {
+  test.each(["azurecli", "workloadidentity", "msi"])("%s: Terraform's exec asks kubelogin for a token that way", (mode) => {
     const config = baseConfig("dev");
     config.aks.kubeloginMode = mode;
+    // msi signs in as the machine: a self-hosted runner on an Azure VM.
+    if (mode === "msi") config.ci = { runsOn: ["self-hosted", "azure-vm"] };
     const provider = synthProject({ dev: config }).json("app-dev").provider.kubernetes[0];
     expect(provider.exec).toEqual([
       {

@@ -82,7 +82,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown nested key (a typo)",
     (c) => (c.aks.nodeCont = 3),
-    [`${F}: aks.nodeCont = 3: unknown field; known fields here are name, dnsPrefix, kubernetesVersion, nodeCount, vmSize, skuTier, secretRotationInterval, localAccountDisabled, adminGroupObjectIds, kubeloginMode, oidcIssuer, networkPolicy, apiServerAuthorizedIpRanges, privateCluster, azurePolicy, automaticUpgradeChannel, monitoring, logRetentionDays, systemPoolCriticalAddonsOnly, workloadNodeCount, hostEncryption, diskEncryptionSetId, maxPods, osDiskType`],
+    [`${F}: aks.nodeCont = 3: unknown field; known fields here are name, dnsPrefix, kubernetesVersion, nodeCount, vmSize, skuTier, secretRotationInterval, localAccountDisabled, adminGroupObjectIds, kubeloginMode, oidcIssuer, networkPolicy, apiServerAuthorizedIpRanges, privateCluster, azurePolicy, automaticUpgradeChannel, monitoring, logRetentionDays, systemPoolCriticalAddonsOnly, workloadNodeCount, hostEncryption, diskEncryptionSetId, maxPods, osDiskType, osDiskSizeGb`],
   ],
   [
     "unknown key in a secret",
@@ -133,6 +133,32 @@ const cases: [string, (c: Json) => void, string[]][] = [
   ],
   ["tag name with a slash", (c) => (c.tags = { "a/b": "x" }), [`${F}: tags.a/b = "a/b": tag names must be 1-512 characters without < > % & \\ ? /`]],
   ["subscription that is not a GUID", (c) => (c.subscriptionId = "my-sub"), [`${F}: subscriptionId = "my-sub": must be a GUID such as 00000000-0000-0000-0000-000000000000`]],
+  [
+    "an ephemeral OS disk of AKS's default 128 GiB on a 2-vCPU size, whose local disk holds 75",
+    (c) => Object.assign(c.aks, { vmSize: "Standard_D2ds_v5", osDiskType: "Ephemeral" }),
+    [`${F}: aks.osDiskType = "Ephemeral": needs aks.osDiskSizeGb at most 75 on Standard_D2ds_v5 (its local disk is 75 GiB), not 128; set aks.osDiskSizeGb to 75 or less, or pick a larger size`],
+  ],
+  [
+    "an ephemeral OS disk on a size whose local disk this project does not know",
+    (c) => Object.assign(c.aks, { vmSize: "Standard_DS3_v2", osDiskType: "Ephemeral" }),
+    [expect.stringMatching(/^config\/dev\.json: aks\.osDiskType = "Ephemeral": is checked against the local disk of the VM size, and aks\.vmSize "Standard_DS3_v2" is not one this project knows \(Standard_D2ds_v5, .*\); use one of those or "Managed"$/)],
+  ],
+  ["an OS disk below 30 GiB", (c) => (c.aks.osDiskSizeGb = 20), [`${F}: aks.osDiskSizeGb = 20: must be a whole number of GiB from 30 to 2048`]],
+  [
+    "kubelogin's spn mode, which needs a client secret",
+    (c) => (c.aks.kubeloginMode = "spn"),
+    [`${F}: aks.kubeloginMode = "spn": must be one of "azurecli", "workloadidentity", "msi" (how kubelogin gets a token for Terraform; "spn" needs a client secret, which this project never uses)`],
+  ],
+  [
+    "kubelogin's msi mode on a GitHub-hosted runner",
+    (c) => (c.aks.kubeloginMode = "msi"),
+    [`${F}: aks.kubeloginMode = "msi": signs in with the managed identity of the machine, which a GitHub-hosted runner has none of; name a self-hosted runner on an Azure VM in ci.runsOn, or use "azurecli"`],
+  ],
+  [
+    "a vault subnet that is not a subnet ID",
+    (c) => (c.keyVault.allowedSubnetIds = ["runners"]),
+    [`${F}: keyVault.allowedSubnetIds[0] = "runners": must be the resource ID of a subnet (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)`],
+  ],
   ["deployer object ID that is not a GUID", (c) => (c.deployerObjectId = "ci-deployer"), [`${F}: deployerObjectId = "ci-deployer": must be a GUID such as 00000000-0000-0000-0000-000000000000`]],
 ];
 

@@ -131,6 +131,14 @@ describe("Key Vault stack, hardened", () => {
     expect(project.json("aks-prod").output["cross-stack-output-azurerm_subnetaks-subnetid"].value).toBe("${azurerm_subnet.aks-subnet.id}");
   });
 
+  test("admits the subnets keyVault.allowedSubnetIds names after the AKS subnet, so a runner's subnet survives the next apply", () => {
+    const runner = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-runners/providers/Microsoft.Network/virtualNetworks/vnet-runners/subnets/runners";
+    const withRunner = hardenedConfig("prod");
+    withRunner.keyVault.allowedSubnetIds = [runner];
+    const acls = resource(synthProject({ prod: withRunner }).json("keyvault-prod"), "azurerm_key_vault", "vault").network_acls;
+    expect(acls.virtual_network_subnet_ids).toEqual([vault.network_acls.virtual_network_subnet_ids[0], runner]);
+  });
+
   test("sends AuditEvent logs to the AKS stack's Log Analytics workspace", () => {
     const [setting] = resourcesOfType(json, "azurerm_monitor_diagnostic_setting");
     expect(setting).toMatchObject({ target_resource_id: "${azurerm_key_vault.vault.id}", enabled_log: [{ category: "AuditEvent" }] });

@@ -55,7 +55,7 @@ describe("npm run preflight", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toBe("preflight prod: shared state in sttfstate01; jobs run on self-hosted, prod-vnet\n");
     expect(fs.readFileSync(output, "utf8")).toBe(
-      'targets=[{"environment":"prod","runs-on":["self-hosted","prod-vnet"],"open-for-runner":false}]\nruns-on=["self-hosted","prod-vnet"]\nopen-for-runner=false\n',
+      'targets=[{"environment":"prod","runs-on":["self-hosted","prod-vnet"],"open-for-runner":false,"kubelogin-mode":"azurecli"}]\nruns-on=["self-hosted","prod-vnet"]\nopen-for-runner=false\nkubelogin-mode=azurecli\n',
     );
     fs.rmSync(root, { recursive: true, force: true });
   });

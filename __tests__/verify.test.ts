@@ -1,10 +1,13 @@
 // npm run verify's checks with injected clients: each check's pass and fail
 // paths, the report, and the one-line failures before any check can run.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { validateEnvironment } from "../config/validate";
 import { durationSeconds } from "../config/rules";
-import { explainClusterError, verifyInput } from "../ops/verify-cli";
+import { checkPrerequisites, explainClusterError, verifyInput } from "../ops/verify-cli";
 import { formatChecklist, TROUBLESHOOTING, verifyDeployment, VERSIONS_ANNOTATION, type ClusterView, type HttpClient, type VerifyInput } from "../ops/verify";
-import { baseConfig, hardenedConfig, type Json } from "./helpers";
+import { baseConfig, copyOfProject, hardenedConfig, tempDir, type Json } from "./helpers";
 
 const SECRET = '{"apiKey": "mounted-value-never-printed"}';
 const CLIENT_ID = "11111111-1111-4111-8111-111111111111";
@@ -223,4 +226,73 @@ describe("what the deployment must carry comes from the stacks' outputs", () => 
     expect(got.clientId).toEqual({ value: "app-client", source: "workload_identity_client_id of aks-prod", parameter: "clientID" });
     expect(got.objectId).toBe("app-object");
   });
+});
+
+describe("npm run verify's prerequisites: the first thing missing, in one line, before any engine runs", () => {
+  const { config } = validateEnvironment("dev", "config/dev.json", baseConfig("dev"));
+  const signedIn = () => true;
+  /** A folder as `cdktf synth` (and, with outputs, a deploy from here) leaves it. */
+  const folder = (opts: { synth?: boolean; outputs?: boolean } = {}) => {
+    const root = tempDir("akskv-verify-pre-");
+    for (const stack of ["aks-dev", "keyvault-dev"]) {
+      if (opts.synth ?? true) {
+        fs.mkdirSync(path.join(root, "cdktf.out", "stacks", stack), { recursive: true });
+        fs.writeFileSync(path.join(root, "cdktf.out", "stacks", stack, "cdk.tf.json"), "{}");
+      }
+      if (opts.outputs) fs.writeFileSync(path.join(root, `terraform.${stack}.tfstate`), JSON.stringify({ version: 4, outputs: { x: { value: "y", type: "string" } } }));
+    }
+    return root;
+  };
+  const failure = (promise: Promise<void>) => promise.then(() => "passed", (error: Error) => error.message);
+
+  test("not synthesized", async () => {
+    expect(await failure(checkPrerequisites(folder({ synth: false }), config!, false, signedIn))).toBe("no cdktf.out/stacks/aks-dev: run npx cdktf synth first");
+  });
+
+  test("no kubelogin", async () => {
+    const probe = (command: string) => command !== "kubelogin";
+    expect(await failure(checkPrerequisites(folder(), config!, false, probe))).toBe(
+      "kubelogin is not on PATH: install it (az aks install-cli, or https://azure.github.io/kubelogin/), or pass --kube-context with a working kubectl context",
+    );
+  });
+
+  test("not signed in to Azure (aks.kubeloginMode azurecli)", async () => {
+    const probe = (command: string, args: string[]) => !(command === "az" && args[0] === "account");
+    expect(await failure(checkPrerequisites(folder(), config!, false, probe))).toBe("not signed in to Azure (az account show failed): run az login, or pass --kube-context with a working kubectl context");
+  });
+
+  test("workload identity mode without its variables", async () => {
+    const c = baseConfig("dev");
+    c.aks.kubeloginMode = "workloadidentity";
+    const { config: wi } = validateEnvironment("dev", "config/dev.json", c);
+    const saved = { ...process.env };
+    for (const name of ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST"]) delete process.env[name];
+    try {
+      expect(await failure(checkPrerequisites(folder(), wi!, false, signedIn))).toBe(
+        "aks.kubeloginMode workloadidentity reads AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST, which are not set: set them, or pass --kube-context with a working kubectl context",
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  test("not deployed from here (local state without outputs)", async () => {
+    expect(await failure(checkPrerequisites(folder(), config!, false, signedIn))).toBe(
+      "aks-dev has no outputs in terraform.aks-dev.tfstate: deploy the environment from this folder first (npx cdktf deploy '*-dev')",
+    );
+  });
+
+  test("everything there: no complaint", async () => {
+    expect(await failure(checkPrerequisites(folder({ outputs: true }), config!, false, signedIn))).toBe("passed");
+  });
+
+  test("the command itself, in a fresh clone with nothing set up: exit 1 and that one line, without running terraform", () => {
+    const root = copyOfProject("akskv-verify-fresh-");
+    const result = spawnSync(process.execPath, [path.join(root, "scripts", "run-ts.mjs"), "ops/verify-cli.ts", "--env", "dev"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, TERRAFORM_BINARY_NAME: path.join(root, "no-terraform-here") },
+    });
+    expect([result.status, result.stderr]).toEqual([1, "verify: no cdktf.out/stacks/aks-dev: run npx cdktf synth first\n"]);
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { load } from "js-yaml";
 import { KNOWN_FIELDS } from "../config/reference";
+import { KUBELOGIN_MODE_NAMES, KUBELOGIN_MODES, kubeloginExec } from "../lib/kubelogin";
 import { tempDir, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
@@ -123,13 +124,16 @@ describe("workflows", () => {
     expect(env.run["runs-on"]).toBe("${{ fromJSON(needs.preflight.outputs.runs-on) }}");
   });
 
-  test("deploy the changed environments config/ holds, unprotected first, each in its GitHub environment; destroy asks for the name twice", () => {
+  test("deploy every environment config/ holds on every push (and by hand), unprotected first, each in its GitHub environment; destroy asks for the name twice", () => {
     const deploy = workflow("deploy.yml");
-    expect(deploy.on).toEqual({ push: { branches: ["main"] } });
-    expect(Object.keys(deploy.jobs)).toEqual(["changes", "unprotected", "protected"]);
-    expect(deploy.jobs.unprotected.strategy.matrix.environment).toBe("${{ fromJSON(needs.changes.outputs.unprotected) }}");
-    expect(deploy.jobs.protected.strategy.matrix.environment).toBe("${{ fromJSON(needs.changes.outputs.protected) }}");
-    expect(deploy.jobs.protected.needs).toEqual(["changes", "unprotected"]);
+    expect(deploy.on).toEqual({ push: { branches: ["main"] }, workflow_dispatch: null });
+    expect(Object.keys(deploy.jobs)).toEqual(["environments", "unprotected", "protected"]);
+    // Every environment, not those one push changed: a pending run that GitHub cancels for a newer one loses nothing.
+    expect(deploy.jobs.environments.steps.at(-1).run).toBe('npm run -s environments -- --github-output "$GITHUB_OUTPUT"');
+    expect(JSON.stringify(deploy)).not.toMatch(/--only|github\.event\.before/);
+    expect(deploy.jobs.unprotected.strategy.matrix.environment).toBe("${{ fromJSON(needs.environments.outputs.unprotected) }}");
+    expect(deploy.jobs.protected.strategy.matrix.environment).toBe("${{ fromJSON(needs.environments.outputs.protected) }}");
+    expect(deploy.jobs.protected.needs).toEqual(["environments", "unprotected"]);
     for (const job of ["unprotected", "protected"]) expect(deploy.jobs[job].with).toEqual({ environment: "${{ matrix.environment }}", command: "deploy" });
     expect(JSON.stringify(deploy).replace(/\/dev\/null/g, "")).not.toMatch(/\b(dev|prod)\b/);
     expect(workflow("environment.yml").jobs.run.environment).toBe("${{ inputs.environment }}");
@@ -139,6 +143,69 @@ describe("workflows", () => {
     expect(destroy.jobs.destroy.needs).toBe("confirm");
     expect(destroy.jobs.confirm.steps[0].run).toContain('if [ "$ENVIRONMENT" != "$CONFIRM" ]');
     expect(destroy.jobs.confirm.steps.at(-1).run).toContain("npm run -s environments -- --only");
+  });
+
+  /** A job's concurrency group with the matrix or input filled in. */
+  const groupOf = (job: Json, environment: string, openForRunner: boolean) =>
+    String(job.concurrency?.group ?? "")
+      .replace(/\$\{\{ matrix\.open-for-runner && format\('([^']+)', matrix\.environment\) \|\| format\('([^']+)', matrix\.environment, github\.run_id\) \}\}/, (_, open, closed) =>
+        (openForRunner ? open : closed).replace("{0}", environment).replace("{1}", "<run>"),
+      )
+      .replace(/\$\{\{ (inputs|matrix)\.environment \}\}/g, environment);
+
+  test("one concurrency group per environment: no workflow-wide queue (prod awaiting a reviewer never holds up dev), shared by a plan that admits its runner", () => {
+    expect(workflow("deploy.yml").concurrency).toBeUndefined();
+    const run = workflow("environment.yml").jobs.run;
+    expect(run.concurrency["cancel-in-progress"]).toBe(false);
+    expect(groupOf(run, "dev", false)).toBe("azure-dev");
+    expect(groupOf(run, "prod", false)).toBe("azure-prod");
+    const plan = workflow("pull-request.yml").jobs.plan;
+    expect(plan.concurrency["cancel-in-progress"]).toBe(false);
+    // A deploy's apply rewrites the firewall to its own runner's address: a plan that opened it for its runner waits.
+    expect(groupOf(plan, "prod", true)).toBe("azure-prod");
+    // A plan that opens nothing only reads, and never queues with (or cancels) a waiting deploy.
+    expect(groupOf(plan, "prod", false)).toBe("plan-prod-<run>");
+  });
+
+  test("every kubelogin mode the config offers works in the jobs that run kubelogin: the exec block asks for it, and the job provides what it reads", () => {
+    const jobs = [
+      { name: "environment.yml run", job: workflow("environment.yml").jobs.run, condition: "needs.preflight.outputs.kubelogin-mode == 'workloadidentity'" },
+      { name: "pull-request.yml plan", job: workflow("pull-request.yml").jobs.plan, condition: "matrix.kubelogin-mode == 'workloadidentity'" },
+    ];
+    for (const mode of KUBELOGIN_MODE_NAMES) {
+      expect(kubeloginExec(mode).args.slice(0, 3)).toEqual(["get-token", "--login", mode]);
+      for (const { name, job, condition } of jobs) {
+        const provided = new Set(Object.keys(job.env));
+        const writers = job.steps.filter((s: Json) => String(s.if ?? "").includes(condition) && String(s.with?.script ?? "").includes("core.exportVariable"));
+        for (const s of writers) for (const [, exported] of String(s.with.script).matchAll(/core\.exportVariable\("(\w+)"/g)) provided.add(exported);
+        const missing = KUBELOGIN_MODES[mode].env.filter((v) => !provided.has(v));
+        expect(`${name}, ${mode}: missing ${missing.join(", ") || "nothing"}`).toBe(`${name}, ${mode}: missing nothing`);
+      }
+    }
+    // The federated token is written before every step that runs kubelogin: the wait, and the app stack.
+    const steps: Json[] = workflow("environment.yml").jobs.run.steps;
+    const tokenSteps = steps.map((s, i) => (String(s.name).startsWith("Federated token for kubelogin") ? i : -1)).filter((i) => i >= 0);
+    expect(tokenSteps.map((i) => steps[i + 1].name)).toEqual(["Wait until the deployer may deploy to the cluster", "cdktf deploy, app"]);
+    expect(steps.find((s) => s.name === "Wait until the deployer may deploy to the cluster").run).toContain('kubelogin convert-kubeconfig -l "$KUBELOGIN_MODE"');
+  });
+
+  test("the OIDC subject each signing-in job asks for is the one docs/ci.md tells users to federate", () => {
+    const doc = fs.readFileSync(path.join(repo, "docs", "ci.md"), "utf8");
+    const expected = new Set<string>();
+    for (const name of fs.readdirSync(dir)) {
+      const file = workflow(name);
+      const events = Object.keys(file.on);
+      for (const job of Object.values(file.jobs) as Json[]) {
+        if (!(job.steps ?? []).some((s: Json) => String(s.uses ?? "").startsWith("azure/login@"))) continue;
+        // GitHub's subject: the environment when the job names one, else the event (or the branch of a push).
+        if (job.environment) expected.add(`repo:<owner>/<repo>:environment:${String(job.environment).replace(/\$\{\{ (matrix|inputs)\.environment \}\}/, "<env>")}`);
+        else if (events.includes("pull_request")) expected.add("repo:<owner>/<repo>:pull_request");
+        else expected.add("repo:<owner>/<repo>:ref:refs/heads/main");
+      }
+    }
+    expect([...expected].sort()).toEqual(["repo:<owner>/<repo>:environment:<env>", "repo:<owner>/<repo>:environment:<env>-plan"]);
+    const documented = new Set([...doc.matchAll(/`(repo:<owner>\/<repo>:[^`]+)`/g)].map((m) => m[1]));
+    expect([...documented].sort()).toEqual([...expected].sort());
   });
 });
 
@@ -179,9 +246,9 @@ describe('docs/ci.md, "First run from an empty subscription"', () => {
   const workflowsText = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("\n");
   const named = (pattern: RegExp) => [...new Set([...section.matchAll(pattern)].map((m) => m[1]))];
 
-  test("walks through state, subscription features, identities, the deployer, GitHub environments, runners, addresses and the first deploy, in order", () => {
+  test("walks through state, resource providers, subscription features, identities, the deployer, GitHub environments, runners, addresses and the first deploy, in order", () => {
     const steps = [...section.matchAll(/^\d+\. \*\*([^*]+)\*\*/gm)].map((m) => m[1]);
-    expect(steps).toEqual(["Shared state.", "Subscription features.", "Identities.", "The deployer in the config.", "GitHub environments.", "Runners for prod.", "Addresses.", "First deploy."]);
+    expect(steps).toEqual(["Shared state.", "Resource providers.", "Subscription features.", "Identities.", "The deployer in the config.", "GitHub environments.", "Runners for prod.", "Addresses.", "First deploy."]);
   });
 
   test("every variable and secret it names is one the workflows read", () => {

@@ -2,6 +2,8 @@
 // Azure's rules come from its resource naming documentation; Kubernetes' from
 // the API conventions (RFC 1123 labels).
 
+import { KUBELOGIN_MODE_NAMES } from "../lib/kubelogin";
+
 export interface Rule<T> {
   /** What a valid value looks like, as shown in the error message. */
   readonly describe: string;
@@ -91,8 +93,8 @@ export const rotationInterval: Rule<string> = {
 };
 
 export const kubeloginMode: Rule<string> = {
-  describe: 'must be one of "azurecli", "workloadidentity", "spn", "msi" (how kubelogin gets a token for Terraform)',
-  test: (v) => ["azurecli", "workloadidentity", "spn", "msi"].includes(v),
+  describe: `must be one of ${KUBELOGIN_MODE_NAMES.map((m) => `"${m}"`).join(", ")} (how kubelogin gets a token for Terraform; "spn" needs a client secret, which this project never uses)`,
+  test: (v) => (KUBELOGIN_MODE_NAMES as readonly string[]).includes(v),
 };
 
 export const keyVaultName: Rule<string> = {
@@ -257,6 +259,48 @@ export function lacksLocalDisk(vmSize: string): boolean {
   const match = /^Standard_[A-Z]+\d+([a-z]*)_v(\d+)$/.exec(vmSize);
   return match !== null && Number(match[2]) >= 5 && !match[1].includes("d");
 }
+
+export const osDiskSizeGb: Rule<number> = {
+  describe: "must be a whole number of GiB from 30 to 2048",
+  test: (v) => Number.isInteger(v) && v >= 30 && v <= 2048,
+};
+
+/**
+ * The largest ephemeral OS disk each VM size the docs suggest can hold: its
+ * local (temp) disk in GiB, from Azure's size tables. AKS's default OS disk is
+ * 128 GiB, which the 2-vCPU sizes cannot hold: AKS refuses those at deploy.
+ */
+export const EPHEMERAL_OS_DISK_GIB: Record<string, number> = {
+  Standard_D2ds_v5: 75,
+  Standard_D4ds_v5: 150,
+  Standard_D8ds_v5: 300,
+  Standard_D16ds_v5: 600,
+  Standard_D2ads_v5: 75,
+  Standard_D4ads_v5: 150,
+  Standard_D8ads_v5: 300,
+  Standard_D16ads_v5: 600,
+  Standard_E2ds_v5: 75,
+  Standard_E4ds_v5: 150,
+  Standard_E8ds_v5: 300,
+  Standard_E16ds_v5: 600,
+};
+
+/** Why an ephemeral OS disk of this size cannot go on this VM size, or undefined when it fits. */
+export function ephemeralOsDiskProblem(vmSize: string, sizeGb: number): string | undefined {
+  const local = EPHEMERAL_OS_DISK_GIB[vmSize];
+  if (local === undefined) {
+    return `is checked against the local disk of the VM size, and aks.vmSize ${JSON.stringify(vmSize)} is not one this project knows (${Object.keys(EPHEMERAL_OS_DISK_GIB).join(", ")}); use one of those or "Managed"`;
+  }
+  if (sizeGb > local) {
+    return `needs aks.osDiskSizeGb at most ${local} on ${vmSize} (its local disk is ${local} GiB), not ${sizeGb}; set aks.osDiskSizeGb to ${local} or less, or pick a larger size`;
+  }
+  return undefined;
+}
+
+export const subnetId: Rule<string> = {
+  describe: "must be the resource ID of a subnet (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)",
+  test: (v) => /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]+\/subnets\/[-\w.]+$/.test(v),
+};
 
 export const diskEncryptionSetId: Rule<string> = {
   describe: "must be the resource ID of a disk encryption set (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/diskEncryptionSets/<name>)",

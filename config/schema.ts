@@ -9,6 +9,7 @@
 import * as z from "zod";
 import { CHECKOV_ID } from "../policy/checkov";
 import { POLICY_RULE_IDS, POLICY_RULES } from "../policy/rules";
+import { KUBELOGIN_MODE_NAMES } from "../lib/kubelogin";
 import * as rules from "./rules";
 import type { Rule } from "./rules";
 
@@ -104,7 +105,7 @@ const aks = section({
   secretRotationInterval: text(rules.rotationInterval, "Go-style duration of at least 1s, e.g. `2m`, `90s`, `1h30m`: how often the add-on polls Key Vault"),
   localAccountDisabled: flag(true, "`true` or `false`; `false` brings back the static admin kubeconfig"),
   adminGroupObjectIds: list(rules.guid, "Entra ID group object IDs (GUIDs) that get cluster admin"),
-  kubeloginMode: oneOf(["azurecli", "workloadidentity", "spn", "msi"], rules.kubeloginMode.describe, "`azurecli`, `workloadidentity`, `spn` or `msi`: how `kubelogin` gets Terraform's token").default("azurecli"),
+  kubeloginMode: oneOf(KUBELOGIN_MODE_NAMES, rules.kubeloginMode.describe, "`azurecli` (the Azure CLI's sign-in), `workloadidentity` (a federated token; the workflows write GitHub's) or `msi` (the managed identity of a self-hosted runner on an Azure VM; needs `ci.runsOn`): how `kubelogin` gets Terraform's token").default("azurecli"),
   oidcIssuer: flag(true, 'OIDC issuer and workload identity; `app.identity: "workload"` needs it'),
   networkPolicy: oneOf(["calico", "cilium", "none"], rules.networkPolicy.describe, "`calico`, `cilium` (also selects the Cilium data plane) or `none`; Azure CNI overlay either way").default("calico"),
   apiServerAuthorizedIpRanges: defaulted(
@@ -121,7 +122,8 @@ const aks = section({
   hostEncryption: flag(false, "encryption at host on every pool; the subscription must have the `Microsoft.Compute/EncryptionAtHost` feature registered"),
   diskEncryptionSetId: defaulted(text(rules.diskEncryptionSetId, "resource ID of a disk encryption set for customer-managed keys on OS disks").optional(), "none (platform-managed keys)"),
   maxPods: whole(rules.maxPods, "whole number 10-250: pods per node on every pool, set explicitly so a plan and the scanner show it (checkov CKV_AZURE_168 wants 50 or more)").default(110),
-  osDiskType: oneOf(["Managed", "Ephemeral"], rules.osDiskType.describe, "`Managed` or `Ephemeral`: the OS disk on the VM's local disk (faster, no disk to pay for, gone on reimage); needs a size with one, e.g. `Standard_D4ds_v5` rather than `Standard_D4s_v5`").default("Managed"),
+  osDiskType: oneOf(["Managed", "Ephemeral"], rules.osDiskType.describe, "`Managed` or `Ephemeral`: the OS disk on the VM's local disk (faster, no disk to pay for, gone on reimage); needs a size with one large enough for `aks.osDiskSizeGb`, e.g. `Standard_D4ds_v5` (150 GiB) rather than `Standard_D4s_v5` (none) or `Standard_D2ds_v5` (75 GiB)").default("Managed"),
+  osDiskSizeGb: whole(rules.osDiskSizeGb, "whole number 30-2048: GiB of every pool's OS disk, set explicitly; with `Ephemeral` at most the VM size's local disk").default(128),
 })
   .superRefine((aks, ctx) => {
     if (aks.privateCluster && aks.apiServerAuthorizedIpRanges.length > 0) {
@@ -134,6 +136,9 @@ const aks = section({
         input: aks.osDiskType,
         message: `needs a VM size with a local disk, and aks.vmSize ${JSON.stringify(aks.vmSize)} has none; use its "d" variant (e.g. Standard_D4ds_v5) or "Managed"`,
       });
+    } else if (aks.osDiskType === "Ephemeral" && rules.vmSize.test(aks.vmSize) && rules.osDiskSizeGb.test(aks.osDiskSizeGb)) {
+      const problem = rules.ephemeralOsDiskProblem(aks.vmSize, aks.osDiskSizeGb);
+      if (problem) ctx.addIssue({ code: "custom", path: ["osDiskType"], input: aks.osDiskType, message: problem });
     }
     // The cluster name doubles as DNS prefix unless it breaks the stricter DNS rule.
     if (aks.dnsPrefix === undefined && rules.aksName.test(aks.name) && !rules.dnsPrefix.test(aks.name)) {
@@ -194,6 +199,7 @@ const keyVault = section({
   deployerRole: text(rules.deployerRole, "with `rbac` only: the deployer's role; `Key Vault Secrets Officer` or `Key Vault Administrator`").optional(),
   networkDefaultAction: oneOf(["Deny", "Allow"], rules.networkDefaultAction.describe, "`Deny` (only the AKS subnet and `allowedCidrs` reach the vault; needs `network`) or `Allow`").default("Deny"),
   allowedCidrs: list(rules.cidr, "IPv4 addresses or CIDRs of whoever runs `cdktf deploy`: Terraform writes secrets through the vault's data plane"),
+  allowedSubnetIds: list(rules.subnetId, "resource IDs of subnets outside this project that the vault firewall admits besides the AKS subnet, e.g. a self-hosted runner's (it needs the `Microsoft.KeyVault` service endpoint); a subnet added by hand is removed by the next apply"),
   diagnostics: flag(true, "`AuditEvent` logs to the `aks.monitoring` workspace (needs `aks.monitoring`)"),
   secrets: z.array(secret, { error: SECRETS_RULE }).min(1, { error: SECRETS_RULE }).meta({ description: "non-empty array of objects, below" }),
 })
@@ -289,6 +295,9 @@ export const environmentFile = section({
     if (config.keyVault.diagnostics && !config.aks.monitoring) fail("keyVault.diagnostics", true, "needs aks.monitoring true (audit logs go to its Log Analytics workspace)");
     if (config.ci.hostedRunnerAccess && config.aks.privateCluster) {
       fail("ci.hostedRunnerAccess", true, "a private API server cannot be opened to a runner's address; run the jobs inside the network (ci.runsOn)");
+    }
+    if (config.aks.kubeloginMode === "msi" && config.ci.runsOn.length === 0) {
+      fail("aks.kubeloginMode", "msi", "signs in with the managed identity of the machine, which a GitHub-hosted runner has none of; name a self-hosted runner on an Azure VM in ci.runsOn, or use \"azurecli\"");
     }
     if (config.app.identity === "workload" && !config.aks.oidcIssuer) {
       fail("app.identity", "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)");

@@ -21,6 +21,8 @@ export interface LocalCluster {
   readonly adminToken: string;
   /** A token for "deployer", which has only what RBAC grants it. */
   readonly deployerToken: string;
+  /** A token for "planner" (a pull request's plan identity), which has only what RBAC grants it. */
+  readonly plannerToken: string;
   /** Stops every process it started and removes its folder; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -96,7 +98,8 @@ export async function startLocalCluster(tools: ClusterTools, dir: string): Promi
     fs.writeFileSync(path.join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
     const adminToken = crypto.randomBytes(24).toString("hex");
     const deployerToken = crypto.randomBytes(24).toString("hex");
-    fs.writeFileSync(path.join(dir, "tokens.csv"), `${adminToken},admin,admin,"system:masters"\n${deployerToken},deployer,deployer\n`);
+    const plannerToken = crypto.randomBytes(24).toString("hex");
+    fs.writeFileSync(path.join(dir, "tokens.csv"), `${adminToken},admin,admin,"system:masters"\n${deployerToken},deployer,deployer\n${plannerToken},planner,planner\n`);
 
     const apiserver = startProcess("kube-apiserver", tools.apiserver, [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
@@ -126,7 +129,7 @@ export async function startLocalCluster(tools: ClusterTools, dir: string): Promi
       "--secure-port=0",
     ], dir);
     children.push(controllerManager);
-    return { host, caPem, adminToken, deployerToken, stop };
+    return { host, caPem, adminToken, deployerToken, plannerToken, stop };
   } catch (error) {
     await stop();
     throw error;

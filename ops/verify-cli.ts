@@ -4,6 +4,7 @@
 // cluster and vault the stacks' outputs name. Signs in the way the app stack
 // does (the AKS stack's host and CA, a token from kubelogin), or through the
 // current kubectl context with --kube-context.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { loadEnvironments } from "../config/load";
@@ -13,7 +14,7 @@ import { engineOnPath, firstError, runEngine } from "../engine/engines";
 import { reportFailure, wallClock } from "../lib/command";
 import { parseFlags, UsageError, wantsHelp } from "../lib/flags";
 import { stackName } from "../lib/names";
-import { kubeloginExec } from "../lib/kubelogin";
+import { KUBELOGIN_MODES, kubeloginExec } from "../lib/kubelogin";
 import { currentKubeConfig, firstRunningPod, NoKubeContextError, readPodFile } from "./kube";
 import { formatChecklist, verifyDeployment, VerifyError, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
 
@@ -33,6 +34,49 @@ secret version reaches the pod. One line per check, exit 0 only when all pass.
   --kube-context    use the current kubectl context instead of the AKS stack's outputs and kubelogin
 
 Reads the stacks' outputs with terraform (or tofu) in cdktf.out/stacks: run npx cdktf synth first.`;
+
+/** Runs a command and tells whether it exited 0; injected in tests. */
+export type Probe = (command: string, args: string[]) => boolean;
+
+const probeCommand: Probe = (command, args) => {
+  const result = spawnSync(command, args, { stdio: "ignore", timeout: 20_000 });
+  return !result.error && result.status === 0;
+};
+
+/**
+ * What verify needs before it runs an engine or reaches the cluster, in the
+ * order a user fixes them; the first one missing is one line naming the command
+ * that fixes it. Seconds, where terraform init against the registry took minutes to fail.
+ */
+export async function checkPrerequisites(root: string, config: EnvironmentConfig, useContext: boolean, probe: Probe = probeCommand): Promise<void> {
+  const env = config.environment;
+  for (const stack of [stackName("aks", env), stackName("keyvault", env)]) {
+    if (!fs.existsSync(path.join(root, "cdktf.out", "stacks", stack, "cdk.tf.json"))) throw new VerifyError(`no cdktf.out/stacks/${stack}: run npx cdktf synth first`);
+  }
+  if (useContext) await currentKubeConfig();
+  else {
+    if (!probe("kubelogin", ["--version"])) throw new VerifyError("kubelogin is not on PATH: install it (az aks install-cli, or https://azure.github.io/kubelogin/), or pass --kube-context with a working kubectl context");
+    const mode = config.aks.kubeloginMode;
+    if (mode === "azurecli" && !probe("az", ["account", "show", "--only-show-errors"])) {
+      throw new VerifyError("not signed in to Azure (az account show failed): run az login, or pass --kube-context with a working kubectl context");
+    }
+    const missing = KUBELOGIN_MODES[mode].env.filter((name) => !process.env[name]);
+    if (missing.length > 0) throw new VerifyError(`aks.kubeloginMode ${mode} reads ${missing.join(", ")}, which are not set: set them, or pass --kube-context with a working kubectl context`);
+  }
+  if (config.backend) return; // Shared state: only the engine can tell, once signed in.
+  for (const stack of [stackName("aks", env), stackName("keyvault", env)]) {
+    const file = path.join(root, `terraform.${stack}.tfstate`);
+    let outputs = {};
+    try {
+      outputs = JSON.parse(fs.readFileSync(file, "utf8")).outputs ?? {};
+    } catch {
+      // No state file, or not one: both mean not deployed from here.
+    }
+    if (Object.keys(outputs).length === 0) {
+      throw new VerifyError(`${stack} has no outputs in ${path.relative(root, file)}: deploy the environment from this folder first (npx cdktf deploy '*-${env}')`);
+    }
+  }
+}
 
 /** Outputs of a deployed stack, as `terraform output -json` gives them. */
 async function stackOutputs(root: string, stack: string): Promise<Record<string, unknown>> {
@@ -202,6 +246,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const config = loadEnvironments(root).environments.find((e) => e.environment === env);
     if (!config) throw new UsageError(`--env ${JSON.stringify(env)} is not in config/; ${USAGE}`);
     const log = (line: string) => process.stdout.write(`${line}\n`);
+    await checkPrerequisites(root, config, flags.has("--kube-context"));
     log(`Reading the outputs of ${stackName("aks", env)} and ${stackName("keyvault", env)}...`);
     const [aks, keyVault] = await Promise.all([stackOutputs(root, stackName("aks", env)), stackOutputs(root, stackName("keyvault", env))]);
     const { view, server } = await kubernetesCluster(flags.has("--kube-context"), aks, config);

@@ -4,9 +4,9 @@
 // environment: refuses, one line per problem and exit 1, an environment whose
 // state would be lost with the runner or that the runner cannot reach; on
 // success prints where each one's jobs run and, with --github-output, appends
-// targets=[{"environment": ..., "runs-on": [...], "open-for-runner": ...}] for
-// a matrix, and runs-on=<JSON labels> and open-for-runner=<true|false> when
-// one environment is named.
+// targets=[{"environment": ..., "runs-on": [...], "open-for-runner": ...,
+// "kubelogin-mode": ...}] for a matrix, and runs-on=<JSON labels>,
+// open-for-runner=<true|false> and kubelogin-mode=<mode> when one environment is named.
 import * as fs from "fs";
 import { ConfigError, loadEnvironments } from "../config/load";
 import { parseFlags, UsageError, type Flags, wantsHelp } from "../lib/flags";
@@ -40,7 +40,7 @@ export function main(args: readonly string[]): number {
     for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
     return 1;
   }
-  const targets: { environment: string; "runs-on": readonly string[]; "open-for-runner": boolean }[] = [];
+  const targets: { environment: string; "runs-on": readonly string[]; "open-for-runner": boolean; "kubelogin-mode": string }[] = [];
   let failed = false;
   for (const name of flags.all("--env")) {
     const config = environments.find((e) => e.environment === name);
@@ -55,7 +55,7 @@ export function main(args: readonly string[]): number {
     else {
       const opening = result.openForRunner ? "; each job admits the runner's address for its length (ci.hostedRunnerAccess)" : "";
       process.stdout.write(`preflight ${name}: shared state in ${config.backend!.storageAccountName}; jobs run on ${result.runsOn.join(", ")}${opening}\n`);
-      targets.push({ environment: name, "runs-on": result.runsOn, "open-for-runner": result.openForRunner });
+      targets.push({ environment: name, "runs-on": result.runsOn, "open-for-runner": result.openForRunner, "kubelogin-mode": config.aks.kubeloginMode });
     }
   }
   if (failed) return 1;
@@ -63,7 +63,8 @@ export function main(args: readonly string[]): number {
   if (output) {
     fs.appendFileSync(output, `targets=${JSON.stringify(targets)}\n`);
     if (targets.length === 1) {
-      fs.appendFileSync(output, `runs-on=${JSON.stringify(targets[0]["runs-on"])}\nopen-for-runner=${targets[0]["open-for-runner"]}\n`);
+      const [only] = targets;
+      fs.appendFileSync(output, `runs-on=${JSON.stringify(only["runs-on"])}\nopen-for-runner=${only["open-for-runner"]}\nkubelogin-mode=${only["kubelogin-mode"]}\n`);
     }
   }
   return 0;

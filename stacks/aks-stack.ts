@@ -33,6 +33,14 @@ export function workloadServiceAccount(config: EnvironmentConfig): { namespace: 
   return { namespace: config.app.namespace, name: config.app.name };
 }
 
+/**
+ * Every pool's upgrade settings, each set explicitly: azurerm replaces the
+ * whole cluster when drain_timeout_in_minutes goes from a value to unset
+ * (hashicorp/terraform-provider-azurerm#26568), which is what the next apply
+ * does after anyone set it outside Terraform. 30 minutes and no soak are AKS's defaults.
+ */
+export const UPGRADE_SETTINGS = { maxSurge: "10%", drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0 };
+
 /** Network settings: Azure CNI overlay, with the configured network policy engine. */
 export function networkProfile(aks: AksConfig): KubernetesClusterConfig["networkProfile"] {
   if (aks.networkPolicy === "none") return { networkPlugin: "azure", networkPluginMode: "overlay" };
@@ -140,9 +148,10 @@ export class AksStack extends TerraformStack {
         hostEncryptionEnabled: aks.hostEncryption,
         maxPods: aks.maxPods,
         osDiskType: aks.osDiskType,
+        osDiskSizeGb: aks.osDiskSizeGb,
         // Lets a vm size change cycle the pool instead of replacing the cluster.
         temporaryNameForRotation: "systemtmp",
-        upgradeSettings: { maxSurge: "10%" },
+        upgradeSettings: UPGRADE_SETTINGS,
       },
       identity: { type: "SystemAssigned" },
       keyVaultSecretsProvider: {
@@ -202,8 +211,9 @@ export class AksStack extends TerraformStack {
         hostEncryptionEnabled: aks.hostEncryption,
         maxPods: aks.maxPods,
         osDiskType: aks.osDiskType,
+        osDiskSizeGb: aks.osDiskSizeGb,
         temporaryNameForRotation: "workloadtmp",
-        upgradeSettings: { maxSurge: "10%" },
+        upgradeSettings: UPGRADE_SETTINGS,
         tags: config.tags,
       });
     }

@@ -92,7 +92,8 @@ export class KeyVaultStack extends TerraformStack {
         defaultAction: kv.networkDefaultAction,
         bypass: "AzureServices",
         ipRules: [...kv.allowedCidrs],
-        virtualNetworkSubnetIds: props.aksSubnetId ? [props.aksSubnetId] : [],
+        // The AKS subnet, and subnets outside this project (a runner's) the config names.
+        virtualNetworkSubnetIds: [...(props.aksSubnetId ? [props.aksSubnetId] : []), ...kv.allowedSubnetIds],
       },
       tags: config.tags,
     });
