@@ -24,24 +24,28 @@ describe('docs/configuration.md, "Add an environment"', () => {
   });
 
   test("a copy of dev made by those steps validates, synthesizes three stacks, meets policy with dev's waivers, and passes the preflight", () => {
-    // Steps 1-5.
+    // Steps 1-5, with names no environment of the user's can have: config/ may hold any number of them.
+    const taken = (value: string) => fs.readdirSync(path.join(root, "config")).some((f) => f.endsWith(".json") && fs.readFileSync(path.join(root, "config", f), "utf8").includes(value));
+    let n = 0;
+    while (taken(`zt${n}`) || fs.existsSync(path.join(root, "config", `zt${n}.json`))) n++;
+    const name = `zt${n}`;
     const staging: Json = JSON.parse(fs.readFileSync(path.join(root, "config", "dev.json"), "utf8"));
-    staging.resourceGroupName = "rg-aks-keyvault-staging";
-    staging.aks.name = "aks-keyvault-staging";
-    staging.keyVault.name = "kv-aks-secrets-stg-01";
-    staging.tags = { ...staging.tags, environment: "staging" };
+    staging.resourceGroupName = `rg-aks-keyvault-${name}`;
+    staging.aks.name = `aks-keyvault-${name}`;
+    staging.keyVault.name = `kv-added-${name}`;
+    staging.tags = { ...staging.tags, environment: name };
     for (const secret of staging.keyVault.secrets) {
-      secret.source.file = secret.source.file.replace(/^secrets\/dev\//, "secrets/staging/");
+      secret.source.file = secret.source.file.replace(/^secrets\/dev\//, `secrets/${name}/`);
       fs.mkdirSync(path.join(root, path.dirname(secret.source.file)), { recursive: true });
-      fs.writeFileSync(path.join(root, secret.source.file), '{"staging": true}');
+      fs.writeFileSync(path.join(root, secret.source.file), '{"added": true}');
     }
     staging.backend = BACKEND;
     staging.ci = { protected: true };
-    fs.writeFileSync(path.join(root, "config", "staging.json"), JSON.stringify(staging, null, 2));
+    fs.writeFileSync(path.join(root, "config", `${name}.json`), JSON.stringify(staging, null, 2));
 
     // Step 7: what every environment must pass.
     const { environments } = loadEnvironments(root);
-    const config = environments.find((e) => e.environment === "staging")!;
+    const config = environments.find((e) => e.environment === name)!;
     expect(config.ci.protected).toBe(true);
     const synth = run(process.execPath, [path.join(root, "scripts", "app.mjs")], root);
     expect(synth.status).toBe(0);

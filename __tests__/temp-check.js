@@ -1,16 +1,22 @@
-// jest globalSetup and globalTeardown: a full run must leave the system temp
-// folder as it found it. The setup lists the project's akskv-* entries; the
-// teardown fails the run, naming them, if any new one is left.
+// jest globalSetup and globalTeardown: a run leaves the system temp folder as
+// it found it. The setup makes this run's own temp root and points TMPDIR at
+// it, so the workers and every process they start make their temporary
+// folders there; the teardown fails the run, naming them, if anything is left
+// in it, then removes it. Two runs side by side each look only at their own.
 const fs = require("fs");
 const os = require("os");
-
-const ours = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith("akskv-"));
+const path = require("path");
 
 module.exports.setup = async () => {
-  globalThis.__akskvTempBefore = new Set(ours());
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-run-"));
+  globalThis.__akskvTempRoot = root;
+  process.env.TMPDIR = root;
 };
 
 module.exports.teardown = async () => {
-  const left = ours().filter((name) => !globalThis.__akskvTempBefore.has(name));
-  if (left.length > 0) throw new Error(`the tests left ${left.length} folder(s) in ${os.tmpdir()}: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""}`);
+  const root = globalThis.__akskvTempRoot;
+  // The project's own folders (tempDir's akskv-* prefix); tools' scratch files go with the root.
+  const left = fs.readdirSync(root).filter((name) => name.startsWith("akskv-"));
+  fs.rmSync(root, { recursive: true, force: true });
+  if (left.length > 0) throw new Error(`the tests left ${left.length} entr(ies) in their temp folder ${root}: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""}`);
 };

@@ -9,7 +9,12 @@ export class NoKubeContextError extends Error {}
 export async function currentKubeConfig() {
   const k8s = await import("@kubernetes/client-node");
   const config = new k8s.KubeConfig();
-  config.loadFromDefault();
+  try {
+    config.loadFromDefault();
+  } catch (error) {
+    // KUBECONFIG naming a file that is not there, or not a kubeconfig: the same fix as none at all.
+    throw new NoKubeContextError(`cannot read the kubeconfig (${(error as Error).message.split("\n")[0]}): run \`az aks get-credentials -g <group> -n <cluster>\` and \`kubelogin convert-kubeconfig -l azurecli\` first`);
+  }
   // With no kubeconfig at all, the client falls back to http://localhost:8080.
   if (!config.getCurrentCluster() || config.getCurrentCluster()?.server === "http://localhost:8080") {
     throw new NoKubeContextError("no kubectl context: run `az aks get-credentials -g <group> -n <cluster>` and `kubelogin convert-kubeconfig -l azurecli` first");
