@@ -148,9 +148,9 @@ describe("every documented npm run line runs as far as it gets here: it ends wit
   // Nothing here is signed in to Azure, and no command may reach it.
   fs.writeFileSync(path.join(bin, "az"), "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n", { mode: 0o755 });
   fs.writeFileSync(files.valueFile, '{"rotated": true}');
-  // What the pull request workflow's earlier steps leave for the comment.
+  // What the pull request workflow's review step leaves for the comment (the scan needs checkov, so it
+  // leaves no scan.json here, and the comment leaves its section out, as after a failed install).
   fs.writeFileSync(path.join(project, "review.md"), "<!-- aks-keyvault-cdktf: plan review -->\n# Review\n");
-  fs.writeFileSync(path.join(project, "scan.json"), JSON.stringify({ environments: [] }));
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(ARM_|AZURE_|IDENTITY_|MSI_)/.test(name)));
   Object.assign(env, {
     PATH: `${bin}${path.delimiter}${path.join(repo, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
@@ -162,25 +162,10 @@ describe("every documented npm run line runs as far as it gets here: it ends wit
     AKSKV_RUNNER_IP: "198.51.100.7",
   });
 
-  /** The script's own command, with the line's arguments: what `npm run -s <script> -- <args>` executes. */
-  function run(argv: string[]): Promise<{ status: number | null; output: string }> {
-    const words = argv.slice(2).filter((w) => w !== "-s");
-    const [script, ...rest] = words;
-    const args = rest[0] === "--" ? rest.slice(1) : rest;
-    return new Promise((resolve) => {
-      const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-      // This checkout's bundles (the sources are the same), run in the copy: the commands read config/ from where they run.
-      const command = scripts[script].replace(/^node scripts\//, `node ${repo}/scripts/`);
-      const child = spawn("sh", ["-c", `${command} ${quoted}`], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
-      let output = "";
-      child.stdout.on("data", (c) => (output += c));
-      child.stderr.on("data", (c) => (output += c));
-      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-      child.on("close", (status) => {
-        clearTimeout(timer);
-        resolve({ status, output });
-      });
-    });
+  /** The line's script and arguments: what `npm run -s <script> -- <args>` passes on. */
+  function scriptAndArgs(argv: string[]): { script: string; args: string[] } {
+    const [script, ...rest] = argv.slice(2).filter((w) => w !== "-s");
+    return { script, args: rest[0] === "--" ? rest.slice(1) : rest };
   }
 
   const scriptOf = (c: { argv: string[] }) => (c.argv[2] === "-s" ? c.argv[3] : c.argv[2]);
@@ -194,20 +179,24 @@ describe("every documented npm run line runs as far as it gets here: it ends wit
     expect(Object.keys(NOT_RUN_HERE).length).toBeLessThanOrEqual(14);
   });
 
-  // All at once, four at a time (most of the cost is each command's start-up); each test reads its result.
+  // Every line through the main(args) its npm script calls, in one process (most of a run's cost is
+  // Node's start); each test reads its result.
   const results = new Map<string, { status: number | null; output: string }>();
-  beforeAll(async () => {
+  beforeAll(() => {
     // What the pull request workflow's plan step finds: a synthesized project.
     const synth = spawnSync(process.execPath, [path.join(project, "scripts", "app.mjs")], { cwd: project, env: { ...env, CDKTF_OUTDIR: path.join(project, "cdktf.out"), AKSKV_SYNTH_CACHE_FROM: path.join(repo, ".synth-cache") }, encoding: "utf8" });
     if (synth.status !== 0) throw new Error(`synth in the copy failed: ${synth.stdout}${synth.stderr}`);
-    let next = 0;
-    const worker = async () => {
-      while (next < runnable.length) {
-        const c = runnable[next++];
-        results.set(label(c), await run(c.argv));
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    const list = runnable.map((c) => {
+      const { script, args } = scriptAndArgs(c.argv);
+      const entry = /^node scripts\/run-ts\.mjs (\S+)$/.exec(scripts[script])?.[1];
+      if (!entry) throw new Error(`${label(c)}: npm run ${script} is not a command module (node scripts/run-ts.mjs <entry>); run it another way or list it`);
+      return { id: label(c), entry, args };
+    });
+    const file = path.join(scratch, "commands.json");
+    fs.writeFileSync(file, JSON.stringify(list));
+    const ran = spawnSync(process.execPath, [path.join(__dirname, "run-commands.mjs"), file], { cwd: project, env, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    if (ran.status !== 0) throw new Error(`run-commands.mjs failed (${ran.status}): ${ran.stderr.slice(-800)}`);
+    for (const r of JSON.parse(ran.stdout)) results.set(r.id, r);
   }, 180_000);
 
   test.each(runnable.map((c) => [label(c)] as const))("%s", (name) => {

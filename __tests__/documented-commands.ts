@@ -41,6 +41,7 @@ export function placeholders(environment: string, files: { output: string; value
     RUN_URL: "https://github.invalid/run",
     "<file>": files.valueFile,
     "<ip>": "198.51.100.7",
+    "<ref>": "main",
     F: files.valueFile,
   };
 }

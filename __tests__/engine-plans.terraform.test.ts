@@ -3,6 +3,7 @@
 // -> Key Vault -> app, each stack reading the previous one's outputs through
 // its own terraform_remote_state from a state file the previous apply wrote.
 // npm run tools:terraform builds the toolchain; without it this file fails.
+import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -200,6 +201,26 @@ describe("changes, planned by OpenTofu", () => {
     expect(second).toBe(versionOf('{"v": 2}'));
     fs.writeFileSync(secretFile(), '{"v": 1}');
     expect(secretVersion(await kvPlan())).toBe(first);
+  }, 300_000);
+
+  test("a pull request plan with PLAN_SECRET_FILES of the same content as the deploy's SECRET_FILES plans the version the deploy applied (no change); with other content, another (a change every plan)", async () => {
+    // What each job's write-secret-files step writes, from its own environment's secret.
+    const writeSecretFiles = (json: Record<string, string>) => {
+      const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), "ops/write-secret-files.ts"], { cwd: project.root, env: { ...process.env, SECRET_FILES: JSON.stringify(json) }, encoding: "utf8" });
+      expect(result.status).toBe(0);
+    };
+    const file = "secrets/dev/configurable-secret.json";
+    writeSecretFiles({ [file]: '{"v": "deployed"}' });
+    const applied = await mockTest(toolchain, project.outdir, "keyvault-dev", azurermMocks("dev") + runs("apply"));
+    expectPassed(applied);
+    const appliedVersion = applied.states.apply.values.root_module.resources.find((r: Json) => r.address === "azurerm_key_vault_secret.secret-configurable-secrets").values.value_wo_version;
+
+    // A write-only argument changes only through its version: the same version is no change to the secret.
+    writeSecretFiles({ [file]: '{"v": "deployed"}' });
+    expect(secretVersion(await kvPlan())).toBe(appliedVersion);
+    writeSecretFiles({ [file]: '{"v": "placeholder"}' });
+    expect(secretVersion(await kvPlan())).not.toBe(appliedVersion);
+    writeSecretFiles({ [file]: '{"v": 1}' });
   }, 300_000);
 
   test("a new secret version in the Key Vault stack's outputs changes the pod template's annotation", async () => {

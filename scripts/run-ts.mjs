@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { appSourcesHash, bundle, cacheDir, root } from "./synth-cache.mjs";
+import { entryBundle, root } from "./synth-cache.mjs";
 
 const [given, ...args] = process.argv.slice(2);
 // Relative to the project this script belongs to, whatever the working directory.
@@ -15,7 +15,4 @@ if (!entry || !fs.existsSync(path.join(root, entry))) {
   process.exit(2);
 }
 process.env.CHECKPOINT_DISABLE ??= "1";
-const name = entry.replace(/\.ts$/, "").replace(/[^\w]+/g, "-");
-const outfile = path.join(cacheDir, `${name}-${appSourcesHash().slice(0, 16)}.cjs`);
-if (!fs.existsSync(outfile)) await bundle(entry, outfile);
-process.exitCode = await createRequire(import.meta.url)(outfile).main(args);
+process.exitCode = await createRequire(import.meta.url)(await entryBundle(entry)).main(args);

@@ -111,6 +111,14 @@ export function typecheck(project) {
  * Bundles one entry point of the project's own TypeScript into a CommonJS file
  * (packages stay external and load from node_modules), written atomically.
  */
+/** The bundle of one command module (entry relative to the project root), built once per source hash. */
+export async function entryBundle(entry) {
+  const name = entry.replace(/\.ts$/, "").replace(/[^\w]+/g, "-");
+  const outfile = path.join(cacheDir, `${name}-${appSourcesHash().slice(0, 16)}.cjs`);
+  if (!fs.existsSync(outfile)) await bundle(entry, outfile);
+  return outfile;
+}
+
 export async function bundle(entry, outfile) {
   const { buildSync } = await import("esbuild");
   const result = buildSync({
