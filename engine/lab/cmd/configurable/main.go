@@ -1,0 +1,80 @@
+// configurable stands in for the lab's app, sixeyed/configurable, which cannot
+// be pulled here: an HTTP server on the port in ASPNETCORE_URLS (as the
+// ASP.NET app reads it) whose page shows the configuration it finds under
+// /app/secrets: each JSON file's settings, each other file's text.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+const secrets = "/app/secrets"
+
+// flatten turns nested JSON into "a:b:c = value" settings, as ASP.NET configuration names them.
+func flatten(prefix string, value any, out map[string]string) {
+	switch v := value.(type) {
+	case map[string]any:
+		for key, inner := range v {
+			name := key
+			if prefix != "" {
+				name = prefix + ":" + key
+			}
+			flatten(name, inner, out)
+		}
+	case []any:
+		for i, inner := range v {
+			flatten(fmt.Sprintf("%s:%d", prefix, i), inner, out)
+		}
+	default:
+		out[prefix] = fmt.Sprint(v)
+	}
+}
+
+func page(w http.ResponseWriter, _ *http.Request) {
+	settings := map[string]string{}
+	files, _ := filepath.Glob(filepath.Join(secrets, "*"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue // a folder, or the driver's ..data links
+		}
+		var parsed any
+		if strings.HasSuffix(file, ".json") && json.Unmarshal(data, &parsed) == nil {
+			flatten("", parsed, settings)
+		} else {
+			settings[filepath.Base(file)] = string(data)
+		}
+	}
+	names := make([]string, 0, len(settings))
+	for name := range settings {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html><html><head><title>Configurable</title></head><body><h1>Config</h1><table>")
+	for _, name := range names {
+		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td></tr>", html.EscapeString(name), html.EscapeString(settings[name]))
+	}
+	b.WriteString("</table></body></html>\n")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func main() {
+	address := ":80"
+	if urls := os.Getenv("ASPNETCORE_URLS"); urls != "" {
+		first := strings.Split(urls, ";")[0]
+		address = ":" + first[strings.LastIndex(first, ":")+1:]
+	}
+	http.HandleFunc("/", page)
+	log.Printf("configurable stand-in on %s, reading %s", address, secrets)
+	log.Fatal(http.ListenAndServe(address, nil))
+}
