@@ -23,8 +23,32 @@ export interface LocalCluster {
   readonly deployerToken: string;
   /** A token for "planner" (a pull request's plan identity), which has only what RBAC grants it. */
   readonly plannerToken: string;
+  /** The folder its processes keep their files in (certificates, the service-account key). */
+  readonly dir: string;
+  /** Public half of the key the API server signs service-account tokens with (PEM). */
+  readonly serviceAccountPublicKey: string;
   /** Stops every process it started and removes its folder; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** What the lab's node adds to the plain control plane. */
+export interface LocalClusterOptions {
+  /** The service-account issuer (what a workload identity's federated credential trusts). */
+  readonly issuer?: string;
+  readonly extraApiServerArgs?: readonly string[];
+  /** Also run kube-scheduler (pods of a Deployment need a node). */
+  readonly scheduler?: string;
+  readonly controllers?: string;
+  /**
+   * A hosts file the API server alone sees (its own mount namespace), e.g.
+   * mapping the lab's node name to 127.0.0.1; the machine's /etc/hosts is never touched.
+   */
+  readonly apiServerHosts?: string;
+}
+
+/** A command run in a private mount namespace where hostsFile is /etc/hosts. */
+export function withPrivateHosts(hostsFile: string, binary: string, args: readonly string[]): [string, string[]] {
+  return ["unshare", ["-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hostsFile, binary, ...args]];
 }
 
 function freePort(): Promise<number> {
@@ -71,7 +95,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, child: Child
 }
 
 /** Starts the control plane in dir (made and removed by the caller's stop()). */
-export async function startLocalCluster(tools: ClusterTools, dir: string): Promise<LocalCluster> {
+export async function startLocalCluster(tools: ClusterTools, dir: string, options: LocalClusterOptions = {}): Promise<LocalCluster> {
   fs.mkdirSync(dir, { recursive: true });
   const children: ChildProcess[] = [];
   const stop = async () => {
@@ -101,7 +125,7 @@ export async function startLocalCluster(tools: ClusterTools, dir: string): Promi
     const plannerToken = crypto.randomBytes(24).toString("hex");
     fs.writeFileSync(path.join(dir, "tokens.csv"), `${adminToken},admin,admin,"system:masters"\n${deployerToken},deployer,deployer\n${plannerToken},planner,planner\n`);
 
-    const apiserver = startProcess("kube-apiserver", tools.apiserver, [
+    const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
@@ -109,11 +133,13 @@ export async function startLocalCluster(tools: ClusterTools, dir: string): Promi
       `--cert-dir=${path.join(dir, "certs")}`,
       `--token-auth-file=${path.join(dir, "tokens.csv")}`,
       "--authorization-mode=RBAC",
-      "--service-account-issuer=https://kubernetes.default.svc",
+      `--service-account-issuer=${options.issuer ?? "https://kubernetes.default.svc"}`,
       `--service-account-key-file=${path.join(dir, "sa.pub")}`,
       `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
       "--service-cluster-ip-range=10.0.0.0/16",
-    ], dir);
+      ...(options.extraApiServerArgs ?? []),
+    ];
+    const apiserver = startProcess("kube-apiserver", ...(options.apiServerHosts ? withPrivateHosts(options.apiServerHosts, tools.apiserver, apiserverArgs) : ([tools.apiserver, apiserverArgs] as [string, string[]])), dir);
     children.push(apiserver);
     const host = `https://127.0.0.1:${apiPort}`;
     const certFile = path.join(dir, "certs", "apiserver.crt");
@@ -124,12 +150,18 @@ export async function startLocalCluster(tools: ClusterTools, dir: string): Promi
     fs.writeFileSync(kubeconfig, kubeconfigText(host, caPem, adminToken));
     const controllerManager = startProcess("kube-controller-manager", tools.controllerManager, [
       `--kubeconfig=${kubeconfig}`,
-      "--controllers=deployment,replicaset,namespace,garbagecollector",
+      `--controllers=${options.controllers ?? "deployment,replicaset,namespace,garbagecollector"}`,
       "--leader-elect=false",
       "--secure-port=0",
+      // Publishes kube-root-ca.crt in every namespace, which every pod's API token volume reads.
+      `--root-ca-file=${certFile}`,
     ], dir);
     children.push(controllerManager);
-    return { host, caPem, adminToken, deployerToken, plannerToken, stop };
+    if (options.scheduler) {
+      children.push(startProcess("kube-scheduler", options.scheduler, [`--kubeconfig=${kubeconfig}`, "--leader-elect=false", "--secure-port=0"], dir));
+    }
+    const serviceAccountPublicKey = fs.readFileSync(path.join(dir, "sa.pub"), "utf8");
+    return { host, caPem, adminToken, deployerToken, plannerToken, dir, serviceAccountPublicKey, stop };
   } catch (error) {
     await stop();
     throw error;

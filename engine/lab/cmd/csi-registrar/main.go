@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"google.golang.org/grpc"
 	registerapi "k8s.io/kubelet/pkg/apis/pluginregistration/v1"
@@ -39,10 +40,20 @@ func (r *registrar) NotifyRegistrationStatus(_ context.Context, status *register
 
 func main() {
 	name := flag.String("driver-name", "secrets-store.csi.k8s.io", "the CSI driver's name")
-	endpoint := flag.String("csi-address", "/var/lib/kubelet/plugins/csi-secrets-store/csi.sock", "the driver's CSI socket, as the kubelet reaches it")
+	endpoint := flag.String("csi-address", "/csi/csi.sock", "the driver's CSI socket, as this container sees it")
+	kubeletPath := flag.String("kubelet-registration-path", "/var/lib/kubelet/plugins/csi-secrets-store/csi.sock", "the driver's CSI socket, as the kubelet reaches it")
 	dir := flag.String("registration-dir", "/var/lib/kubelet/plugins_registry", "the kubelet's plugin registration folder")
 	flag.Parse()
 
+	// As node-driver-registrar does, the driver first: the kubelet dials its endpoint as soon as it sees ours.
+	for start := time.Now(); ; time.Sleep(500 * time.Millisecond) {
+		if _, err := os.Stat(*endpoint); err == nil {
+			break
+		}
+		if time.Since(start) > 2*time.Minute {
+			log.Fatalf("the driver's socket %s did not appear within 2 minutes", *endpoint)
+		}
+	}
 	socket := filepath.Join(*dir, *name+"-reg.sock")
 	if err := os.MkdirAll(*dir, 0o750); err != nil {
 		log.Fatal(err)
@@ -53,7 +64,7 @@ func main() {
 		log.Fatalf("listen on %s: %v", socket, err)
 	}
 	server := grpc.NewServer()
-	registerapi.RegisterRegistrationServer(server, &registrar{name: *name, endpoint: *endpoint})
+	registerapi.RegisterRegistrationServer(server, &registrar{name: *name, endpoint: *kubeletPath})
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	go func() {

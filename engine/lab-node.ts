@@ -1,0 +1,470 @@
+// The lab's Kubernetes node on this machine: the local control plane (with a
+// scheduler and the issuer a federated credential trusts), containerd and
+// runc, a kubelet whose address is loopback (so exec reaches it), pod
+// networking on a bridge that exists only inside this machine, and the
+// azure-keyvault-secrets-provider add-on's two DaemonSets in kube-system, named
+// as AKS names them: the real Secrets Store CSI driver with this project's
+// registrar, and the real Azure provider, which reaches Key Vault and Entra ID
+// at the stand-ins through its pod's host aliases. Everything it starts is
+// stopped, and every mount, network namespace and link it made removed, by
+// stop(), also after a failure.
+import { spawn, spawnSync, type ChildProcess } from "child_process";
+import * as fs from "fs";
+import * as https from "https";
+import * as net from "net";
+import * as path from "path";
+import { load } from "js-yaml";
+import type { ClusterTools } from "./cluster-tools";
+import type { LabTools } from "./lab-tools";
+import { IMAGES } from "./lab-tools";
+import { kubeconfigText, startLocalCluster, type LocalCluster } from "./local-cluster";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+export class LabError extends Error {}
+
+export const NODE_NAME = "lab-node";
+/** Pod addresses: a bridge inside this machine; nothing routes there from outside. */
+export const POD_SUBNET = "10.199.0.0/24";
+const BRIDGE = "akskv-lab0";
+
+export interface LabNodeOptions {
+  readonly cluster: ClusterTools;
+  readonly lab: LabTools;
+  readonly dir: string;
+  /** The service-account issuer URL (the AKS stack's oidc_issuer_url output). */
+  readonly issuer: string;
+  /** The add-on's rotation interval, as the synthesized cluster's key_vault_secrets_provider sets it. */
+  readonly rotationInterval: string;
+  /** Host names the provider's pod resolves to the stand-ins' loopback address. */
+  readonly hostAliases: { ip: string; hostnames: string[] };
+  /** The managed-identity endpoint the provider's pod gets (IDENTITY_ENDPOINT, IDENTITY_HEADER). */
+  readonly identityEndpoint: { url: string; header: string };
+  /** The CA the stand-ins' certificate chains to (PEM file); the provider trusts it as SSL_CERT_FILE. */
+  readonly caFile: string;
+  readonly log: (line: string) => void;
+}
+
+export interface LabNode {
+  readonly cluster: LocalCluster;
+  /** Admin kubeconfig (a file). */
+  readonly kubeconfig: string;
+  /** Requests to the API server as its admin. */
+  api(method: string, urlPath: string, body?: Json): Promise<{ status: number; body: Json }>;
+  /** Each image of tools:lab as name@digest. */
+  readonly images: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function openssl(args: string[], cwd: string): void {
+  const result = spawnSync("openssl", args, { cwd, encoding: "utf8" });
+  if (result.status !== 0) throw new LabError(`openssl ${args[0]} failed: ${(result.stderr || result.error?.message || "").trim().split("\n").at(-1)}`);
+}
+
+/** A certificate signed by the lab's CA (ca.crt, ca.key in dir), for a client or a server with these names. */
+export function issueCertificate(dir: string, name: string, subject: string, sans: string[] = []): { cert: string; key: string } {
+  const key = path.join(dir, `${name}.key`);
+  const cert = path.join(dir, `${name}.crt`);
+  openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", path.join(dir, `${name}.csr`), "-subj", subject], dir);
+  const ext = path.join(dir, `${name}.ext`);
+  fs.writeFileSync(ext, sans.length > 0 ? `subjectAltName=${sans.join(",")}\nextendedKeyUsage=serverAuth,clientAuth\n` : "extendedKeyUsage=clientAuth\n");
+  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext], dir);
+  return { cert, key };
+}
+
+/** The lab's certificate authority in dir: ca.crt and ca.key. */
+export function makeCa(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=aks-keyvault-cdktf lab CA"], dir);
+  return path.join(dir, "ca.crt");
+}
+
+function startProcess(name: string, command: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const log = fs.openSync(path.join(dir, `${name}.log`), "w");
+  const child = spawn(command, args, { stdio: ["ignore", log, log], env });
+  fs.closeSync(log);
+  return child;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 8000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+const tail = (file: string, lines = 3) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").slice(-lines).join(" | ") : "(no log)");
+
+/** Waits, bounded, for a condition; the error says what did not happen and the last lines of the log that would say why. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, seconds: number, logFile?: string): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new LabError(`${what}: not within ${seconds} s${logFile ? ` (${path.basename(logFile)}: ${tail(logFile)})` : ""}`);
+}
+
+/** Mount points at or under dir (and the CNI's network namespaces), deepest first. */
+function mountsUnder(prefixes: string[]): string[] {
+  const mounts = fs.readFileSync("/proc/mounts", "utf8").split("\n").map((l) => l.split(" ")[1]?.replace(/\\040/g, " ")).filter(Boolean);
+  return mounts.filter((m) => prefixes.some((p) => m === p || m.startsWith(`${p}/`))).sort((a, b) => b.length - a.length);
+}
+
+const netnsDir = "/var/run/netns";
+const netnsNow = () => (fs.existsSync(netnsDir) ? fs.readdirSync(netnsDir) : []);
+
+export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
+  const { dir, lab, log } = options;
+  const paths = lab.paths;
+  fs.mkdirSync(dir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const netnsBefore = new Set(netnsNow());
+  const kubeletRoot = path.join(dir, "kubelet");
+  const containerdRoot = path.join(dir, "containerd");
+  const socket = path.join(containerdRoot, "containerd.sock");
+  let cluster: LocalCluster | undefined;
+  const ctr = (...args: string[]) => spawnSync(paths.ctr, ["--address", socket, "-n", "k8s.io", ...args], { encoding: "utf8", timeout: 60_000 });
+
+  const stop = async () => {
+    // Pods first, through containerd (their processes outlive a stopped shim), then the node, then the control plane.
+    const kubelet = children.find((c) => (c as { labName?: string }).labName === "kubelet");
+    if (kubelet) await stopProcess(kubelet);
+    if (fs.existsSync(socket)) {
+      for (const line of ctr("tasks", "ls", "-q").stdout?.split("\n").filter(Boolean) ?? []) ctr("tasks", "kill", "-s", "SIGKILL", line);
+      await new Promise((r) => setTimeout(r, 500));
+      for (const line of ctr("tasks", "ls", "-q").stdout?.split("\n").filter(Boolean) ?? []) ctr("tasks", "delete", "-f", line);
+      for (const line of ctr("containers", "ls", "-q").stdout?.split("\n").filter(Boolean) ?? []) ctr("containers", "delete", line);
+    }
+    for (const child of [...children].reverse()) await stopProcess(child);
+    children.length = 0;
+    // Shims left by a containerd that died: this lab's only, by their socket address.
+    spawnSync("pkill", ["-9", "-f", `containerd-shim-runc-v2 .*-address ${socket}`]);
+    await cluster?.stop();
+    for (const name of netnsNow().filter((n) => !netnsBefore.has(n))) {
+      spawnSync("umount", ["-l", path.join(netnsDir, name)]);
+      fs.rmSync(path.join(netnsDir, name), { force: true });
+    }
+    for (const mount of mountsUnder([dir])) spawnSync("umount", ["-l", mount]);
+    spawnSync("ip", ["link", "delete", BRIDGE]);
+    // The kubelet's links to container logs, which it keeps in /var/log/containers whatever podLogsDir says.
+    if (fs.existsSync("/var/log/containers")) {
+      for (const link of fs.readdirSync("/var/log/containers")) {
+        const target = path.join("/var/log/containers", link);
+        if ((fs.lstatSync(target).isSymbolicLink() ? fs.readlinkSync(target) : "").startsWith(dir)) fs.rmSync(target, { force: true });
+      }
+    }
+    for (const d of ["/var/lib/cni/results", "/var/lib/cni/networks/akskv-lab"]) {
+      if (!fs.existsSync(d)) continue;
+      for (const f of fs.readdirSync(d).filter((f) => d.endsWith("akskv-lab") || f.startsWith("akskv-lab"))) fs.rmSync(path.join(d, f), { recursive: true, force: true });
+    }
+    if (mountsUnder([dir]).length === 0) fs.rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    log("lab: certificates");
+    const pki = path.join(dir, "pki");
+    makeCa(pki);
+    const kubeletClient = issueCertificate(pki, "apiserver-kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client");
+
+    log("lab: control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)");
+    // The kubelet refuses a loopback node IP, so the API server reaches it (exec, logs) by its name, which
+    // only the API server's own hosts file resolves, to the loopback address the kubelet listens on.
+    const apiServerHosts = path.join(dir, "apiserver-hosts");
+    fs.writeFileSync(apiServerHosts, `127.0.0.1 localhost ${NODE_NAME}\n::1 localhost\n`);
+    cluster = await startLocalCluster(options.cluster, path.join(dir, "control-plane"), {
+      issuer: options.issuer,
+      scheduler: options.cluster.scheduler,
+      controllers: "deployment,replicaset,daemonset,namespace,garbagecollector,serviceaccount,nodelifecycle,root-ca-certificate-publisher-controller",
+      apiServerHosts,
+      extraApiServerArgs: [`--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`, "--kubelet-preferred-address-types=Hostname", "--allow-privileged=true"],
+    });
+    const kubeconfig = path.join(dir, "admin.kubeconfig");
+    fs.writeFileSync(kubeconfig, kubeconfigText(cluster.host, cluster.caPem, cluster.adminToken));
+    const c = cluster;
+    const api = (method: string, urlPath: string, body?: Json) =>
+      new Promise<{ status: number; body: Json }>((resolve, reject) => {
+        const request = https.request(`${c.host}${urlPath}`, { method, ca: c.caPem, headers: { Authorization: `Bearer ${c.adminToken}`, "Content-Type": "application/json" } }, (response) => {
+          let text = "";
+          response.on("data", (chunk) => (text += chunk));
+          response.on("end", () => {
+            let parsed: Json = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              // text, as it came
+            }
+            resolve({ status: response.statusCode ?? 0, body: parsed });
+          });
+        });
+        request.on("error", reject);
+        request.end(body === undefined ? undefined : JSON.stringify(body));
+      });
+
+    log("lab: containerd and the images");
+    fs.mkdirSync(containerdRoot, { recursive: true });
+    const cniConf = path.join(dir, "cni", "net.d");
+    fs.mkdirSync(cniConf, { recursive: true });
+    const images = Object.fromEntries(Object.entries(lab.images).map(([ref, i]) => [ref, `${ref.replace(/:[^:/]+$/, "")}@${i.digest}`]));
+    fs.writeFileSync(
+      path.join(containerdRoot, "config.toml"),
+      [
+        "version = 2",
+        `root = "${path.join(containerdRoot, "root")}"`,
+        `state = "${path.join(containerdRoot, "state")}"`,
+        "[grpc]",
+        `  address = "${socket}"`,
+        '[plugins."io.containerd.grpc.v1.cri"]',
+        `  sandbox_image = "${IMAGES.pause}"`,
+        // Root here lacks CAP_SYS_RESOURCE: without this every sandbox fails to start (shared/recipes/local-csi).
+        "  restrict_oom_score_adj = true",
+        '  [plugins."io.containerd.grpc.v1.cri".containerd]',
+        '    snapshotter = "overlayfs"',
+        '    default_runtime_name = "runc"',
+        '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
+        '      runtime_type = "io.containerd.runc.v2"',
+        '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
+        "        SystemdCgroup = false",
+        `        BinaryName = "${paths.runc}"`,
+        '  [plugins."io.containerd.grpc.v1.cri".cni]',
+        `    bin_dir = "${paths.cniBin}"`,
+        `    conf_dir = "${cniConf}"`,
+        "",
+      ].join("\n"),
+    );
+    const containerdEnv = { ...process.env, PATH: `${path.dirname(paths.containerd)}${path.delimiter}${process.env.PATH}` };
+    // In the machine's own mount namespace: the kubelet's CSI mounts must reach the containers.
+    const containerd = startProcess("containerd", paths.containerd, ["--config", path.join(containerdRoot, "config.toml")], dir, containerdEnv);
+    children.push(containerd);
+    await waitUntil("containerd answering on its socket", async () => ctr("version").status === 0, 30, path.join(dir, "containerd.log"));
+    for (const [ref, image] of Object.entries(lab.images)) {
+      const imported = ctr("images", "import", image.archive);
+      if (imported.status !== 0) throw new LabError(`ctr images import ${path.basename(image.archive)}: ${imported.stderr.trim()}`);
+      // The name by digest too: the kubelet asks for name@digest, which the CRI finds only under that name.
+      const tagged = ctr("images", "tag", ref, images[ref]);
+      if (tagged.status !== 0) throw new LabError(`ctr images tag ${images[ref]}: ${tagged.stderr.trim()}`);
+    }
+
+    fs.writeFileSync(
+      path.join(cniConf, "10-akskv-lab.conflist"),
+      JSON.stringify({
+        cniVersion: "1.0.0",
+        name: "akskv-lab",
+        plugins: [
+          { type: "bridge", bridge: BRIDGE, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: POD_SUBNET }]], dataDir: path.join(dir, "cni", "ipam") } },
+          { type: "loopback" },
+        ],
+      }),
+    );
+
+    log("lab: kubelet");
+    fs.mkdirSync(kubeletRoot, { recursive: true });
+    // The driver mounts into pods' volumes with Bidirectional propagation, which needs a shared mount;
+    // this machine's / is private, so the kubelet's folder becomes a shared mount of its own.
+    for (const args of [["--bind", kubeletRoot, kubeletRoot], ["--make-rshared", kubeletRoot]]) {
+      const mounted = spawnSync("mount", args, { encoding: "utf8" });
+      if (mounted.status !== 0) throw new LabError(`mount ${args.join(" ")}: ${mounted.stderr.trim()}`);
+    }
+    const kubeletConfig = path.join(dir, "kubelet-config.yaml");
+    fs.writeFileSync(
+      kubeletConfig,
+      JSON.stringify({
+        apiVersion: "kubelet.config.k8s.io/v1beta1",
+        kind: "KubeletConfiguration",
+        cgroupDriver: "cgroupfs",
+        failCgroupV1: false,
+        containerRuntimeEndpoint: `unix://${socket}`,
+        address: "127.0.0.1",
+        port: await freePort(),
+        readOnlyPort: 0,
+        healthzBindAddress: "127.0.0.1",
+        healthzPort: await freePort(),
+        authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: path.join(pki, "ca.crt") } },
+        authorization: { mode: "AlwaysAllow" },
+        failSwapOn: false,
+        registerNode: true,
+        rotateCertificates: false,
+        serverTLSBootstrap: false,
+        evictionHard: { "memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%" },
+        imageGCHighThresholdPercent: 100,
+        imageGCLowThresholdPercent: 99,
+        syncFrequency: "5s",
+        // Pod logs in the lab's folder, not the machine's /var/log/pods.
+        podLogsDir: path.join(dir, "pod-logs"),
+        resolvConf: "",
+      }),
+    );
+    const kubelet = startProcess(
+      "kubelet",
+      options.cluster.kubelet,
+      [`--config=${kubeletConfig}`, `--kubeconfig=${kubeconfig}`, `--root-dir=${kubeletRoot}`, `--cert-dir=${path.join(dir, "kubelet-pki")}`, `--hostname-override=${NODE_NAME}`, "--v=2"],
+      dir,
+    );
+    (kubelet as { labName?: string }).labName = "kubelet";
+    children.push(kubelet);
+    await waitUntil(`node ${NODE_NAME} Ready`, async () => {
+      const node = await api("GET", `/api/v1/nodes/${NODE_NAME}`);
+      return (node.body?.status?.conditions ?? []).some((x: Json) => x.type === "Ready" && x.status === "True");
+    }, 90, path.join(dir, "kubelet.log"));
+
+    log("lab: the add-on (Secrets Store CSI driver and Azure provider DaemonSets in kube-system)");
+    const manifests = (file: string): Json[] => (fs.readFileSync(path.join(paths.manifests, file), "utf8").split(/^---$/m).map((doc) => load(doc)).filter(Boolean) as Json[]);
+    for (const file of ["secrets-store.csi.x-k8s.io_secretproviderclasses.yaml", "secrets-store.csi.x-k8s.io_secretproviderclasspodstatuses.yaml"]) {
+      for (const crd of manifests(file)) await create(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    }
+    for (const file of ["rbac-secretproviderclass.yaml", "rbac-secretproviderrotation.yaml", "rbac-secretprovidersyncing.yaml", "rbac-secretprovidertokenrequest.yaml"]) {
+      for (const object of manifests(file)) await create(api, objectPath(object), object);
+    }
+    // The workload identity path needs the pod's token for Entra ID's exchange audience.
+    const csiDriver = manifests("csidriver.yaml")[0];
+    csiDriver.spec.tokenRequests = [{ audience: "api://AzureADTokenExchange" }];
+    await create(api, "/apis/storage.k8s.io/v1/csidrivers", csiDriver);
+    await create(api, "/api/v1/namespaces/kube-system/serviceaccounts", { metadata: { name: "csi-secrets-store-provider-azure", namespace: "kube-system" } });
+    const apiPort = new URL(cluster.host).port;
+    const inCluster = [
+      // No kube-proxy here: the pods reach the API server where it listens.
+      { name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" },
+      { name: "KUBERNETES_SERVICE_PORT", value: apiPort },
+    ];
+    const hostPath = (name: string, p: string, type = "DirectoryOrCreate") => ({ name, hostPath: { path: p, type } });
+    const providers = path.join(dir, "providers");
+    const privileged = { privileged: true };
+    await create(api, "/apis/apps/v1/namespaces/kube-system/daemonsets", daemonSet("aks-secrets-store-csi-driver", "secrets-store-csi-driver", {
+      hostNetwork: true,
+      serviceAccountName: "secrets-store-csi-driver",
+      containers: [
+        {
+          name: "node-driver-registrar",
+          image: images[IMAGES.driver],
+          imagePullPolicy: "IfNotPresent",
+          command: ["/csi-registrar"],
+          args: ["--csi-address=/csi/csi.sock", `--kubelet-registration-path=${path.join(kubeletRoot, "plugins", "csi-secrets-store", "csi.sock")}`, "--registration-dir=/registration"],
+          volumeMounts: [
+            { name: "plugin-dir", mountPath: "/csi" },
+            { name: "registration-dir", mountPath: "/registration" },
+          ],
+        },
+        {
+          name: "secrets-store",
+          image: images[IMAGES.driver],
+          imagePullPolicy: "IfNotPresent",
+          args: [
+            "--endpoint=unix:///csi/csi.sock",
+            "--nodeid=$(KUBE_NODE_NAME)",
+            "--provider-volume=/providers",
+            "--additional-provider-volume-paths=",
+            "--enable-secret-rotation=true",
+            `--rotation-poll-interval=${options.rotationInterval}`,
+            `--metrics-addr=127.0.0.1:${await freePort()}`,
+            "--v=2",
+          ],
+          env: [{ name: "KUBE_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }, ...inCluster],
+          securityContext: privileged,
+          volumeMounts: [
+            { name: "plugin-dir", mountPath: "/csi" },
+            { name: "mountpoint-dir", mountPath: path.join(kubeletRoot, "pods"), mountPropagation: "Bidirectional" },
+            { name: "providers-dir", mountPath: "/providers" },
+          ],
+        },
+      ],
+      volumes: [
+        hostPath("plugin-dir", path.join(kubeletRoot, "plugins", "csi-secrets-store")),
+        hostPath("registration-dir", path.join(kubeletRoot, "plugins_registry"), "Directory"),
+        hostPath("mountpoint-dir", path.join(kubeletRoot, "pods")),
+        hostPath("providers-dir", providers),
+      ],
+    }));
+    await create(api, "/apis/apps/v1/namespaces/kube-system/daemonsets", daemonSet("aks-secrets-store-provider-azure", "csi-secrets-store-provider-azure", {
+      hostNetwork: true,
+      serviceAccountName: "csi-secrets-store-provider-azure",
+      // As AKS's nodes resolve them, here to the stand-ins on loopback; the machine's own /etc/hosts is untouched.
+      hostAliases: [options.hostAliases],
+      containers: [
+        {
+          name: "provider-azure-installer",
+          image: images[IMAGES.provider],
+          imagePullPolicy: "IfNotPresent",
+          args: ["--endpoint=unix:///provider/azure.sock", `--healthz-port=${await freePort()}`, `--prometheus-port=${await freePort()}`, "-v=5"],
+          env: [
+            { name: "IDENTITY_ENDPOINT", value: options.identityEndpoint.url },
+            { name: "IDENTITY_HEADER", value: options.identityEndpoint.header },
+            { name: "SSL_CERT_FILE", value: "/lab-ca/ca.crt" },
+            ...inCluster,
+          ],
+          volumeMounts: [
+            { name: "providers-dir", mountPath: "/provider" },
+            { name: "lab-ca", mountPath: "/lab-ca", readOnly: true },
+          ],
+        },
+      ],
+      volumes: [hostPath("providers-dir", providers), hostPath("lab-ca", path.dirname(options.caFile), "Directory")],
+    }));
+    await waitUntil("the add-on's DaemonSets ready on the node", async () => {
+      const sets = (await api("GET", "/apis/apps/v1/namespaces/kube-system/daemonsets")).body?.items ?? [];
+      return sets.length === 2 && sets.every((d: Json) => d.status?.numberReady === 1);
+    }, 90, path.join(dir, "kubelet.log"));
+    await waitUntil("the CSI driver registered with the kubelet", async () => {
+      const node = await api("GET", `/apis/storage.k8s.io/v1/csinodes/${NODE_NAME}`);
+      return (node.body?.spec?.drivers ?? []).some((d: Json) => d.name === "secrets-store.csi.k8s.io");
+    }, 60, path.join(dir, "kubelet.log"));
+    return { cluster, kubeconfig, api, images, stop };
+  } catch (error) {
+    if (process.env.AKSKV_LAB_DEBUG_HOLD) {
+      log(`lab: failed (${(error as Error).message}); holding ${dir} for ${process.env.AKSKV_LAB_DEBUG_HOLD} s`);
+      await new Promise((r) => setTimeout(r, Number(process.env.AKSKV_LAB_DEBUG_HOLD) * 1000));
+    }
+    await stop();
+    throw error;
+  }
+}
+
+function daemonSet(name: string, app: string, podSpec: Json): Json {
+  return {
+    metadata: { name, namespace: "kube-system", labels: { app } },
+    spec: {
+      selector: { matchLabels: { app } },
+      template: { metadata: { labels: { app } }, spec: { nodeSelector: { "kubernetes.io/os": "linux" }, terminationGracePeriodSeconds: 2, ...podSpec } },
+    },
+  };
+}
+
+/** The collection an object of the driver's manifests is created in. */
+function objectPath(object: Json): string {
+  const ns = object.metadata?.namespace ?? "kube-system";
+  switch (object.kind) {
+    case "ServiceAccount":
+      return `/api/v1/namespaces/${ns}/serviceaccounts`;
+    case "ClusterRole":
+      return "/apis/rbac.authorization.k8s.io/v1/clusterroles";
+    case "ClusterRoleBinding":
+      return "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+    case "Role":
+      return `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`;
+    case "RoleBinding":
+      return `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`;
+    default:
+      throw new LabError(`the lab does not know where a ${object.kind} goes`);
+  }
+}
+
+async function create(api: LabNode["api"], collection: string, body: Json): Promise<void> {
+  const response = await api("POST", collection, body);
+  if (response.status !== 201 && response.status !== 409) throw new LabError(`POST ${collection} (${body.metadata?.name}): ${response.status} ${response.body?.message ?? ""}`);
+}
