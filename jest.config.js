@@ -7,8 +7,8 @@ module.exports = {
   maxWorkers: 2,
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
-  // Tests that need a terraform binary or checkov run only with `npm run test:terraform` / `npm run test:scan`.
-  testPathIgnorePatterns: ["/node_modules/", "\\.terraform\\.test\\.ts$", "\\.scan\\.test\\.ts$", "\\.cluster\\.test\\.ts$"],
+  // Tests that need a terraform binary, checkov, the control plane or the lab run only with their own npm scripts.
+  testPathIgnorePatterns: ["/node_modules/", "\\.terraform\\.test\\.ts$", "\\.scan\\.test\\.ts$", "\\.cluster\\.test\\.ts$", "\\.lab\\.test\\.ts$"],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",

@@ -169,7 +169,7 @@ function writeImages(dir: string): Record<string, { archive: string; digest: str
   const base: LayerEntry[] = [
     ...["bin", "etc", "tmp", "app", "app/secrets", "proc", "sys", "dev"].map((name) => ({ name, mode: name === "tmp" ? 0o1777 : 0o755, directory: true })),
     file("bin/busybox", paths.busybox),
-    ...["sh", "cat", "ls", "sleep", "echo", "stat", "id", "md5sum", "sha256sum", "wget"].map((applet) => ({ name: `bin/${applet}`, mode: 0o777, link: "busybox" })),
+    ...["sh", "cat", "ls", "sleep", "echo", "stat", "id", "md5sum", "sha256sum", "wget", "mount", "umount"].map((applet) => ({ name: `bin/${applet}`, mode: 0o777, link: "busybox" })),
     { name: "etc/passwd", mode: 0o644, content: Buffer.from("root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n") },
     { name: "etc/group", mode: 0o644, content: Buffer.from("root:x:0:\nnobody:x:65534:\n") },
   ];

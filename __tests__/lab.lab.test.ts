@@ -1,0 +1,327 @@
+// npm run test:lab: the lab end to end on this machine. A real kubelet,
+// containerd and runc, the real Secrets Store CSI driver and Azure provider as
+// the add-on's DaemonSets (engine/lab-node.ts), Key Vault and Entra ID stood in
+// for on loopback (engine/azure-stand-ins/) with what they enforce read from
+// the synthesized stacks. For dev (the add-on's identity, managed-identity
+// path) and prod (workload identity), in a copy of the project whose configs
+// differ only in app.image and aks.secretRotationInterval: the app stack
+// deployed with the deploy workflow's command, the Deployment ready, the
+// mounted file equal to its source, npm run verify passing, rotation outside
+// Terraform (npm run rotation-check) and through the stacks, wiring faults
+// ending in FailedMount, destroy. npm run tools:lab builds what it runs.
+import { spawn, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
+import * as net from "net";
+import * as path from "path";
+import { stripVTControlCharacters } from "util";
+import { directoryIdentities, resolver, vaultGrants } from "../engine/azure-stand-ins/from-stacks";
+import { AUTHORITY_HOST, entraEndpoint, managedIdentityEndpoint, type Directory } from "../engine/azure-stand-ins/entra";
+import { listener } from "../engine/azure-stand-ins/http";
+import { signJwt } from "../engine/azure-stand-ins/jwt";
+import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../engine/azure-stand-ins/keyvault";
+import { clusterCacheDir, loadClusterTools } from "../engine/cluster-tools";
+import { issueCertificate, makeCa, startLabNode, waitUntil, type LabNode } from "../engine/lab-node";
+import { IMAGES, labCacheDir, loadLabTools } from "../engine/lab-tools";
+import { writeOutputsState } from "../engine/mock-test";
+import { adaptStack } from "../engine/stand-in";
+import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
+import { copyOfProject, tempDir, type Json } from "./helpers";
+
+const repo = path.resolve(__dirname, "..");
+// Each fails the whole file, loudly, when its tools are missing: a check that cannot run does not pass.
+const toolchain = loadToolchain(repo, toolsCacheDir(process.env));
+const clusterTools = loadClusterTools(clusterCacheDir(process.env));
+const labTools = loadLabTools(labCacheDir(process.env));
+
+const ROTATION = "5s";
+/** Where the lab's load balancer answers for a LoadBalancer Service: loopback. */
+const LB_IP = "127.0.0.3";
+const STAND_IN_IP = "127.0.0.2";
+const TENANT = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+const ISSUER = `https://westeurope.oic.prod-aks.azure.com/${TENANT}/lab/`;
+const ID = {
+  addonClient: "11111111-aaaa-4aaa-8aaa-111111111111",
+  addonObject: "22222222-bbbb-4bbb-8bbb-222222222222",
+  appClient: "33333333-cccc-4ccc-8ccc-333333333333",
+  appObject: "44444444-dddd-4ddd-8ddd-444444444444",
+  deployer: "55555555-eeee-4eee-8eee-555555555555",
+};
+const entraKeys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+
+const scratch = tempDir("akskv-lab-");
+// The node's folder outside tempDir's: it holds mounts, which only the node's stop() may take away, before anything is removed.
+const nodeDir = fs.mkdtempSync(path.join(path.dirname(scratch), "akskv-lab-node-"));
+const pki = path.join(scratch, "pki");
+const caFile = makeCa(pki);
+const identityHeader = crypto.randomBytes(16).toString("hex");
+let node: LabNode | undefined;
+let directory: Directory | undefined;
+let vault: KeyVaultStandIn | undefined;
+const servers: (http.Server | net.Server)[] = [];
+
+const listen = (server: http.Server | net.Server, port: number, host: string) =>
+  new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+    servers.push(server);
+  });
+
+let msiPort = 0;
+beforeAll(async () => {
+  // The stand-ins: Entra ID and Key Vault over HTTPS on one loopback address, by host name; the node's managed-identity endpoint.
+  const standInNames = () => [AUTHORITY_HOST, ...(vault ? [vault.host] : [])];
+  const tls = issueCertificate(pki, "stand-ins", "/CN=azure-stand-ins", [`DNS:${AUTHORITY_HOST}`, `DNS:*.${VAULT_DNS_SUFFIX}`]);
+  const standIns = https.createServer(
+    { cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) },
+    listener((request) => {
+      if (!directory) return { status: 503, body: "no directory yet" };
+      if (request.url.hostname === AUTHORITY_HOST) return entraEndpoint(directory, request);
+      if (vault && request.url.hostname === vault.host) return vault.handle(request);
+      return { status: 404, body: `no stand-in for ${request.url.hostname} (${standInNames().join(", ")})` };
+    }),
+  );
+  await listen(standIns, 443, STAND_IN_IP);
+  const msi = http.createServer(listener((request) => (directory ? managedIdentityEndpoint(directory, request) : { status: 503, body: "no directory yet" })));
+  await listen(msi, 0, "127.0.0.1");
+  msiPort = (msi.address() as net.AddressInfo).port;
+}, 60_000);
+
+afterAll(async () => {
+  await node?.stop();
+  fs.rmSync(nodeDir, { recursive: true, force: true });
+  for (const server of servers) await new Promise((r) => server.close(r));
+}, 120_000);
+
+/** Runs a command in a project folder and gives its status and its output without colours. */
+function run(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeout = 240_000) {
+  const [command, ...args] = argv;
+  const result = spawnSync(command, args, { cwd, env, encoding: "utf8", timeout });
+  return { status: result.status, output: stripVTControlCharacters(`${result.stdout}${result.stderr}`) };
+}
+
+/** The same, without blocking the test's own event loop (it watches the cluster meanwhile). */
+function runAsync(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutSeconds = 240): Promise<{ status: number | null; output: string }> {
+  const [command, ...args] = argv;
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutSeconds * 1000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, output: stripVTControlCharacters(output) });
+    });
+  });
+}
+
+/** An output's value for the lab, by what the synthesized output carries. */
+function outputValue(expression: string, config: Json, labCa: string, host: string, versions: Record<string, string>): unknown {
+  if (expression.includes("secret_identity[0].client_id")) return ID.addonClient;
+  if (expression.includes("secret_identity[0].object_id")) return ID.addonObject;
+  if (expression.includes("app-identity.client_id")) return ID.appClient;
+  if (expression.includes("app-identity.principal_id")) return ID.appObject;
+  if (expression.includes("oidc_issuer_url")) return ISSUER;
+  if (expression.includes("kube_config[0].host")) return host;
+  if (expression.includes("cluster_ca_certificate")) return labCa;
+  if (expression.includes("tenant_id")) return TENANT;
+  if (/key_vault\.vault\.name/.test(expression)) return config.keyVault.name;
+  if (/key_vault\.vault\.vault_uri/.test(expression)) return `https://${config.keyVault.name}.${VAULT_DNS_SUFFIX}/`;
+  const secret = /azurerm_key_vault_secret\.secret-([\w-]+)\.version/.exec(expression);
+  if (secret) return versions[secret[1]];
+  return `lab-${expression.replace(/\W+/g, "-").slice(-40)}`;
+}
+
+describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
+  const project = copyOfProject(`akskv-lab-${env}-`);
+  const configFile = path.join(project, "config", `${env}.json`);
+  const config = JSON.parse(fs.readFileSync(configFile, "utf8"));
+  const objectName: string = config.keyVault.secrets[0].objectName;
+  const secretFile = path.join(project, config.keyVault.secrets[0].source.file);
+  const bin = path.join(project, "lab-bin");
+  let engineEnv: NodeJS.ProcessEnv = {};
+  const versions: Record<string, string> = {};
+  let aks: Json;
+  let keyVaultStack: Json;
+  const stackJson = (stack: string) => JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json"), "utf8"));
+
+  /** What the AKS and Key Vault stacks' deploys would leave: their outputs, as state the app stack and verify read. */
+  function writeUpstream(changes: { clientId?: string; tenant?: string } = {}) {
+    const ca = Buffer.from(node!.cluster.caPem).toString("base64");
+    for (const [stack, json] of [[`aks-${env}`, aks], [`keyvault-${env}`, keyVaultStack]] as const) {
+      const outputs = Object.fromEntries(Object.entries(json.output ?? {}).map(([name, o]) => [name, outputValue(String((o as Json).value), config, ca, node!.cluster.host, versions)]));
+      for (const [name, value] of Object.entries(outputs)) {
+        if (changes.clientId && value === (config.app.identity === "workload" ? ID.appClient : ID.addonClient)) outputs[name] = changes.clientId;
+        if (changes.tenant && value === TENANT) outputs[name] = changes.tenant;
+      }
+      writeOutputsState(project, stack, outputs);
+    }
+  }
+
+  /** The Key Vault stack's apply, as far as the vault's data plane sees it: a new version of the secret from its file. */
+  function deployVaultSecret() {
+    versions[objectName] = vault!.setSecret(objectName, fs.readFileSync(secretFile, "utf8"), config.keyVault.secrets[0].contentType);
+  }
+
+  const api = (p: string) => node!.api("GET", p).then((r) => r.body);
+  const ns = config.app.namespace;
+  const pods = async () => ((await api(`/api/v1/namespaces/${ns}/pods`))?.items ?? []) as Json[];
+  /** The namespace's events, newest last, one line each: what a failed wait reports. */
+  const events = async () =>
+    (((await api(`/api/v1/namespaces/${ns}/events`))?.items ?? []) as Json[]).map((e) => `${e.involvedObject?.name} ${e.reason}: ${String(e.message).slice(0, 300)}`);
+
+  /**
+   * The cloud's load balancer, as far as the app stack can tell: a LoadBalancer Service gets an address
+   * (loopback), where the lab forwards each connection to a ready pod of the Service, on the pods' bridge.
+   */
+  const balancers = new Map<number, net.Server>();
+  async function playLoadBalancer(): Promise<void> {
+    for (const service of ((await api(`/api/v1/namespaces/${ns}/services`))?.items ?? []) as Json[]) {
+      if (service.spec?.type !== "LoadBalancer") continue;
+      for (const port of service.spec.ports ?? []) {
+        if (balancers.has(port.port)) continue;
+        const server = net.createServer((client) => {
+          void pods().then((all) => {
+            const target = all.find((p) => p.status?.podIP && (p.status?.conditions ?? []).some((c: Json) => c.type === "Ready" && c.status === "True") && Object.entries(service.spec.selector ?? {}).every(([k, v]) => p.metadata?.labels?.[k] === v));
+            if (!target) {
+              client.destroy();
+              return;
+            }
+            const upstream = net.connect(Number(port.targetPort), target.status.podIP);
+            client.pipe(upstream).pipe(client);
+            upstream.on("error", () => client.destroy());
+            client.on("error", () => upstream.destroy());
+          });
+        });
+        await listen(server, port.port, LB_IP);
+        balancers.set(port.port, server);
+      }
+      if (!service.status?.loadBalancer?.ingress?.length) {
+        await node!.api("PUT", `/api/v1/namespaces/${ns}/services/${service.metadata.name}/status`, { ...service, status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } });
+      }
+    }
+  }
+
+  /**
+   * The deploy workflow's app step, as written, plus the two flags an offline machine needs (see
+   * documented-commands.terraform.test.ts). The apply waits for the rollout; if the pods cannot start it
+   * would wait minutes, so their events are watched meanwhile and a stuck rollout fails with them.
+   */
+  async function deployApp(stuck: (events: string[]) => boolean = () => false): Promise<{ status: number | null; output: string }> {
+    const deploy = runAsync(project, ["npx", "cdktf", "deploy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
+    let done = false;
+    void deploy.then(() => (done = true));
+    const deadline = Date.now() + 180_000;
+    while (!done && Date.now() < deadline) {
+      await playLoadBalancer().catch(() => undefined);
+      if (stuck(await events().catch(() => []))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (!done) return { status: null, output: `the apply was still waiting; events: ${(await events()).slice(-6).join(" | ")}` };
+    return deploy;
+  }
+
+  beforeAll(async () => {
+    // The lab's only config differences: the stand-in app's image (pinned by digest), and a short rotation interval.
+    config.app.image = `${IMAGES.app}@${labTools.images[IMAGES.app].digest}`;
+    config.aks.secretRotationInterval = ROTATION;
+    fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+    for (const other of fs.readdirSync(path.join(project, "config")).filter((f) => f.endsWith(".json") && f !== `${env}.json`)) fs.rmSync(path.join(project, "config", other));
+    fs.mkdirSync(path.dirname(secretFile), { recursive: true });
+    fs.writeFileSync(secretFile, JSON.stringify({ Config: { Source: `lab ${env}`, Version: 1 } }));
+
+    // Stand-ins for the CLIs: kubelogin prints the deployer's token (cluster admin, as aks-<env> makes the deployer);
+    // az is signed in as the deployer, with a token the Entra ID stand-in signed.
+    fs.mkdirSync(bin, { recursive: true });
+    engineEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(ARM_|AZURE_|IDENTITY_|MSI_)/.test(name)));
+    Object.assign(engineEnv, {
+      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+      TERRAFORM_BINARY_NAME: toolchain.tofu,
+      TF_CLI_CONFIG_FILE: toolchain.cliConfig,
+      TOFU_CLI_CONFIG_FILE: toolchain.cliConfig,
+      CDKTF_OUTDIR: path.join(project, "cdktf.out"),
+      CHECKPOINT_DISABLE: "1",
+      CI: "true",
+      NODE_EXTRA_CA_CERTS: caFile,
+    });
+
+    if (!node) {
+      node = await startLabNode({
+        cluster: clusterTools,
+        lab: labTools,
+        dir: nodeDir,
+        issuer: ISSUER,
+        rotationInterval: ROTATION,
+        hostAliases: { ip: STAND_IN_IP, hostnames: [AUTHORITY_HOST, ...["dev", "prod"].map((e) => `${JSON.parse(fs.readFileSync(path.join(repo, "config", `${e}.json`), "utf8")).keyVault.name}.${VAULT_DNS_SUFFIX}`)] },
+        identityEndpoint: { url: `http://127.0.0.1:${msiPort}/msi/token`, header: identityHeader },
+        caFile,
+        log: (line) => process.stdout.write(`${line}\n`),
+      });
+    }
+    const token = node.cluster.adminToken;
+    const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", status: { token } });
+    fs.writeFileSync(path.join(bin, "kubelogin"), `#!/bin/sh\nprintf '%s\\n' '${credential}'\n`, { mode: 0o755 });
+    const now = Math.floor(Date.now() / 1000);
+    const deployerToken = signJwt({ aud: VAULT_RESOURCE, tid: TENANT, oid: ID.deployer, appid: ID.deployer, iat: now, exp: now + 7200 }, entraKeys.privateKey);
+    const cliToken = JSON.stringify({ accessToken: deployerToken, expiresOn: new Date((now + 7200) * 1000).toISOString().replace("T", " ").slice(0, 19), expires_on: now + 7200, tenant: TENANT, tokenType: "Bearer" });
+    fs.writeFileSync(
+      path.join(bin, "az"),
+      `#!/bin/sh\ncase "$1 $2" in\n  "account show") echo '{"user": {"name": "deployer"}, "tenantId": "${TENANT}"}' ;;\n  "account get-access-token") echo '${cliToken}' ;;\n  *) echo "az stand-in: $*: not here" >&2; exit 1 ;;\nesac\n`,
+      { mode: 0o755 },
+    );
+
+    const synth = run(project, ["npx", "cdktf", "synth"], engineEnv);
+    expect(synth.status).toBe(0);
+    for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
+      const file = path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json");
+      const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), toolchain.providers);
+      fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
+      if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
+    }
+    aks = stackJson(`aks-${env}`);
+    keyVaultStack = stackJson(`keyvault-${env}`);
+
+    // What the stand-ins enforce, read from the synthesized stacks and the outputs the lab gives them.
+    const aksOutputs = Object.fromEntries(Object.entries(aks.output ?? {}).map(([name, o]) => [name, outputValue(String((o as Json).value), config, "", node!.cluster.host, versions)]));
+    directory = {
+      tenantId: TENANT,
+      identities: directoryIdentities(aks, resolver(aks, aksOutputs, {}, {})),
+      issuerKeys: new Map([[ISSUER, crypto.createPublicKey(node.cluster.serviceAccountPublicKey)]]),
+      signingKey: entraKeys.privateKey,
+      identityHeader,
+      resources: [VAULT_RESOURCE],
+    };
+    const grants = vaultGrants(keyVaultStack, resolver(keyVaultStack, {}, { [`aks-${env}`]: aksOutputs }, { object_id: ID.deployer, tenant_id: TENANT }));
+    vault = new KeyVaultStandIn({ name: config.keyVault.name, tenantId: TENANT, grants, tokenKey: entraKeys.publicKey });
+    deployVaultSecret();
+    writeUpstream();
+  }, 300_000);
+
+  test("deployed with the deploy workflow's command, the Deployment as synthesized becomes ready with the vault's secret mounted", async () => {
+    const deploy = await deployApp();
+    expect(deploy.output.split("\n").filter((l) => /Error:/.test(l))).toEqual([]);
+    expect(deploy.status === 0 ? "applied" : `exit ${deploy.status}; events: ${(await events()).slice(-8).join(" | ")}`).toBe("applied");
+    await waitUntil(`${config.app.replicas} replica(s) of ${config.app.name} available`, async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 120);
+    const pod = (await pods()).find((p) => p.status?.phase === "Running");
+    expect(pod.spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
+    expect(vault!.audit.some((line) => line.startsWith(`GET /secrets/${objectName}/`) && line.endsWith("-> 200"))).toBe(true);
+  }, 300_000);
+
+  test("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
+    const destroy = await runAsync(project, ["npx", "cdktf", "destroy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
+    expect(destroy.status).toBe(0);
+    await waitUntil(`namespace ${ns} gone`, async () => (await node!.api("GET", `/api/v1/namespaces/${ns}`)).status === 404, 60);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const server of balancers.values()) await new Promise((r) => server.close(r));
+    // Whatever a failed step left, so the next environment starts clean.
+    if (node && (await node.api("GET", `/api/v1/namespaces/${ns}`)).status === 200) {
+      await node.api("DELETE", `/api/v1/namespaces/${ns}`);
+      await waitUntil(`namespace ${ns} gone`, async () => (await node!.api("GET", `/api/v1/namespaces/${ns}`)).status === 404, 90).catch(() => undefined);
+    }
+  }, 120_000);
+});
