@@ -81,7 +81,8 @@ describe("Entra ID stand-in: the workload identity's client-assertion exchange",
       }).toString()),
     );
 
-  test("trades the service account's token for one carrying the app identity's object ID", () => {
+  test("trades the service account's token for one carrying the app identity's object ID (with the OpenID scopes MSAL adds, too)", () => {
+    expect(exchange({ scope: `${VAULT_RESOURCE}/.default openid offline_access profile` }).status).toBe(200);
     const response = exchange({});
     expect(response.status).toBe(200);
     expect(jwtClaims((response.body as Json).access_token)).toMatchObject({ oid: ID.appObject, appid: ID.appClient, tid: TENANT, aud: VAULT_RESOURCE });

@@ -83,9 +83,13 @@ function tokenRequest(directory: Directory, tenant: string, form: URLSearchParam
   const clientId = form.get("client_id") ?? "";
   const identity = directory.identities.find((i) => i.clientId === clientId);
   if (!identity) return aadError(400, "unauthorized_client", "AADSTS700016", `Application with identifier '${clientId}' was not found in the directory '${tenant}'`);
+  // Space-separated; MSAL adds the OpenID Connect scopes, which a client-credentials grant ignores.
   const scope = form.get("scope") ?? "";
-  const resource = scope.replace(/\/\.default$/, "");
-  if (!scope.endsWith("/.default") || !directory.resources.includes(resource)) return aadError(400, "invalid_scope", "AADSTS70011", `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid`);
+  const scopes = scope.split(" ").filter((s) => s && !["openid", "offline_access", "profile"].includes(s));
+  const resource = scopes.length === 1 ? scopes[0].replace(/\/\.default$/, "") : "";
+  if (scopes.length !== 1 || !scopes[0].endsWith("/.default") || !directory.resources.includes(resource)) {
+    return aadError(400, "invalid_scope", "AADSTS70011", `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid`);
+  }
   if (form.get("client_assertion_type") !== CLIENT_ASSERTION_TYPE || !form.get("client_assertion")) {
     return aadError(401, "invalid_client", "AADSTS7000218", "The request body must contain the following parameter: 'client_assertion' or 'client_secret'");
   }
