@@ -190,7 +190,9 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
               client.destroy();
               return;
             }
-            const upstream = net.connect(Number(port.targetPort), target.status.podIP);
+            // A named target port is the container port of that name.
+            const named = (target.spec.containers as Json[]).flatMap((c) => c.ports ?? []).find((p: Json) => p.name === port.targetPort);
+            const upstream = net.connect(Number(named?.containerPort ?? port.targetPort), target.status.podIP);
             client.pipe(upstream).pipe(client);
             upstream.on("error", () => client.destroy());
             client.on("error", () => upstream.destroy());
@@ -310,6 +312,19 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
     expect(pod.spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
     expect(vault!.audit.some((line) => line.startsWith(`GET /secrets/${objectName}/`) && line.endsWith("-> 200"))).toBe(true);
   }, 300_000);
+
+  /** npm run verify as an operator runs it, with its JSON report. */
+  async function verify(): Promise<{ status: number | null; output: string; report: Json }> {
+    const report = path.join(project, `verify-${Date.now()}.json`);
+    const result = await runAsync(project, [process.execPath, path.join(project, "scripts", "run-ts.mjs"), "ops/verify-cli.ts", "--env", env, "--timeout", "60", "--json", report], engineEnv, 180);
+    return { ...result, report: fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, "utf8")) : undefined };
+  }
+
+  test("npm run verify passes all six checks: the add-on, the class, availability, the mounted file's hash against its source, the app answering, rotation", async () => {
+    const result = await verify();
+    expect(result.report?.checks?.map((c: Json) => `${c.id}: ${c.passed ? "passed" : c.detail}`)).toEqual(["addon", "class", "available", "mounted", "answers", "rotation"].map((id) => `${id}: passed`));
+    expect(result.status).toBe(0);
+  }, 240_000);
 
   test("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
     const destroy = await runAsync(project, ["npx", "cdktf", "destroy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
