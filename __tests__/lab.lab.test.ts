@@ -20,6 +20,7 @@ import { stripVTControlCharacters } from "util";
 import { directoryIdentities, resolver, vaultGrants } from "../engine/azure-stand-ins/from-stacks";
 import { AUTHORITY_HOST, entraEndpoint, managedIdentityEndpoint, type Directory } from "../engine/azure-stand-ins/entra";
 import { listener } from "../engine/azure-stand-ins/http";
+import { withPrivateHosts } from "../engine/local-cluster";
 import { signJwt } from "../engine/azure-stand-ins/jwt";
 import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../engine/azure-stand-ins/keyvault";
 import { clusterCacheDir, loadClusterTools } from "../engine/cluster-tools";
@@ -325,6 +326,42 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
     expect(result.report?.checks?.map((c: Json) => `${c.id}: ${c.passed ? "passed" : c.detail}`)).toEqual(["addon", "class", "available", "mounted", "answers", "rotation"].map((id) => `${id}: passed`));
     expect(result.status).toBe(0);
   }, 240_000);
+
+  test("rotation outside Terraform: npm run rotation-check sets a new version in the vault, as az keyvault secret set does, and times its arrival in the running pod, which does not restart", async () => {
+    const valueFile = path.join(project, "rotated.json");
+    const value = JSON.stringify({ Config: { Source: `lab ${env}`, Version: 2, Rotated: new Date().toISOString() } });
+    fs.writeFileSync(valueFile, value);
+    // Its own mount namespace, where the vault's name resolves to the stand-in; the machine's /etc/hosts is untouched.
+    const hosts = path.join(project, "rotation-hosts");
+    fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${vault!.host} ${AUTHORITY_HOST}\n`);
+    const [command, args] = withPrivateHosts(hosts, process.execPath, [path.join(project, "scripts", "run-ts.mjs"), "ops/rotation-check-cli.ts", "--env", env, "--value-file", valueFile, "--timeout", "60"]);
+    const restartsBefore = (await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount);
+    const result = await runAsync(project, [command, ...args], { ...engineEnv, KUBECONFIG: node!.kubeconfig }, 120);
+    expect(result.output).toMatch(/rotation reached \S+ after [\d.]+s; configured interval 5s/);
+    expect(result.status).toBe(0);
+    const seconds = Number(/rotation reached \S+ after ([\d.]+)s/.exec(result.output)![1]);
+    process.stdout.write(`lab ${env}: a new Key Vault version reached the pod after ${seconds} s (poll interval ${ROTATION})\n`);
+    expect(seconds).toBeLessThanOrEqual(5 + 30);
+    expect((await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount)).toEqual(restartsBefore);
+    expect(vault!.audit.some((line) => line.startsWith(`PUT /secrets/${objectName} oid=${ID.deployer} -> 200`))).toBe(true);
+  }, 180_000);
+
+  test("rotation through the stacks: a new version from the Key Vault stack's deploy and the app deploy roll the pods by the annotation", async () => {
+    const before = new Set((await pods()).map((p) => p.metadata.name));
+    fs.writeFileSync(secretFile, JSON.stringify({ Config: { Source: `lab ${env}`, Version: 3 } }));
+    deployVaultSecret();
+    writeUpstream();
+    const deploy = await deployApp();
+    expect(deploy.status).toBe(0);
+    const deployment = await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`);
+    expect(deployment.spec.template.metadata.annotations["aks-keyvault.cdktf.io/secret-versions"]).toBe(`${objectName}=${versions[objectName]}`);
+    await waitUntil("the rolled pods ready and the old ones gone", async () => {
+      const now = await pods();
+      return now.length === config.app.replicas && now.every((p) => !before.has(p.metadata.name) && p.status?.conditions?.some((c: Json) => c.type === "Ready" && c.status === "True"));
+    }, 120);
+    const check = await verify();
+    expect(check.report?.checks?.find((c: Json) => c.id === "mounted")?.passed).toBe(true);
+  }, 300_000);
 
   test("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
     const destroy = await runAsync(project, ["npx", "cdktf", "destroy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
