@@ -363,6 +363,70 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
     expect(check.report?.checks?.find((c: Json) => c.id === "mounted")?.passed).toBe(true);
   }, 300_000);
 
+  /** Deletes the app's pods, as a node restart would: their replacements mount the volume anew. */
+  async function restartPods(): Promise<void> {
+    for (const pod of await pods()) await node!.api("DELETE", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
+  }
+
+  /** Breaks one piece of wiring, restarts the pods, and returns the FailedMount message and verify's report. */
+  async function fault(name: string, breakIt: () => Promise<void>, mendIt: () => Promise<void>) {
+    const since = new Set(await events());
+    await breakIt();
+    await restartPods();
+    let message = "";
+    await waitUntil(`${name}: a FailedMount with the provider's error`, async () => {
+      message = (await events()).filter((e) => !since.has(e) && / FailedMount: .*failed to mount objects/.test(e)).at(-1) ?? "";
+      return message !== "";
+    }, 60);
+    const report = await runAsync(project, [process.execPath, path.join(project, "scripts", "run-ts.mjs"), "ops/verify-cli.ts", "--env", env, "--timeout", "3"], engineEnv, 120);
+    await mendIt();
+    await restartPods();
+    return { message, report };
+  }
+
+  const faults: Record<string, [string, () => Promise<void>, () => Promise<void>, RegExp, string][]> = {
+    dev: [
+      [
+        "the object ID given where the client ID belongs",
+        async () => (writeUpstream({ clientId: ID.addonObject }), expect((await deployApp()).status).toBe(0)),
+        async () => (writeUpstream(), expect((await deployApp()).status).toBe(0)),
+        /ManagedIdentityCredential.*Identity not found/s,
+        "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
+      ],
+      [
+        "a reader without Get on secrets",
+        async () => void (vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.splice(0, g.secretPermissions.length, ...g.secretPermissions.filter((p) => p !== "get"))),
+        async () => void (vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.unshift("get")),
+        /403.*does not have secrets get permission/s,
+        "docs/troubleshooting.md#403-from-key-vault",
+      ],
+    ],
+    prod: [
+      [
+        "a federated credential for another service account",
+        async () => void ((directory!.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:other`),
+        async () => void ((directory!.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:${config.app.name}`),
+        /AADSTS700213/,
+        "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
+      ],
+      [
+        "another tenant's ID",
+        async () => (writeUpstream({ tenant: "99999999-0000-4000-8000-000000000000" }), expect((await deployApp()).status).toBe(0)),
+        async () => (writeUpstream(), expect((await deployApp()).status).toBe(0)),
+        /AADSTS90002/,
+        "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
+      ],
+    ],
+  };
+
+  test.each(faults[env])("a wiring fault ends in FailedMount with the provider's error, and npm run verify points to its troubleshooting section: %s", async (name, breakIt, mendIt, error, section) => {
+    const { message, report } = await fault(name, breakIt, mendIt);
+    expect(message).toMatch(error);
+    expect(report.status).toBe(1);
+    expect(report.output).toContain(section);
+    await waitUntil("the app available again once mended", async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 90);
+  }, 300_000);
+
   test("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
     const destroy = await runAsync(project, ["npx", "cdktf", "destroy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
     expect(destroy.status).toBe(0);
