@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { runCollecting } from "../lib/run-collecting";
+import { unpackDebianPackages } from "./debian-packages";
 import { toolCacheDir } from "../lib/tool-cache";
 
 /**
@@ -113,21 +114,9 @@ async function buildKubernetes(dir: string, log: (line: string) => void): Promis
 }
 
 async function unpackEtcd(dir: string, log: (line: string) => void): Promise<void> {
-  const paths = clusterToolPaths(dir);
-  const work = fs.mkdtempSync(path.join(dir, "etcd-"));
-  try {
-    log(`Fetching Debian's ${ETCD_PACKAGE} package (apt-get download; no install, nothing outside the cache)...`);
-    await run("apt-get", ["download", ETCD_PACKAGE], work);
-    const deb = fs.readdirSync(work).find((f) => f.endsWith(".deb"));
-    if (!deb) throw new ClusterToolsError(`apt-get download ${ETCD_PACKAGE} wrote no .deb; run apt-get update first`);
-    const unpacked = path.join(work, "root");
-    await run("dpkg-deb", ["-x", path.join(work, deb), unpacked], work);
-    fs.rmSync(paths.etcdRoot, { recursive: true, force: true });
-    fs.renameSync(unpacked, paths.etcdRoot);
-    log(`  unpacked ${deb}`);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  log(`Fetching Debian's ${ETCD_PACKAGE} package (apt-get download; no install, nothing outside the cache)...`);
+  const debs = await unpackDebianPackages([ETCD_PACKAGE], clusterToolPaths(dir).etcdRoot, ClusterToolsError);
+  log(`  unpacked ${debs.join(", ")}`);
 }
 
 /** Builds or fetches what is missing, then records the versions; a second run does nothing. */

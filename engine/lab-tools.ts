@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { runCollecting } from "../lib/run-collecting";
 import { toolCacheDir } from "../lib/tool-cache";
+import { unpackDebianPackages } from "./debian-packages";
 import { ociArchive, type LayerEntry } from "./oci-image";
 
 export const CSI_DRIVER = { module: "sigs.k8s.io/secrets-store-csi-driver", version: "v1.5.4" } as const;
@@ -141,21 +142,9 @@ async function buildGoTools(dir: string, log: (line: string) => void): Promise<v
 }
 
 async function unpackDebian(dir: string, log: (line: string) => void): Promise<void> {
-  const paths = labToolPaths(dir);
-  const work = fs.mkdtempSync(path.join(dir, "debian-"));
-  try {
-    log(`Fetching Debian's ${DEBIAN_PACKAGES.join(", ")} (apt-get download; nothing installed)...`);
-    await run("apt-get", ["download", ...DEBIAN_PACKAGES], work);
-    const debs = fs.readdirSync(work).filter((f) => f.endsWith(".deb"));
-    if (debs.length !== DEBIAN_PACKAGES.length) throw new LabToolsError(`apt-get download wrote ${debs.length} of ${DEBIAN_PACKAGES.length} packages; run apt-get update first`);
-    const root = path.join(work, "root");
-    for (const deb of debs) await run("dpkg-deb", ["-x", path.join(work, deb), root], work);
-    fs.rmSync(paths.debian, { recursive: true, force: true });
-    fs.renameSync(root, paths.debian);
-    log(`  unpacked ${debs.join(", ")}`);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  log(`Fetching Debian's ${DEBIAN_PACKAGES.join(", ")} (apt-get download; nothing installed)...`);
+  const debs = await unpackDebianPackages(DEBIAN_PACKAGES, labToolPaths(dir).debian, LabToolsError);
+  log(`  unpacked ${debs.join(", ")}`);
 }
 
 /** A file for an image layer, from this machine. */
