@@ -426,6 +426,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
     }, 60, path.join(dir, "kubelet.log"));
     return { cluster, kubeconfig, api, images, stop };
   } catch (error) {
+    // For whoever debugs the lab: AKSKV_LAB_DEBUG_HOLD=<seconds> keeps a failed node up to look at, then stops it all the same.
     if (process.env.AKSKV_LAB_DEBUG_HOLD) {
       log(`lab: failed (${(error as Error).message}); holding ${dir} for ${process.env.AKSKV_LAB_DEBUG_HOLD} s`);
       await new Promise((r) => setTimeout(r, Number(process.env.AKSKV_LAB_DEBUG_HOLD) * 1000));
