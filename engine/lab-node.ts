@@ -8,16 +8,15 @@
 // at the stand-ins through its pod's host aliases. Everything it starts is
 // stopped, and every mount, network namespace and link it made removed, by
 // stop(), also after a failure.
-import { spawn, spawnSync, type ChildProcess } from "child_process";
+import { spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
-import * as net from "net";
 import * as path from "path";
 import { load } from "js-yaml";
 import type { ClusterTools } from "./cluster-tools";
 import type { LabTools } from "./lab-tools";
 import { IMAGES } from "./lab-tools";
-import { kubeconfigText, startLocalCluster, type LocalCluster } from "./local-cluster";
+import { freePort, kubeconfigText, startLocalCluster, startProcess, stopProcess, type LocalCluster } from "./local-cluster";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -57,17 +56,6 @@ export interface LabNode {
   stop(): Promise<void>;
 }
 
-function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function openssl(args: string[], cwd: string): void {
   const result = spawnSync("openssl", args, { cwd, encoding: "utf8" });
   if (result.status !== 0) throw new LabError(`openssl ${args[0]} failed: ${(result.stderr || result.error?.message || "").trim().split("\n").at(-1)}`);
@@ -89,25 +77,6 @@ export function makeCa(dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
   openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=aks-keyvault-cdktf lab CA"], dir);
   return path.join(dir, "ca.crt");
-}
-
-function startProcess(name: string, command: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const log = fs.openSync(path.join(dir, `${name}.log`), "w");
-  const child = spawn(command, args, { stdio: ["ignore", log, log], env });
-  fs.closeSync(log);
-  return child;
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 8000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 const tail = (file: string, lines = 3) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").slice(-lines).join(" | ") : "(no log)");
@@ -146,14 +115,14 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
   const stop = async () => {
     // Pods first, through containerd (their processes outlive a stopped shim), then the node, then the control plane.
     const kubelet = children.find((c) => (c as { labName?: string }).labName === "kubelet");
-    if (kubelet) await stopProcess(kubelet);
+    if (kubelet) await stopProcess(kubelet, 8000);
     if (fs.existsSync(socket)) {
       for (const line of ctr("tasks", "ls", "-q").stdout?.split("\n").filter(Boolean) ?? []) ctr("tasks", "kill", "-s", "SIGKILL", line);
       await new Promise((r) => setTimeout(r, 500));
       for (const line of ctr("tasks", "ls", "-q").stdout?.split("\n").filter(Boolean) ?? []) ctr("tasks", "delete", "-f", line);
       for (const line of ctr("containers", "ls", "-q").stdout?.split("\n").filter(Boolean) ?? []) ctr("containers", "delete", line);
     }
-    for (const child of [...children].reverse()) await stopProcess(child);
+    for (const child of [...children].reverse()) await stopProcess(child, 8000);
     children.length = 0;
     // Shims left by a containerd that died: this lab's only, by their socket address.
     spawnSync("pkill", ["-9", "-f", `containerd-shim-runc-v2 .*-address ${socket}`]);

@@ -51,28 +51,31 @@ export function withPrivateHosts(hostsFile: string, binary: string, args: readon
   return ["unshare", ["-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hostsFile, binary, ...args]];
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on at the moment, on a loopback address. */
+export function freePort(host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
   });
 }
 
-function startProcess(name: string, binary: string, args: string[], dir: string): ChildProcess {
+/** A process whose output goes to <dir>/<name>.log. */
+export function startProcess(name: string, binary: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const log = fs.openSync(path.join(dir, `${name}.log`), "w");
-  const child = spawn(binary, args, { stdio: ["ignore", log, log] });
+  const child = spawn(binary, args, { stdio: ["ignore", log, log], env });
   fs.closeSync(log);
   return child;
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
+export function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+    const kill = setTimeout(() => child.kill("SIGKILL"), graceMs);
     child.once("exit", () => {
       clearTimeout(kill);
       resolve();
