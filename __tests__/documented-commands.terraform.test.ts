@@ -124,7 +124,7 @@ describe("every documented cdktf line, through cdktf and OpenTofu, gets past cdk
       const result = runIn(project, [...c.argv, "--skip-provider-lock", "--skip-synth"], { TERRAFORM_BINARY_NAME: toolchain.tofu, CDKTF_OUTDIR: path.join(project, "cdktf.out") });
       const lines = result.output.trim().split("\n").filter((l) => l.trim() && !/^[│╵╷\s]*$/.test(l));
       const firstError = lines.findIndex((l) => /Error:/.test(l));
-      const tail = (firstError >= 0 ? lines.slice(firstError, firstError + 8) : lines.slice(-12)).join(" | ");
+      const tail = (firstError >= 0 ? lines.slice(firstError, firstError + 14) : lines.slice(-12)).join(" | ");
       if (c.argv[2] === "output") {
         // Nothing deployed: cdktf prints no outputs, and says nothing went wrong.
         expect(`${result.status} ${BEFORE_SIGN_IN.test(result.output) ? tail : ""}`).toBe("0 ");
