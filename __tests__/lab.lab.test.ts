@@ -13,18 +13,17 @@ import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import * as https from "https";
 import * as net from "net";
 import * as path from "path";
 import { stripVTControlCharacters } from "util";
 import { directoryIdentities, resolver, vaultGrants } from "../engine/azure-stand-ins/from-stacks";
-import { AUTHORITY_HOST, entraEndpoint, managedIdentityEndpoint, type Directory } from "../engine/azure-stand-ins/entra";
-import { listener } from "../engine/azure-stand-ins/http";
+import { AUTHORITY_HOST, type Directory } from "../engine/azure-stand-ins/entra";
+import { serveStandIns, type StandInServers } from "../engine/azure-stand-ins/serve";
 import { withPrivateHosts } from "../engine/local-cluster";
 import { signJwt } from "../engine/azure-stand-ins/jwt";
 import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../engine/azure-stand-ins/keyvault";
 import { clusterCacheDir, loadClusterTools } from "../engine/cluster-tools";
-import { issueCertificate, makeCa, startLabNode, waitUntil, type LabNode } from "../engine/lab-node";
+import { makeCa, startLabNode, waitUntil, type LabNode } from "../engine/lab-node";
 import { IMAGES, labCacheDir, loadLabTools } from "../engine/lab-tools";
 import { writeOutputsState } from "../engine/mock-test";
 import { adaptStack } from "../engine/stand-in";
@@ -70,30 +69,16 @@ const listen = (server: http.Server | net.Server, port: number, host: string) =>
     servers.push(server);
   });
 
-let msiPort = 0;
+let standIns: StandInServers | undefined;
 beforeAll(async () => {
-  // The stand-ins: Entra ID and Key Vault over HTTPS on one loopback address, by host name; the node's managed-identity endpoint.
-  const standInNames = () => [AUTHORITY_HOST, ...(vault ? [vault.host] : [])];
-  const tls = issueCertificate(pki, "stand-ins", "/CN=azure-stand-ins", [`DNS:${AUTHORITY_HOST}`, `DNS:*.${VAULT_DNS_SUFFIX}`]);
-  const standIns = https.createServer(
-    { cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) },
-    listener((request) => {
-      if (!directory) return { status: 503, body: "no directory yet" };
-      if (request.url.hostname === AUTHORITY_HOST) return entraEndpoint(directory, request);
-      if (vault && request.url.hostname === vault.host) return vault.handle(request);
-      return { status: 404, body: `no stand-in for ${request.url.hostname} (${standInNames().join(", ")})` };
-    }),
-  );
-  await listen(standIns, 443, STAND_IN_IP);
-  const msi = http.createServer(listener((request) => (directory ? managedIdentityEndpoint(directory, request) : { status: 503, body: "no directory yet" })));
-  await listen(msi, 0, "127.0.0.1");
-  msiPort = (msi.address() as net.AddressInfo).port;
+  standIns = await serveStandIns({ pki, ip: STAND_IN_IP, directory: () => directory, vaults: () => (vault ? [vault] : []) });
 }, 60_000);
 
 afterAll(async () => {
   await node?.stop();
   fs.rmSync(nodeDir, { recursive: true, force: true });
   for (const server of servers) await new Promise((r) => server.close(r));
+  await standIns?.close();
 }, 120_000);
 
 /** Runs a command in a project folder and gives its status and its output without colours. */
@@ -259,7 +244,7 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
         issuer: ISSUER,
         rotationInterval: ROTATION,
         hostAliases: { ip: STAND_IN_IP, hostnames: [AUTHORITY_HOST, ...["dev", "prod"].map((e) => `${JSON.parse(fs.readFileSync(path.join(repo, "config", `${e}.json`), "utf8")).keyVault.name}.${VAULT_DNS_SUFFIX}`)] },
-        identityEndpoint: { url: `http://127.0.0.1:${msiPort}/msi/token`, header: identityHeader },
+        identityEndpoint: { url: standIns!.identityEndpoint, header: identityHeader },
         caFile,
         log: (line) => process.stdout.write(`${line}\n`),
       });
@@ -315,9 +300,9 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
   }, 300_000);
 
   /** npm run verify as an operator runs it, with its JSON report. */
-  async function verify(): Promise<{ status: number | null; output: string; report: Json }> {
+  async function verify(timeoutSeconds = 60): Promise<{ status: number | null; output: string; report: Json }> {
     const report = path.join(project, `verify-${Date.now()}.json`);
-    const result = await runAsync(project, [process.execPath, path.join(project, "scripts", "run-ts.mjs"), "ops/verify-cli.ts", "--env", env, "--timeout", "60", "--json", report], engineEnv, 180);
+    const result = await runAsync(project, [process.execPath, path.join(project, "scripts", "run-ts.mjs"), "ops/verify-cli.ts", "--env", env, "--timeout", String(timeoutSeconds), "--json", report], engineEnv, 180);
     return { ...result, report: fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, "utf8")) : undefined };
   }
 
@@ -378,7 +363,7 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
       message = (await events()).filter((e) => !since.has(e) && / FailedMount: .*failed to mount objects/.test(e)).at(-1) ?? "";
       return message !== "";
     }, 60);
-    const report = await runAsync(project, [process.execPath, path.join(project, "scripts", "run-ts.mjs"), "ops/verify-cli.ts", "--env", env, "--timeout", "3"], engineEnv, 120);
+    const report = await verify(3);
     await mendIt();
     await restartPods();
     return { message, report };

@@ -36,6 +36,11 @@ export interface LabNodeOptions {
   readonly issuer: string;
   /** The add-on's rotation interval, as the synthesized cluster's key_vault_secrets_provider sets it. */
   readonly rotationInterval: string;
+  /**
+   * How often the kubelet syncs each pod, which is when a changed ConfigMap volume is rewritten: 5s keeps
+   * the tests' waits short; lab:rotation gives AKS's 1m, the kubelet's default.
+   */
+  readonly kubeletSyncFrequency?: string;
   /** Host names the provider's pod resolves to the stand-ins' loopback address. */
   readonly hostAliases: { ip: string; hostnames: string[] };
   /** The managed-identity endpoint the provider's pod gets (IDENTITY_ENDPOINT, IDENTITY_HEADER). */
@@ -274,7 +279,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
         evictionHard: { "memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%" },
         imageGCHighThresholdPercent: 100,
         imageGCLowThresholdPercent: 99,
-        syncFrequency: "5s",
+        syncFrequency: options.kubeletSyncFrequency ?? "5s",
         // Pod logs in the lab's folder, not the machine's /var/log/pods.
         podLogsDir: path.join(dir, "pod-logs"),
         resolvConf: "",

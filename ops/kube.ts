@@ -48,18 +48,23 @@ export interface PodExec {
   ): Promise<unknown>;
 }
 
-/** A file's content in a container (`cat`), or undefined when there is no such file. */
-export function readPodFile(exec: PodExec, namespace: string, pod: string, container: string, file: string): Promise<string | undefined> {
+/** What a command prints in a container, or undefined when it names no such file. */
+export function podCommandOutput(exec: PodExec, namespace: string, pod: string, container: string, command: string[]): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
     const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _encoding, done) => (append(chunk.toString()), done()) });
     exec
-      .exec(namespace, pod, container, ["cat", file], sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
+      .exec(namespace, pod, container, command, sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
         if (status.status === "Success") resolve(out);
         else if (/No such file/i.test(err)) resolve(undefined);
-        else reject(new Error(err.trim() || status.message || "cat failed"));
+        else reject(new Error(err.trim() || status.message || `${command[0]} failed`));
       })
       .catch(reject);
   });
+}
+
+/** A file's content in a container (`cat`), or undefined when there is no such file. */
+export function readPodFile(exec: PodExec, namespace: string, pod: string, container: string, file: string): Promise<string | undefined> {
+  return podCommandOutput(exec, namespace, pod, container, ["cat", file]);
 }
