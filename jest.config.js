@@ -19,5 +19,5 @@ module.exports = {
   // A full run leaves the system temp folder as it found it (__tests__/temp-check.js).
   globalSetup: "<rootDir>/__tests__/global-setup.js",
   globalTeardown: "<rootDir>/__tests__/global-teardown.js",
-  reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
+  reporters: ["default", "<rootDir>/tools/build/jest-summary-reporter.js"],
 };

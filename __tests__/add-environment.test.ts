@@ -4,9 +4,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadEnvironments } from "../config/load";
-import { evaluatePolicy } from "../policy/evaluate";
-import { readSynthesizedEnvironment } from "../policy/read";
-import { preflight } from "../review/preflight";
+import { evaluatePolicy } from "../tools/scan/evaluate";
+import { readSynthesizedEnvironment } from "../tools/scan/read";
+import { preflight } from "../tools/ci/preflight";
 import { copyOfProject, run, stacksIn, stacksOf, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
@@ -47,7 +47,7 @@ describe('docs/configuration.md, "Add an environment"', () => {
     const { environments } = loadEnvironments(root);
     const config = environments.find((e) => e.environment === name)!;
     expect(config.ci.protected).toBe(true);
-    const synth = run(process.execPath, [path.join(root, "scripts", "app.mjs")], root);
+    const synth = run(process.execPath, [path.join(root, "tools", "build", "app.mjs")], root);
     expect(synth.status).toBe(0);
     // With a backend, synth also writes the one bootstrap stack for the state storage.
     expect(stacksIn(root)).toEqual([...stacksOf(environments.map((e) => e.environment)), "bootstrap"].sort());

@@ -1,5 +1,5 @@
 // npm run test:cluster: the real synthesized app stack applied with OpenTofu and
-// the real kubernetes provider to a local API server (engine/local-cluster.ts),
+// the real kubernetes provider to a local API server (tools/offline/local-cluster.ts),
 // signed in the way the stack signs in (kubelogin, here a stand-in that prints
 // the deployer's token), with the host and CA from the AKS stack's outputs.
 // Then: a second plan is empty, a new secret version rolls the pods and
@@ -10,13 +10,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
-import { clusterCacheDir, loadClusterTools } from "../engine/cluster-tools";
-import { prepareWorkDir, runEngine, type Engine } from "../engine/engines";
-import { startLocalCluster, type LocalCluster } from "../engine/local-cluster";
-import { tofuEngine, writeOutputsState } from "../engine/mock-test";
+import { clusterCacheDir, loadClusterTools } from "../tools/offline/cluster-tools";
+import { prepareWorkDir, runEngine, type Engine } from "../tools/offline/engines";
+import { startLocalCluster, type LocalCluster } from "../tools/offline/local-cluster";
+import { tofuEngine, writeOutputsState } from "../tools/offline/mock-test";
 import { durationSeconds } from "../config/rules";
-import { verifyDeployment, type ClusterView } from "../ops/verify";
-import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
+import { verifyDeployment, type ClusterView } from "../tools/ops/verify";
+import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { synthProject, tempDir, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
@@ -367,7 +367,7 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
     const report = path.join(root, "verify.json");
     // An operator runs it; on AKS the deployer is Cluster Admin, here the admin token stands in.
     const operator = { ...kubeloginOnPath(cluster!.adminToken), TERRAFORM_BINARY_NAME: engine.binary };
-    const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "ops", "verify-cli.ts"), "--env", envName, "--timeout", "3", "--json", report], {
+    const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "ops", "verify-cli.ts"), "--env", envName, "--timeout", "3", "--json", report], {
       cwd: root,
       env: operator,
       encoding: "utf8",

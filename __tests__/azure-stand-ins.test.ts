@@ -1,12 +1,12 @@
 // The lab's stand-ins for Entra ID and the Key Vault data plane
-// (engine/azure-stand-ins/): what each one refuses, with Azure's error codes,
+// (tools/offline/azure-stand-ins/): what each one refuses, with Azure's error codes,
 // and that what they enforce is read from the synthesized stacks.
 import * as crypto from "crypto";
-import { directoryIdentities, resolver, vaultGrants, type Outputs } from "../engine/azure-stand-ins/from-stacks";
-import { CLIENT_ASSERTION_TYPE, entraEndpoint, managedIdentityEndpoint, TOKEN_EXCHANGE_AUDIENCE, type Directory } from "../engine/azure-stand-ins/entra";
-import type { StandInRequest } from "../engine/azure-stand-ins/http";
-import { jwtClaims, signJwt } from "../engine/azure-stand-ins/jwt";
-import { KeyVaultStandIn, VAULT_RESOURCE, type VaultGrant } from "../engine/azure-stand-ins/keyvault";
+import { directoryIdentities, resolver, vaultGrants, type Outputs } from "../tools/offline/azure-stand-ins/from-stacks";
+import { CLIENT_ASSERTION_TYPE, entraEndpoint, managedIdentityEndpoint, TOKEN_EXCHANGE_AUDIENCE, type Directory } from "../tools/offline/azure-stand-ins/entra";
+import type { StandInRequest } from "../tools/offline/azure-stand-ins/http";
+import { jwtClaims, signJwt } from "../tools/offline/azure-stand-ins/jwt";
+import { KeyVaultStandIn, VAULT_RESOURCE, type VaultGrant } from "../tools/offline/azure-stand-ins/keyvault";
 import { baseConfig, hardenedConfig, synthProject, type Json } from "./helpers";
 
 const TENANT = "aaaaaaaa-1111-4111-8111-111111111111";

@@ -5,7 +5,7 @@ import * as path from "path";
 import { baseConfig, run, stacksIn, writeProject } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
-const runner = path.join(repo, "scripts", "app.mjs");
+const runner = path.join(repo, "tools", "build", "app.mjs");
 
 describe("cdktf synth", () => {
   function cdktfProject(configs: Record<string, unknown>): string {

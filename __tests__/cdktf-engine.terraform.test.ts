@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { stripVTControlCharacters } from "util";
-import { writeOutputsState } from "../engine/mock-test";
-import { standInOverride } from "../engine/stand-in";
-import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
+import { writeOutputsState } from "../tools/offline/mock-test";
+import { standInOverride } from "../tools/offline/stand-in";
+import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { copyOfProject } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");

@@ -4,17 +4,17 @@
 // shipped environments and on every way policy.test.ts breaks a rule.
 import * as fs from "fs";
 import * as path from "path";
-import type { CheckResult } from "../policy/checkov";
-import { checkovDir, ensureCheckov, runCheckov } from "../policy/checkov-run";
-import { readCheckovReport } from "../policy/checkov";
-import { POLICY_RULES } from "../policy/rules";
-import { writeScanCopies, type ScanTarget } from "../policy/scan";
-import type { SynthesizedEnvironment } from "../policy/synthesized";
+import type { CheckResult } from "../tools/scan/checkov";
+import { checkovDir, ensureCheckov, runCheckov } from "../tools/scan/checkov-run";
+import { readCheckovReport } from "../tools/scan/checkov";
+import { POLICY_RULES } from "../tools/scan/policy-rules";
+import { writeScanCopies, type ScanTarget } from "../tools/scan/scan";
+import type { SynthesizedEnvironment } from "../tools/scan/synthesized";
 import { run, shippedEnvironments, tempDir, writeProject, type Json } from "./helpers";
 import { BY_CONFIG, BY_STACK, configCaseEnv, mutated, SECRET, synthEnvironments, synthPolicyFixtures } from "./policy-cases";
 
 const repo = path.resolve(__dirname, "..");
-const scanCommand = [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "policy", "scan-cli.ts")];
+const scanCommand = [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "scan", "scan-cli.ts")];
 
 let bin = "";
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 // The scan's own logic, without checkov: the copy checkov reads, its report
 // read back, and waivers applied (npm run test:scan runs checkov itself).
-import { checkovArgs } from "../policy/checkov-run";
-import { formatVerdict, readCheckovReport, resourceAddresses, scanCopy, scanVerdict, verdictFails, waivedChecks, type CheckovRun } from "../policy/checkov";
+import { checkovArgs } from "../tools/scan/checkov-run";
+import { formatVerdict, readCheckovReport, resourceAddresses, scanCopy, scanVerdict, verdictFails, waivedChecks, type CheckovRun } from "../tools/scan/checkov";
 
 const stack = {
   "//": { metadata: { stackName: "aks-x" } },

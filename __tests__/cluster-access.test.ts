@@ -1,6 +1,6 @@
 // Waiting out a role assignment that has not applied yet, with an injected
 // Kubernetes API and clock.
-import { ClusterAccessError, waitForClusterAccess, type AccessProbe } from "../ops/cluster-access";
+import { ClusterAccessError, waitForClusterAccess, type AccessProbe } from "../tools/ci/cluster-access";
 
 function fakeClock() {
   let t = 0;

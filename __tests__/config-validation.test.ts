@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv2020 from "ajv/dist/2020";
 import { loadEnvironments } from "../config/load";
-import { docsWithTables, DOCS_FILE, jsonSchemaText, SCHEMA_FILE } from "../config/reference";
+import { docsWithTables, DOCS_FILE, jsonSchemaText, SCHEMA_FILE } from "../tools/build/config-reference";
 import { validateEnvironment } from "../config/validate";
 import { baseConfig, hardenedConfig, shippedEnvironments, writeProject, type Json } from "./helpers";
 

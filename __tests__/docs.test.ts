@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { KNOWN_FIELDS } from "../config/reference";
-import { POLICY_RULES } from "../policy/rules";
+import { KNOWN_FIELDS } from "../tools/build/config-reference";
+import { POLICY_RULES } from "../tools/scan/policy-rules";
 import { synthProject, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");

@@ -8,15 +8,15 @@
 // every cdktf line: --skip-provider-lock, because `providers lock` asks the
 // registry (docs/troubleshooting.md, for offline machines), and --skip-synth,
 // because the stand-in azurerm 5.x needs three resources adapted inside
-// cdk.tf.json (engine/stand-in.ts; an override file cannot supply a required
+// cdk.tf.json (tools/offline/stand-in.ts; an override file cannot supply a required
 // argument), which a synth would write over. `npx cdktf synth` runs first, as written.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { stripVTControlCharacters } from "util";
-import { writeOutputsState } from "../engine/mock-test";
-import { adaptStack } from "../engine/stand-in";
-import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
+import { writeOutputsState } from "../tools/offline/mock-test";
+import { adaptStack } from "../tools/offline/stand-in";
+import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { distinct, documentedCommands } from "./documented-commands";
 import { copyOfProject, shippedEnvironments, tempDir } from "./helpers";
 
@@ -153,7 +153,7 @@ describe("the documented lines that need an engine or a git repository", () => {
   test.each(ours.filter((c) => script(c) === "plan").map((c) => [label(c), c] as const))(
     "%s: init from the mirror, then every stack's plan stops at the sign-in, and says so",
     (_label, c) => {
-      const result = runIn(root, [process.execPath, path.join(root, "scripts", "run-ts.mjs"), "review/plan-cli.ts", ...args(c)], { TERRAFORM_BINARY_NAME: toolchain.tofu });
+      const result = runIn(root, [process.execPath, path.join(root, "tools", "build", "run-ts.mjs"), "tools/review/plan-cli.ts", ...args(c)], { TERRAFORM_BINARY_NAME: toolchain.tofu });
       expect(result.status).toBe(1);
       expect(SIGN_IN.test(result.output) ? "reached the sign-in" : result.output.slice(-600)).toBe("reached the sign-in");
     },
@@ -171,7 +171,7 @@ describe("the documented lines that need an engine or a git repository", () => {
       fs.writeFileSync(path.join(git, ".gitignore"), `${fs.readFileSync(path.join(repo, ".gitignore"), "utf8")}node_modules\n`);
       const gitEnv = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" };
       for (const step of [["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"]]) expect(runIn(git, ["git", ...step], gitEnv).status).toBe(0);
-      const result = runIn(git, [process.execPath, path.join(git, "scripts", "run-ts.mjs"), "review/cli.ts", ...args(c)], { CDKTF_OUTDIR: path.join(git, "cdktf.out") });
+      const result = runIn(git, [process.execPath, path.join(git, "tools", "build", "run-ts.mjs"), "tools/review/cli.ts", ...args(c)], { CDKTF_OUTDIR: path.join(git, "cdktf.out") });
       expect(`${result.status} ${result.status === 0 ? "" : result.output.slice(-400)}`).toBe("0 ");
       fs.rmSync(git, { recursive: true, force: true });
     },

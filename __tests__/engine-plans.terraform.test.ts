@@ -7,8 +7,8 @@ import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { mockTest, outputsOf, plannedChange, unknownPaths, writeOutputsState, type MockRun } from "../engine/mock-test";
-import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
+import { mockTest, outputsOf, plannedChange, unknownPaths, writeOutputsState, type MockRun } from "../tools/offline/mock-test";
+import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { SECRET_VERSIONS_ANNOTATION } from "../lib/rollout";
 import { baseConfig, hardenedConfig, synthProject, type Json, type SynthesizedProject } from "./helpers";
 
@@ -206,7 +206,7 @@ describe("changes, planned by OpenTofu", () => {
   test("a pull request plan with PLAN_SECRET_FILES of the same content as the deploy's SECRET_FILES plans the version the deploy applied (no change); with other content, another (a change every plan)", async () => {
     // What each job's write-secret-files step writes, from its own environment's secret.
     const writeSecretFiles = (json: Record<string, string>) => {
-      const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), "ops/write-secret-files.ts"], { cwd: project.root, env: { ...process.env, SECRET_FILES: JSON.stringify(json) }, encoding: "utf8" });
+      const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), "tools/ci/write-secret-files.ts"], { cwd: project.root, env: { ...process.env, SECRET_FILES: JSON.stringify(json) }, encoding: "utf8" });
       expect(result.status).toBe(0);
     };
     const file = "secrets/dev/configurable-secret.json";

@@ -1,9 +1,9 @@
 // The engine checks' own logic, without an engine: which diagnostics are
 // accepted, the stand-in override, the CLI config, the Go version gate.
-import { acceptedBy, providerOf, type AcceptedDiagnostic } from "../engine/accepted";
-import { goVersionParts } from "../engine/tools-cli";
-import { adaptStack, standInOverride } from "../engine/stand-in";
-import { cliConfigText, describeProviders, versionAtLeast, type BuiltProvider } from "../engine/toolchain";
+import { acceptedBy, providerOf, type AcceptedDiagnostic } from "../tools/offline/accepted";
+import { goVersionParts } from "../tools/offline/tools-cli";
+import { adaptStack, standInOverride } from "../tools/offline/stand-in";
+import { cliConfigText, describeProviders, versionAtLeast, type BuiltProvider } from "../tools/offline/toolchain";
 
 const azurerm: BuiltProvider = { name: "azurerm", required: "4.55.0", version: "5.2.1-dev.20260824", standIn: "refused", recipe: "m@v" };
 const kubernetes: BuiltProvider = { name: "kubernetes", required: "2.38.0", version: "2.38.0", recipe: "m@v" };

@@ -1,6 +1,6 @@
 // Jest gives every test file a fresh module registry, so each file would load
 // cdktf and the provider modules again. This environment instead loads the
-// synth code (app/synth.ts, bundled by esbuild exactly as `cdktf synth` runs
+// synth code (stacks/synthesize.ts, bundled by esbuild exactly as `cdktf synth` runs
 // it) once per worker, in the worker's own Node realm, and hands test files a
 // function that synthesizes a project to disk. Tests read the JSON it writes.
 const path = require("path");
@@ -10,10 +10,10 @@ let synthesizeInWorker; // one per worker process
 
 async function loadSynthesize() {
   if (synthesizeInWorker) return synthesizeInWorker;
-  const cache = await import(path.join(__dirname, "..", "scripts", "synth-cache.mjs"));
+  const cache = await import(path.join(__dirname, "..", "tools", "build", "build-cache.mjs"));
   const fs = require("fs");
   const bundle = path.join(cache.cacheDir, `test-synth-${cache.appSourcesHash().slice(0, 16)}.cjs`);
-  if (!fs.existsSync(bundle)) await cache.bundle(path.join("app", "synth.ts"), bundle);
+  if (!fs.existsSync(bundle)) await cache.bundle(path.join("stacks", "synthesize.ts"), bundle);
   const { synthesize } = require(bundle);
   synthesizeInWorker = (projectRoot, outdir) => {
     const { warnings } = synthesize(projectRoot, outdir);

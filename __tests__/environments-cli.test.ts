@@ -5,7 +5,7 @@ import * as path from "path";
 import { baseConfig, run, writeProject } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
-const cli = (root: string, args: string[] = []) => run(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "review", "environments-cli.ts"), ...args], root);
+const cli = (root: string, args: string[] = []) => run(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "ci", "environments-cli.ts"), ...args], root);
 
 describe("npm run environments", () => {
   const staging = baseConfig("staging");

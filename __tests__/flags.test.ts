@@ -1,4 +1,4 @@
-import { parseFlags, UsageError } from "../lib/flags";
+import { parseFlags, UsageError } from "../tools/flags";
 
 describe("parseFlags", () => {
   const spec = { values: ["--env", "--out"], switches: ["--strict"] };

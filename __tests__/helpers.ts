@@ -1,6 +1,6 @@
 // Builds throwaway projects (config/*.json plus secret files) in a temporary
 // directory and synthesizes them exactly as `cdktf synth` does, through
-// app/synth.ts, so tests read the real cdk.tf.json and manifest.json.
+// stacks/synthesize.ts, so tests read the real cdk.tf.json and manifest.json.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -8,7 +8,7 @@ import * as path from "path";
 
 type Synthesize = (projectRoot: string, outdir: string) => { warnings: string[] };
 
-/** app/synth.ts's synthesize, loaded once per jest worker by __tests__/environment.js. */
+/** stacks/synthesize.ts's synthesize, loaded once per jest worker by __tests__/environment.js. */
 function synthesize(projectRoot: string, outdir: string): { warnings: string[] } {
   const inWorker = (globalThis as { __synthesizeInWorker?: Synthesize }).__synthesizeInWorker;
   if (!inWorker) throw new Error("run the tests with jest.config.js (its testEnvironment provides the synth)");
@@ -150,7 +150,7 @@ export function remoteStateRead(expression: string): { from: string; output: str
 }
 
 /** Everything the project's commands need from its root, apart from node_modules. */
-const PROJECT_SOURCES = ["main.ts", "cdktf.json", "config", "lib", "app", "constructs", "stacks", "policy", "review", "ops", "engine", "scripts", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
+const PROJECT_SOURCES = ["main.ts", "cdktf.json", "config", "lib", "constructs", "stacks", "tools", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"];
 
 /** A copy of this project's sources in a temporary directory, sharing node_modules, to change safely. */
 export function copyOfProject(prefix = "akskv-copy-"): string {
@@ -164,7 +164,7 @@ export function copyOfProject(prefix = "akskv-copy-"): string {
 /**
  * Runs a command in a project directory, as cdktf would: outdir in the project,
  * no network checks. A copy of this project reuses this checkout's type-check
- * and bundle while its sources are the same (scripts/app.mjs).
+ * and bundle while its sources are the same (tools/build/app.mjs).
  */
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(command, args, {
@@ -175,7 +175,7 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
       CDKTF_OUTDIR: path.join(cwd, "cdktf.out"),
       CHECKPOINT_DISABLE: "1",
       CI: "true",
-      AKSKV_SYNTH_CACHE_FROM: path.resolve(__dirname, "..", ".synth-cache"),
+      AKSKV_SYNTH_CACHE_FROM: path.resolve(__dirname, "..", ".build-cache"),
       ...env,
     },
     timeout: 60_000,

@@ -1,7 +1,7 @@
 // npm run test:lab: the lab end to end on this machine. A real kubelet,
 // containerd and runc, the real Secrets Store CSI driver and Azure provider as
-// the add-on's DaemonSets (engine/lab-node.ts), Key Vault and Entra ID stood in
-// for on loopback (engine/azure-stand-ins/) with what they enforce read from
+// the add-on's DaemonSets (tools/offline/lab-node.ts), Key Vault and Entra ID stood in
+// for on loopback (tools/offline/azure-stand-ins/) with what they enforce read from
 // the synthesized stacks. For dev (the add-on's identity, managed-identity
 // path) and prod (workload identity), in a copy of the project whose configs
 // differ only in app.image and aks.secretRotationInterval: the app stack
@@ -16,18 +16,18 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { stripVTControlCharacters } from "util";
-import { directoryIdentities, resolver, vaultGrants } from "../engine/azure-stand-ins/from-stacks";
-import { AUTHORITY_HOST, type Directory } from "../engine/azure-stand-ins/entra";
-import { serveStandIns, type StandInServers } from "../engine/azure-stand-ins/serve";
-import { withPrivateHosts } from "../engine/local-cluster";
-import { signJwt } from "../engine/azure-stand-ins/jwt";
-import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../engine/azure-stand-ins/keyvault";
-import { clusterCacheDir, loadClusterTools } from "../engine/cluster-tools";
-import { makeCa, startLabNode, waitUntil, type LabNode } from "../engine/lab-node";
-import { IMAGES, labCacheDir, loadLabTools } from "../engine/lab-tools";
-import { writeOutputsState } from "../engine/mock-test";
-import { adaptStack } from "../engine/stand-in";
-import { loadToolchain, toolsCacheDir } from "../engine/toolchain";
+import { directoryIdentities, resolver, vaultGrants } from "../tools/offline/azure-stand-ins/from-stacks";
+import { AUTHORITY_HOST, type Directory } from "../tools/offline/azure-stand-ins/entra";
+import { serveStandIns, type StandInServers } from "../tools/offline/azure-stand-ins/serve";
+import { withPrivateHosts } from "../tools/offline/local-cluster";
+import { signJwt } from "../tools/offline/azure-stand-ins/jwt";
+import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../tools/offline/azure-stand-ins/keyvault";
+import { clusterCacheDir, loadClusterTools } from "../tools/offline/cluster-tools";
+import { makeCa, startLabNode, waitUntil, type LabNode } from "../tools/offline/lab-node";
+import { IMAGES, labCacheDir, loadLabTools } from "../tools/offline/lab-tools";
+import { writeOutputsState } from "../tools/offline/mock-test";
+import { adaptStack } from "../tools/offline/stand-in";
+import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { copyOfProject, tempDir, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
@@ -302,7 +302,7 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
   /** npm run verify as an operator runs it, with its JSON report. */
   async function verify(timeoutSeconds = 60): Promise<{ status: number | null; output: string; report: Json }> {
     const report = path.join(project, `verify-${Date.now()}.json`);
-    const result = await runAsync(project, [process.execPath, path.join(project, "scripts", "run-ts.mjs"), "ops/verify-cli.ts", "--env", env, "--timeout", String(timeoutSeconds), "--json", report], engineEnv, 180);
+    const result = await runAsync(project, [process.execPath, path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/verify-cli.ts", "--env", env, "--timeout", String(timeoutSeconds), "--json", report], engineEnv, 180);
     return { ...result, report: fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, "utf8")) : undefined };
   }
 
@@ -319,7 +319,7 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
     // Its own mount namespace, where the vault's name resolves to the stand-in; the machine's /etc/hosts is untouched.
     const hosts = path.join(project, "rotation-hosts");
     fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${vault!.host} ${AUTHORITY_HOST}\n`);
-    const [command, args] = withPrivateHosts(hosts, process.execPath, [path.join(project, "scripts", "run-ts.mjs"), "ops/rotation-check-cli.ts", "--env", env, "--value-file", valueFile, "--timeout", "60"]);
+    const [command, args] = withPrivateHosts(hosts, process.execPath, [path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/rotation-check-cli.ts", "--env", env, "--value-file", valueFile, "--timeout", "60"]);
     const restartsBefore = (await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount);
     const result = await runAsync(project, [command, ...args], { ...engineEnv, KUBECONFIG: node!.kubeconfig }, 120);
     expect(result.output).toMatch(/rotation reached \S+ after [\d.]+s; configured interval 5s/);

@@ -11,7 +11,7 @@ describe("npm run plan", () => {
   const emptyBin = tempDir("akskv-nobin-");
   afterAll(() => [project.root, emptyBin].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   const plan = (args: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "review", "plan-cli.ts"), ...args], {
+    const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "review", "plan-cli.ts"), ...args], {
       cwd: project.root,
       encoding: "utf8",
       env,

@@ -1,8 +1,8 @@
 // The ways of breaking each policy rule, shared by the tests of the project's
 // verdict (policy.test.ts) and of checkov's on the same stacks (checkov.scan.test.ts).
 import { validateEnvironment } from "../config/validate";
-import { readSynthesizedEnvironment } from "../policy/read";
-import type { SynthesizedEnvironment } from "../policy/synthesized";
+import { readSynthesizedEnvironment } from "../tools/scan/read";
+import type { SynthesizedEnvironment } from "../tools/scan/synthesized";
 import { hardenedConfig, synthProject, type Json } from "./helpers";
 
 export const SECRET = '{"apiKey": "s3cr3t-value-that-must-not-leak"}';

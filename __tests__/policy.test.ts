@@ -3,9 +3,9 @@
 // synthesized stack that breaks it.
 import * as fs from "fs";
 import * as path from "path";
-import { evaluatePolicy, formatReport, reportFails } from "../policy/evaluate";
-import { POLICY_RULE_IDS, POLICY_RULES } from "../policy/rules";
-import type { SynthesizedEnvironment } from "../policy/synthesized";
+import { evaluatePolicy, formatReport, reportFails } from "../tools/scan/evaluate";
+import { POLICY_RULE_IDS, POLICY_RULES } from "../tools/scan/policy-rules";
+import type { SynthesizedEnvironment } from "../tools/scan/synthesized";
 import { hardenedConfig, run, shippedEnvironments, writeProject, type Json } from "./helpers";
 import { BY_CONFIG, BY_STACK, cluster, configCaseEnv, mutated as mutatedFrom, SECRET, synthEnvironments, synthPolicyFixtures, variant } from "./policy-cases";
 
@@ -102,7 +102,7 @@ describe("npm run policy", () => {
     const config = hardenedConfig("prod");
     config.aks.skuTier = "Free";
     const root = writeProject({ prod: config });
-    const result = run(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "policy", "cli.ts")], root);
+    const result = run(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "scan", "cli.ts")], root);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain("policy prod: ");
     expect(result.stdout).toContain("  VIOLATED  AKS-008 (CKV_AZURE_170) A paid SKU tier, for the API server SLA");

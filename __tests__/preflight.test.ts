@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { validateEnvironment } from "../config/validate";
-import { preflight } from "../review/preflight";
+import { preflight } from "../tools/ci/preflight";
 import { baseConfig, hardenedConfig, run, writeProject, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
@@ -44,7 +44,7 @@ describe("preflight", () => {
 });
 
 describe("npm run preflight", () => {
-  const cli = (root: string, args: string[]) => run(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), path.join(repo, "review", "preflight-cli.ts"), ...args], root);
+  const cli = (root: string, args: string[]) => run(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "ci", "preflight-cli.ts"), ...args], root);
 
   test("writes the matrix targets and the runner for the next job; exit 0", () => {
     const prod = { ...hardenedConfig("prod"), backend: BACKEND, ci: { runsOn: ["self-hosted", "prod-vnet"] } };

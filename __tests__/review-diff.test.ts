@@ -1,9 +1,9 @@
 // The review's comparison, the pull request comment and the plan summaries,
 // on small hand-made stacks: no synth, no git, no Terraform.
-import { deployOrder, reviewChanges, type Json, type SynthesizedProject } from "../review/diff";
-import { COMMENT_MARKER, GITHUB_COMMENT_LIMIT, renderComment } from "../review/comment";
-import { renderReview, SECURITY_HEADING } from "../review/markdown";
-import { planEnvironments, summarizePlan, type PlanSummary } from "../review/plan";
+import { deployOrder, reviewChanges, type Json, type SynthesizedProject } from "../tools/review/diff";
+import { COMMENT_MARKER, GITHUB_COMMENT_LIMIT, renderComment } from "../tools/review/comment";
+import { renderReview, SECURITY_HEADING } from "../tools/review/markdown";
+import { planEnvironments, summarizePlan, type PlanSummary } from "../tools/review/plan";
 
 function project(stacks: Record<string, Json>, configs: Record<string, Json> = {}): SynthesizedProject {
   return { stacks: new Map(Object.entries(stacks)), configs: new Map(Object.entries(configs)) };

@@ -17,7 +17,7 @@ function repositoryWith(config: Json): string {
   const root = copyOfProject("akskv-review-test-");
   for (const file of fs.readdirSync(path.join(root, "config")).filter((f) => f.endsWith(".json"))) fs.rmSync(path.join(root, "config", file));
   fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(config, null, 2));
-  fs.writeFileSync(path.join(root, ".gitignore"), "node_modules\n.synth-cache/\ncdktf.out/\n");
+  fs.writeFileSync(path.join(root, ".gitignore"), "node_modules\n.build-cache/\ncdktf.out/\n");
   git(root, "init", "--quiet");
   git(root, "add", "-A");
   git(root, "commit", "--quiet", "-m", "base");
@@ -25,7 +25,7 @@ function repositoryWith(config: Json): string {
 }
 
 function review(root: string, ...args: string[]) {
-  return run(process.execPath, [path.join(root, "scripts", "run-ts.mjs"), "review/cli.ts", ...args], root);
+  return run(process.execPath, [path.join(root, "tools", "build", "run-ts.mjs"), "tools/review/cli.ts", ...args], root);
 }
 
 function change(root: string, edit: (c: Json) => void): void {

@@ -1,8 +1,8 @@
 // The rotation check's logic with fake clients and a fake clock: the real run
 // needs a cluster and a vault, and is documented in docs/rotation.md.
-import { firstRunningPod } from "../ops/kube";
-import { inputFromConfig, parseArgs, USAGE } from "../ops/rotation-check-cli";
-import { checkRotation, formatResult, RotationCheckError, type Clock, type PodClient, type RotationCheckInput, type VaultClient } from "../ops/rotation-check";
+import { firstRunningPod } from "../tools/ops/kube";
+import { inputFromConfig, parseArgs, USAGE } from "../tools/ops/rotation-check-cli";
+import { checkRotation, formatResult, RotationCheckError, type Clock, type PodClient, type RotationCheckInput, type VaultClient } from "../tools/ops/rotation-check";
 import { baseConfig, writeProject } from "./helpers";
 
 const input: RotationCheckInput = {

@@ -1,12 +1,12 @@
 // For documented-commands.test.ts: runs many of the project's command modules
 // one after another in this one process, each through the same main(args) its
-// npm script calls (scripts/run-ts.mjs) in the working directory given, and
+// npm script calls (tools/build/run-ts.mjs) in the working directory given, and
 // prints each one's exit code and output as JSON. One process instead of one
 // per line: most of a command's cost is Node's start and its module loading.
 //   node __tests__/run-commands.mjs <commands.json>   ([{ "id", "entry", "args" }])
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
-import { entryBundle } from "../scripts/synth-cache.mjs";
+import { entryBundle } from "../tools/build/build-cache.mjs";
 
 const commands = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const require = createRequire(import.meta.url);

@@ -3,9 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { validateEnvironment } from "../config/validate";
-import { withRunnerAddress } from "../app/synth";
-import { closeForRunner, openForRunner, type AzureCli } from "../ops/runner-access";
-import { preflight } from "../review/preflight";
+import { withRunnerAddress } from "../stacks/synthesize";
+import { closeForRunner, openForRunner, type AzureCli } from "../tools/ci/runner-access";
+import { preflight } from "../tools/ci/preflight";
 import { baseConfig, hardenedConfig, run, writeProject, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
@@ -69,7 +69,7 @@ describe("ci.hostedRunnerAccess", () => {
     const root = writeProject({ prod: hostedProd() }, { "secrets/prod/configurable-secret.json": "{}" });
     process.env.AKSKV_RUNNER_IP = address;
     try {
-      return { root, ...run(process.execPath, [path.join(repo, "scripts", "app.mjs")], root) };
+      return { root, ...run(process.execPath, [path.join(repo, "tools", "build", "app.mjs")], root) };
     } finally {
       delete process.env.AKSKV_RUNNER_IP;
     }

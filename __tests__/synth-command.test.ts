@@ -1,4 +1,4 @@
-// Runs the app command that cdktf.json names (node scripts/app.mjs) against
+// Runs the app command that cdktf.json names (node tools/build/app.mjs) against
 // throwaway projects, as `cdktf synth` does.
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -6,9 +6,9 @@ import * as path from "path";
 import { baseConfig, copyOfProject, run, shippedEnvironments, stacksIn, stacksOf, writeProject } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
-const runner = path.join(repo, "scripts", "app.mjs");
+const runner = path.join(repo, "tools", "build", "app.mjs");
 
-describe("the app command (node scripts/app.mjs)", () => {
+describe("the app command (node tools/build/app.mjs)", () => {
   test("synthesizes every environment's three stacks", () => {
     const root = writeProject({ dev: baseConfig("dev"), test: baseConfig("test") });
     const result = run(process.execPath, [runner], root);
@@ -48,7 +48,7 @@ describe("the app command's validated configs", () => {
   test("are reused while a file and the sources are unchanged, and validated again once the file changes", () => {
     const root = writeProject({ dev: baseConfig("dev") });
     expect(run(process.execPath, [runner], root).status).toBe(0);
-    const cacheFile = path.join(root, ".synth-cache", "validated-configs.json");
+    const cacheFile = path.join(root, ".build-cache", "validated-configs.json");
     const cache = JSON.parse(fs.readFileSync(cacheFile, "utf8"));
     expect(Object.values(cache).map((c: any) => c.environment)).toEqual(["dev"]);
 
@@ -67,7 +67,7 @@ describe("the app command's validated configs", () => {
 });
 
 describe("the app command's type-check and bundle", () => {
-  const synth = (root: string, cacheFrom: string) => run(process.execPath, [path.join(root, "scripts", "app.mjs")], root, { AKSKV_SYNTH_CACHE_FROM: cacheFrom });
+  const synth = (root: string, cacheFrom: string) => run(process.execPath, [path.join(root, "tools", "build", "app.mjs")], root, { AKSKV_SYNTH_CACHE_FROM: cacheFrom });
   const breakStack = (root: string) => {
     const stack = path.join(root, "stacks", "app-stack.ts");
     const source = fs.readFileSync(stack, "utf8");
@@ -76,7 +76,7 @@ describe("the app command's type-check and bundle", () => {
     fs.writeFileSync(stack, broken);
     return () => fs.writeFileSync(stack, source);
   };
-  const bundleOf = (root: string) => createHash("sha256").update(fs.readFileSync(path.join(root, ".synth-cache", "main.cjs"))).digest("hex");
+  const bundleOf = (root: string) => createHash("sha256").update(fs.readFileSync(path.join(root, ".build-cache", "main.cjs"))).digest("hex");
 
   test("a type error in a stack stops synth with tsc's message and leaves no stack; fixing it synthesizes again", () => {
     const copy = copyOfProject();
@@ -97,7 +97,7 @@ describe("the app command's type-check and bundle", () => {
     // AKSKV_SYNTH_CACHE_FROM, as npm run review's base checkout gets it: the
     // same sources take over both steps; other sources check themselves.
     const same = copyOfProject();
-    const adopted = synth(same, path.join(copy, ".synth-cache"));
+    const adopted = synth(same, path.join(copy, ".build-cache"));
     expect(adopted.stdout).not.toContain("Type-checking the stacks");
     expect(adopted.stderr).toBe("");
     expect(adopted.status).toBe(0);
@@ -106,10 +106,10 @@ describe("the app command's type-check and bundle", () => {
 
     const other = copyOfProject();
     breakStack(other);
-    const refused = synth(other, path.join(copy, ".synth-cache"));
+    const refused = synth(other, path.join(copy, ".build-cache"));
     expect(refused.stdout).toContain("Type-checking the stacks");
     expect(refused.stderr).toContain("error TS2322");
     expect(refused.status).toBe(1);
-    expect(fs.existsSync(path.join(other, ".synth-cache", "main.cjs"))).toBe(false);
+    expect(fs.existsSync(path.join(other, ".build-cache", "main.cjs"))).toBe(false);
   }, 60_000);
 });

@@ -3,11 +3,11 @@
 // progress and failure.
 import * as os from "os";
 import * as path from "path";
-import { clusterCacheDir } from "../engine/cluster-tools";
-import { toolsCacheDir } from "../engine/toolchain";
-import { runCollecting } from "../lib/run-collecting";
-import { CHECKOV_VERSION } from "../policy/checkov";
-import { checkovDir } from "../policy/checkov-run";
+import { clusterCacheDir } from "../tools/offline/cluster-tools";
+import { toolsCacheDir } from "../tools/offline/toolchain";
+import { runCollecting } from "../tools/offline/build-step";
+import { CHECKOV_VERSION } from "../tools/scan/checkov";
+import { checkovDir } from "../tools/scan/checkov-run";
 
 describe("where each tool cache lives", () => {
   const caches = [

@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { validateEnvironment } from "../config/validate";
 import { durationSeconds } from "../config/rules";
-import { checkPrerequisites, explainClusterError, verifyInput } from "../ops/verify-cli";
-import { formatChecklist, TROUBLESHOOTING, verifyDeployment, VERSIONS_ANNOTATION, type ClusterView, type HttpClient, type VerifyInput } from "../ops/verify";
+import { checkPrerequisites, explainClusterError, verifyInput } from "../tools/ops/verify-cli";
+import { formatChecklist, TROUBLESHOOTING, verifyDeployment, VERSIONS_ANNOTATION, type ClusterView, type HttpClient, type VerifyInput } from "../tools/ops/verify";
 import { baseConfig, copyOfProject, hardenedConfig, tempDir, type Json } from "./helpers";
 
 const SECRET = '{"apiKey": "mounted-value-never-printed"}';
@@ -288,7 +288,7 @@ describe("npm run verify's prerequisites: the first thing missing, in one line, 
 
   test("the command itself, in a fresh clone with nothing set up: exit 1 and that one line, without running terraform", () => {
     const root = copyOfProject("akskv-verify-fresh-");
-    const result = spawnSync(process.execPath, [path.join(root, "scripts", "run-ts.mjs"), "ops/verify-cli.ts", "--env", "dev"], {
+    const result = spawnSync(process.execPath, [path.join(root, "tools", "build", "run-ts.mjs"), "tools/ops/verify-cli.ts", "--env", "dev"], {
       cwd: root,
       encoding: "utf8",
       env: { ...process.env, TERRAFORM_BINARY_NAME: path.join(root, "no-terraform-here") },

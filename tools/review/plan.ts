@@ -1,0 +1,66 @@
+// Terraform plans per stack, in dependency order, for the pull request
+// workflow. The runner (terraform itself) is injected, so the ordering,
+// summarizing and marking are tested without Terraform or Azure.
+import { environmentOf } from "../../lib/names";
+import { deployOrder, type Json } from "./diff";
+
+export interface PlanSummary {
+  readonly stack: string;
+  readonly status: "changes" | "no-changes" | "failed";
+  readonly add: number;
+  readonly change: number;
+  readonly replace: number;
+  readonly destroy: number;
+  /**
+   * An upstream stack has pending changes, so this stack was planned against
+   * the upstream outputs as deployed now, not as they will be.
+   */
+  readonly upstreamPending: boolean;
+  readonly error?: string;
+}
+
+/** Counts the actions in `terraform show -json <planfile>`. */
+export function summarizePlan(stack: string, plan: Json, upstreamPending: boolean): PlanSummary {
+  let add = 0;
+  let change = 0;
+  let replace = 0;
+  let destroy = 0;
+  for (const rc of plan?.resource_changes ?? []) {
+    const actions: string[] = rc?.change?.actions ?? [];
+    if (actions.includes("create") && actions.includes("delete")) replace++;
+    else if (actions.includes("create")) add++;
+    else if (actions.includes("update")) change++;
+    else if (actions.includes("delete")) destroy++;
+  }
+  const status = add + change + replace + destroy > 0 ? "changes" : "no-changes";
+  return { stack, status, add, change, replace, destroy, upstreamPending };
+}
+
+export interface PlanRunner {
+  /** Runs init, plan and show for one stack; returns the plan JSON, or throws with a one-line reason. */
+  plan(stack: string): Json;
+}
+
+/**
+ * Plans every stack of the given environments, upstream first. A stack whose
+ * upstream stack has pending changes is still planned (against what is deployed),
+ * and marked so a reviewer knows its plan may change after the upstream deploys.
+ * A failed upstream does not stop its downstream stacks.
+ */
+export function planEnvironments(manifest: Json, environments: readonly string[], runner: PlanRunner): PlanSummary[] {
+  const summaries = new Map<string, PlanSummary>();
+  for (const stack of deployOrder(manifest).filter((s) => environments.includes(environmentOf(s)))) {
+    const upstream: string[] = manifest.stacks[stack].dependencies ?? [];
+    const upstreamPending = upstream.some((u) => {
+      const s = summaries.get(u);
+      return s !== undefined && (s.status !== "no-changes" || s.upstreamPending);
+    });
+    try {
+      summaries.set(stack, summarizePlan(stack, runner.plan(stack), upstreamPending));
+    } catch (error) {
+      const reason = (error as Error).message.split("\n")[0];
+      summaries.set(stack, { stack, status: "failed", add: 0, change: 0, replace: 0, destroy: 0, upstreamPending, error: reason });
+    }
+  }
+  return [...summaries.values()];
+}
