@@ -6,8 +6,9 @@ import * as path from "path";
 import { validateEnvironment } from "../config/validate";
 import { durationSeconds } from "../config/rules";
 import { checkPrerequisites, explainClusterError, verifyInput } from "../tools/ops/verify-cli";
-import { formatChecklist, TROUBLESHOOTING, verifyDeployment, VERSIONS_ANNOTATION, type ClusterView, type HttpClient, type VerifyInput } from "../tools/ops/verify";
-import { baseConfig, copyOfProject, hardenedConfig, tempDir, type Json } from "./helpers";
+import { SECRET_VERSIONS_ANNOTATION as VERSIONS_ANNOTATION } from "../lib/rollout";
+import { formatChecklist, TROUBLESHOOTING, verifyDeployment, type ClusterView, type HttpClient, type VerifyInput } from "../tools/ops/verify";
+import { baseConfig, copyOfProject, hardenedConfig, synthProject, tempDir, type Json } from "./helpers";
 
 const SECRET = '{"apiKey": "mounted-value-never-printed"}';
 const CLIENT_ID = "11111111-1111-4111-8111-111111111111";
@@ -200,13 +201,13 @@ describe("what the deployment must carry comes from the stacks' outputs", () => 
     secrets_provider_client_id: "addon-client",
     secrets_provider_object_id: "addon-object",
     workload_identity_client_id: "app-client",
-    "cross-stack-output-azurerm_user_assigned_identityapp-identityprincipal_id": "app-object",
+    workload_identity_object_id: "app-object",
     tenant_id: "tenant-from-aks",
   };
   const keyVault = {
     key_vault_name: "kv-from-output",
-    "cross-stack-output-azurerm_key_vaultvaulttenant_id": "tenant-from-vault",
-    "cross-stack-output-azurerm_key_vault_secretsecret-configurable-secretsversion": "v9",
+    key_vault_tenant_id: "tenant-from-vault",
+    "secret_version_configurable-secrets": "v9",
   };
 
   test("dev (the add-on's identity): userAssignedIdentityID, the add-on's IDs, the vault's tenant and secret version", () => {
@@ -218,6 +219,17 @@ describe("what the deployment must carry comes from the stacks' outputs", () => 
     expect(got.tenantId.value).toBe("tenant-from-vault");
     expect(got.secretVersions).toEqual({ "configurable-secrets": "v9" });
     expect(got.objects[0]).toMatchObject({ alias: "secret.json", localFile: "secrets/dev/configurable-secret.json", localContent: undefined });
+  });
+
+  test("every output it reads is one the synthesized stacks declare, by name", () => {
+    const project = synthProject({ dev: baseConfig("dev"), prod: hardenedConfig("prod") });
+    for (const env of ["dev", "prod"]) {
+      const declared = (stack: string) => Object.keys(project.json(`${stack}-${env}`).output ?? {});
+      const read = Object.keys(aks).filter((name) => env === "prod" || !name.startsWith("workload_identity"));
+      expect(read.filter((name) => !declared("aks").includes(name))).toEqual([]);
+      expect(Object.keys(keyVault).filter((name) => !declared("keyvault").includes(name))).toEqual([]);
+      expect(declared("aks")).toEqual(expect.arrayContaining(["kube_host", "kube_cluster_ca_certificate"]));
+    }
   });
 
   test("prod (workload identity): clientID from the app identity's output", () => {

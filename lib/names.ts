@@ -19,3 +19,31 @@ export function environmentOf(stack: string): string {
 export function secretLogicalId(objectName: string): string {
   return `secret-${objectName}`;
 }
+
+/**
+ * The stacks' named outputs: what `cdktf output`, npm run verify and the pipeline read after a deploy. One
+ * definition, so a tool never finds an output by the generated name of a cross-stack reference.
+ */
+export const OUTPUTS = {
+  clusterName: "cluster_name",
+  resourceGroupName: "resource_group_name",
+  oidcIssuerUrl: "oidc_issuer_url",
+  secretsProviderClientId: "secrets_provider_client_id",
+  secretsProviderObjectId: "secrets_provider_object_id",
+  workloadIdentityClientId: "workload_identity_client_id",
+  workloadIdentityObjectId: "workload_identity_object_id",
+  tenantId: "tenant_id",
+  kubeHost: "kube_host",
+  kubeClusterCaCertificate: "kube_cluster_ca_certificate",
+  keyVaultName: "key_vault_name",
+  keyVaultUri: "key_vault_uri",
+  keyVaultTenantId: "key_vault_tenant_id",
+  appUrl: "app_url",
+  /** The Key Vault version of a secret this project uploads. */
+  secretVersion: (objectName: string) => `secret_version_${objectName}`,
+} as const;
+
+/** The SecretProviderClass of an app: the app stack creates it, verify reads it. */
+export function secretProviderClassName(appName: string): string {
+  return `${appName}-keyvault`;
+}

@@ -9,6 +9,7 @@ import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { TerraformOutput, TerraformStack } from "cdktf";
+import { OUTPUTS } from "../lib/names";
 import type { Construct } from "constructs";
 import type { AksConfig, EnvironmentConfig } from "../config/types";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
@@ -236,7 +237,8 @@ export class AksStack extends TerraformStack {
         audience: ["api://AzureADTokenExchange"],
       });
       this.workloadIdentity = { clientId: uai.clientId, objectId: uai.principalId };
-      new TerraformOutput(this, "workload_identity_client_id", { value: uai.clientId });
+      new TerraformOutput(this, OUTPUTS.workloadIdentityClientId, { value: uai.clientId });
+      new TerraformOutput(this, OUTPUTS.workloadIdentityObjectId, { value: uai.principalId, description: "Object ID of the app's identity (goes into role assignments and access policies)" });
     }
 
     const identity = this.cluster.keyVaultSecretsProvider.secretIdentity.get(0);
@@ -246,17 +248,19 @@ export class AksStack extends TerraformStack {
     this.kubeHost = kubeConfig.host;
     this.kubeCaCertificate = kubeConfig.clusterCaCertificate;
 
-    new TerraformOutput(this, "cluster_name", { value: this.cluster.name });
-    new TerraformOutput(this, "resource_group_name", { value: this.resourceGroup.name });
-    new TerraformOutput(this, "oidc_issuer_url", { value: this.cluster.oidcIssuerUrl });
-    new TerraformOutput(this, "secrets_provider_client_id", {
+    new TerraformOutput(this, OUTPUTS.clusterName, { value: this.cluster.name });
+    new TerraformOutput(this, OUTPUTS.resourceGroupName, { value: this.resourceGroup.name });
+    new TerraformOutput(this, OUTPUTS.oidcIssuerUrl, { value: this.cluster.oidcIssuerUrl });
+    new TerraformOutput(this, OUTPUTS.secretsProviderClientId, {
       value: identity.clientId,
       description: "Client ID of the add-on identity (goes into the SecretProviderClass)",
     });
-    new TerraformOutput(this, "secrets_provider_object_id", {
+    new TerraformOutput(this, OUTPUTS.secretsProviderObjectId, {
       value: identity.objectId,
       description: "Object ID of the add-on identity (goes into the Key Vault access policy)",
     });
-    new TerraformOutput(this, "tenant_id", { value: this.tenantId });
+    new TerraformOutput(this, OUTPUTS.tenantId, { value: this.tenantId });
+    new TerraformOutput(this, OUTPUTS.kubeHost, { value: this.kubeHost, sensitive: true, description: "The API server's URL" });
+    new TerraformOutput(this, OUTPUTS.kubeClusterCaCertificate, { value: this.kubeCaCertificate, sensitive: true, description: "The API server's CA, base64 PEM" });
   }
 }

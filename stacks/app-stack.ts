@@ -4,6 +4,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Fn, TerraformOutput, TerraformStack } from "cdktf";
+import { OUTPUTS, secretProviderClassName } from "../lib/names";
 import type { Construct } from "constructs";
 import { SECRETS_MOUNT_PATH, type EnvironmentConfig } from "../config/types";
 import { configureState, type StateProps } from "../lib/backend";
@@ -73,7 +74,7 @@ export class AppStack extends TerraformStack {
     });
 
     this.secretProviderClass = new SecretProviderClass(this, "secret-provider-class", {
-      name: `${app.name}-keyvault`,
+      name: secretProviderClassName(app.name),
       // A literal, not a reference: kubernetes_manifest plans better with known metadata.
       namespace: app.namespace,
       dependsOn: [this.namespace],
@@ -161,7 +162,7 @@ export class AppStack extends TerraformStack {
     });
 
     const ingress = this.service.status.get(0).loadBalancer.get(0).ingress.get(0);
-    new TerraformOutput(this, "app_url", {
+    new TerraformOutput(this, OUTPUTS.appUrl, {
       // try(): while the Service has no address (the cloud controller has not
       // given one yet, or is replacing the load balancer) a bare index fails
       // every plan and apply of this stack with "Invalid index".

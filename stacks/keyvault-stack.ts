@@ -9,7 +9,7 @@ import type { Construct } from "constructs";
 import type { EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
-import { secretLogicalId } from "../lib/names";
+import { OUTPUTS, secretLogicalId } from "../lib/names";
 
 export interface KeyVaultStackProps {
   readonly config: EnvironmentConfig;
@@ -141,8 +141,10 @@ export class KeyVaultStack extends TerraformStack {
       this.secretVersions[secret.objectName] = managed.version;
     }
 
-    new TerraformOutput(this, "key_vault_name", { value: this.vault.name });
-    new TerraformOutput(this, "key_vault_uri", { value: this.vault.vaultUri });
+    new TerraformOutput(this, OUTPUTS.keyVaultName, { value: this.vault.name });
+    new TerraformOutput(this, OUTPUTS.keyVaultUri, { value: this.vault.vaultUri });
+    new TerraformOutput(this, OUTPUTS.keyVaultTenantId, { value: this.vault.tenantId });
+    for (const [objectName, version] of Object.entries(this.secretVersions)) new TerraformOutput(this, OUTPUTS.secretVersion(objectName), { value: version });
   }
 
   private managedSecret(secret: SecretConfig, file: string, state: StateProps): KeyVaultSecret {

@@ -13,7 +13,7 @@ import { SECRETS_MOUNT_PATH, type EnvironmentConfig } from "../../config/types";
 import { engineOnPath, firstError, runEngine } from "../offline/engines";
 import { reportFailure, wallClock } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
-import { stackName } from "../../lib/names";
+import { OUTPUTS, secretProviderClassName, stackName } from "../../lib/names";
 import { KUBELOGIN_MODES, kubeloginExec } from "../../lib/kubelogin";
 import { currentKubeConfig, firstRunningPod, NoKubeContextError, readPodFile } from "./kube";
 import { formatChecklist, verifyDeployment, VerifyError, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
@@ -95,30 +95,27 @@ async function stackOutputs(root: string, stack: string): Promise<Record<string,
   return Object.fromEntries(Object.entries(outputs).map(([name, o]) => [name, o.value]));
 }
 
-const pick = (outputs: Record<string, unknown>, pattern: RegExp) => Object.entries(outputs).find(([name]) => pattern.test(name));
-
 /** What the deployment must carry, from the config and the AKS and Key Vault stacks' outputs. */
 export function verifyInput(config: EnvironmentConfig, aks: Record<string, unknown>, keyVault: Record<string, unknown>, root: string, timeoutSeconds: number): VerifyInput {
   const env = config.environment;
   const workload = config.app.identity === "workload";
-  const clientOutput = workload ? "workload_identity_client_id" : "secrets_provider_client_id";
-  const tenant = pick(keyVault, /vaulttenant_id$/) ?? ["tenant_id", aks.tenant_id];
-  const objectId = workload ? pick(aks, /app-identityprincipal_id$/)?.[1] : aks.secrets_provider_object_id;
+  const clientOutput = workload ? OUTPUTS.workloadIdentityClientId : OUTPUTS.secretsProviderClientId;
+  const objectId = aks[workload ? OUTPUTS.workloadIdentityObjectId : OUTPUTS.secretsProviderObjectId];
   const versions = config.app.rolloutOnSecretChange
     ? Object.fromEntries(
         config.keyVault.secrets
           .filter((s) => s.source.kind === "file")
-          .map((s) => [s.objectName, String(pick(keyVault, new RegExp(`secret-${s.objectName}version$`))?.[1] ?? "(no output)")]),
+          .map((s) => [s.objectName, String(keyVault[OUTPUTS.secretVersion(s.objectName)] ?? "(no output)")]),
       )
     : {};
   return {
     environment: env,
     namespace: config.app.namespace,
     app: config.app.name,
-    secretProviderClass: `${config.app.name}-keyvault`,
+    secretProviderClass: secretProviderClassName(config.app.name),
     mountPath: SECRETS_MOUNT_PATH,
-    keyVaultName: { value: String(keyVault.key_vault_name), source: `key_vault_name of ${stackName("keyvault", env)}` },
-    tenantId: { value: String(tenant[1]), source: `${tenant[0]} of ${stackName(tenant[0] === "tenant_id" ? "aks" : "keyvault", env)}` },
+    keyVaultName: { value: String(keyVault[OUTPUTS.keyVaultName]), source: `${OUTPUTS.keyVaultName} of ${stackName("keyvault", env)}` },
+    tenantId: { value: String(keyVault[OUTPUTS.keyVaultTenantId]), source: `${OUTPUTS.keyVaultTenantId} of ${stackName("keyvault", env)}` },
     clientId: { value: String(aks[clientOutput]), source: `${clientOutput} of ${stackName("aks", env)}`, parameter: workload ? "clientID" : "userAssignedIdentityID" },
     objectId: objectId === undefined ? undefined : String(objectId),
     objects: config.keyVault.secrets.map((s) => {
@@ -152,8 +149,8 @@ async function kubernetesCluster(useContext: boolean, aks: Record<string, unknow
   let kc: InstanceType<typeof k8s.KubeConfig>;
   if (useContext) kc = await currentKubeConfig();
   else {
-    const host = pick(aks, /kube_config0host$/)?.[1];
-    const ca = pick(aks, /kube_config0cluster_ca_certificate$/)?.[1];
+    const host = aks[OUTPUTS.kubeHost];
+    const ca = aks[OUTPUTS.kubeClusterCaCertificate];
     if (!host || !ca) throw new VerifyError(`${stackName("aks", config.environment)} has no host or CA output: deploy it, or use --kube-context`);
     const exec = kubeloginExec(config.aks.kubeloginMode);
     kc = new k8s.KubeConfig();

@@ -3,6 +3,7 @@
 // (tools/ops/verify-cli.ts), the tests use fakes and the local API server.
 import { createHash } from "crypto";
 import type { Clock } from "./rotation-check";
+import { SECRET_VERSIONS_ANNOTATION } from "../../lib/rollout";
 
 export interface DaemonSetView {
   readonly name: string;
@@ -84,8 +85,6 @@ export interface CheckVerdict {
 /** A failure before any check could run (sign-in, reachability); one line with the fix. */
 export class VerifyError extends Error {}
 
-/** The annotation the app stack puts on the pod template (rolloutOnSecretChange). */
-export const VERSIONS_ANNOTATION = "aks-keyvault.cdktf.io/secret-versions";
 const ADDON_DAEMONSETS = ["aks-secrets-store-csi-driver", "aks-secrets-store-provider-azure"];
 
 /** docs/troubleshooting.md sections by the pod event that points to them. */
@@ -226,7 +225,7 @@ async function rotationSettings(cluster: ClusterView, input: VerifyInput, durati
       ? `the driver polls Key Vault every ${interval}, as aks.secretRotationInterval says: a new version reaches the file within that`
       : `the driver runs with --enable-secret-rotation=${enabled ?? "(absent)"} --rotation-poll-interval=${interval ?? "(absent)"}; the config says ${input.rotationInterval}`,
   );
-  const annotation = (await cluster.deployment(input.namespace, input.app))?.annotations[VERSIONS_ANNOTATION];
+  const annotation = (await cluster.deployment(input.namespace, input.app))?.annotations[SECRET_VERSIONS_ANNOTATION];
   if (Object.keys(input.secretVersions).length > 0) {
     const carried = Object.fromEntries((annotation ?? "").split(",").filter(Boolean).map((pair) => pair.split("=") as [string, string]));
     const stale = Object.entries(input.secretVersions).filter(([name, version]) => carried[name] !== version);

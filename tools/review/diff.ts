@@ -193,7 +193,8 @@ function resourceChanges(before: Json, after: Json): ResourceChange[] {
 /** Cross-stack outputs and remote-state reads that appeared, went or changed. */
 function wiringChanges(before: Json, after: Json): string[] {
   const lines: string[] = [];
-  const outputs = (s: Json) => new Map(Object.entries(s?.output ?? {}).map(([k, v]) => [k, (v as Json).value]));
+  // What another stack reads: cdktf names those outputs; a stack's own named outputs are no wiring.
+  const outputs = (s: Json) => new Map(Object.entries(s?.output ?? {}).filter(([k]) => k.startsWith("cross-stack-output-")).map(([k, v]) => [k, (v as Json).value]));
   const a = outputs(before);
   const b = outputs(after);
   for (const name of [...new Set([...a.keys(), ...b.keys()])].sort()) {
