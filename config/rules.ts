@@ -4,75 +4,111 @@
 
 import { KUBELOGIN_MODE_NAMES } from "../lib/kubelogin";
 
-export interface Rule<T> {
+/**
+ * A value rule. What JSON Schema can say is said declaratively, so the exported
+ * schema carries it and an editor flags a bad value as it is typed; `also` holds
+ * only what JSON Schema cannot say (CIDR arithmetic, durations, digests).
+ */
+export interface RuleParts<T> {
   /** What a valid value looks like, as shown in the error message. */
   readonly describe: string;
+  readonly pattern?: RegExp;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly values?: readonly string[];
+  readonly integer?: boolean;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly also?: (value: T) => boolean;
+}
+
+export interface Rule<T> extends RuleParts<T> {
+  /** The whole rule, for code that checks a value outside the schema. */
   readonly test: (value: T) => boolean;
+}
+
+function holds<T>(parts: RuleParts<T>, value: T): boolean {
+  if (typeof value === "string") {
+    if (parts.pattern && !parts.pattern.test(value)) return false;
+    if (parts.minLength !== undefined && value.length < parts.minLength) return false;
+    if (parts.maxLength !== undefined && value.length > parts.maxLength) return false;
+    if (parts.values && !parts.values.includes(value)) return false;
+  }
+  if (typeof value === "number") {
+    if (parts.integer && !Number.isInteger(value)) return false;
+    if (parts.minimum !== undefined && value < parts.minimum) return false;
+    if (parts.maximum !== undefined && value > parts.maximum) return false;
+  }
+  return parts.also ? parts.also(value) : true;
+}
+
+function rule<T>(parts: RuleParts<T>): Rule<T> {
+  return { ...parts, test: (value) => holds(parts, value) };
 }
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export const environmentName: Rule<string> = {
+export const environmentName = rule<string>({
   describe: "the file name must be 1-10 lowercase letters or digits, starting with a letter (it ends every stack name)",
-  test: (v) => /^[a-z][a-z0-9]{0,9}$/.test(v),
-};
+  pattern: /^[a-z][a-z0-9]{0,9}$/,
+});
 
-export const location: Rule<string> = {
+export const location = rule<string>({
   describe: 'must be an Azure region name in lowercase letters and digits, such as "westeurope"',
-  test: (v) => /^[a-z][a-z0-9]{1,39}$/.test(v),
-};
+  pattern: /^[a-z][a-z0-9]{1,39}$/,
+});
 
-export const resourceGroupName: Rule<string> = {
+export const resourceGroupName = rule<string>({
   describe: "must be 1-90 characters of letters, digits, '_', '-', '.', '(' or ')', not ending with '.'",
-  test: (v) => /^[-\w.()]{1,90}$/.test(v) && !v.endsWith("."),
-};
+  pattern: /^[-\w.()]{0,89}[-\w()]$/,
+});
 
-export const guid: Rule<string> = {
+export const guid = rule<string>({
   describe: "must be a GUID such as 00000000-0000-0000-0000-000000000000",
-  test: (v) => GUID.test(v),
-};
+  pattern: GUID,
+});
 
-export const tagKey: Rule<string> = {
+export const tagKey = rule<string>({
   describe: "tag names must be 1-512 characters without < > % & \\ ? /",
-  test: (v) => v.length >= 1 && v.length <= 512 && !/[<>%&\\?/]/.test(v),
-};
+  minLength: 1, maxLength: 512, pattern: /^[^<>%&\\?/]*$/,
+});
 
-export const tagValue: Rule<string> = {
+export const tagValue = rule<string>({
   describe: "tag values must be strings of at most 256 characters",
-  test: (v) => v.length <= 256,
-};
+  maxLength: 256,
+});
 
-export const aksName: Rule<string> = {
+export const aksName = rule<string>({
   describe: "must be 1-63 characters of letters, digits, '-' or '_', starting and ending with a letter or digit",
-  test: (v) => /^[a-zA-Z0-9]([-\w]{0,61}[a-zA-Z0-9])?$/.test(v),
-};
+  pattern: /^[a-zA-Z0-9]([-\w]{0,61}[a-zA-Z0-9])?$/,
+});
 
-export const dnsPrefix: Rule<string> = {
+export const dnsPrefix = rule<string>({
   describe:
     "must be 1-54 characters of letters, digits and '-', starting with a letter and ending with a letter or digit (defaults to aks.name)",
-  test: (v) => /^[a-zA-Z]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$/.test(v),
-};
+  pattern: /^[a-zA-Z]([-a-zA-Z0-9]{0,52}[a-zA-Z0-9])?$/,
+});
 
-export const kubernetesVersion: Rule<string> = {
+export const kubernetesVersion = rule<string>({
   describe: 'must be a Kubernetes version such as "1.33" or "1.33.2", or be left out for the AKS default',
-  test: (v) => /^\d+\.\d+(\.\d+)?$/.test(v),
-};
+  pattern: /^\d+\.\d+(\.\d+)?$/,
+});
 
-export const nodeCount: Rule<number> = {
+export const nodeCount = rule<number>({
   describe: "must be a whole number from 1 to 1000",
-  test: (v) => Number.isInteger(v) && v >= 1 && v <= 1000,
-};
+  integer: true, minimum: 1, maximum: 1000,
+});
 
-export const vmSize: Rule<string> = {
+export const vmSize = rule<string>({
   describe: 'must be an Azure VM size such as "Standard_D2s_v5"',
-  test: (v) => /^Standard_[A-Za-z0-9_]+$/.test(v),
-};
+  pattern: /^Standard_[A-Za-z0-9_]+$/,
+});
 
-export const skuTier: Rule<string> = {
+export const skuTier = rule<string>({
   describe: 'must be one of "Free", "Standard", "Premium"',
-  test: (v) => ["Free", "Standard", "Premium"].includes(v),
-};
+  values: ["Free", "Standard", "Premium"],
+});
 
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
@@ -87,101 +123,98 @@ export function durationSeconds(value: string): number {
   return total;
 }
 
-export const rotationInterval: Rule<string> = {
+export const rotationInterval = rule<string>({
   describe: 'must be a Go-style duration of at least 1s, such as "2m", "90s" or "1h30m"',
-  test: (v) => durationSeconds(v) >= 1,
-};
+  pattern: GO_DURATION, also: (v) => durationSeconds(v) >= 1,
+});
 
-export const kubeloginMode: Rule<string> = {
+export const kubeloginMode = rule<string>({
   describe: `must be one of ${KUBELOGIN_MODE_NAMES.map((m) => `"${m}"`).join(", ")} (how kubelogin gets a token for Terraform; "spn" needs a client secret, which this project never uses)`,
-  test: (v) => (KUBELOGIN_MODE_NAMES as readonly string[]).includes(v),
-};
+  values: KUBELOGIN_MODE_NAMES,
+});
 
-export const keyVaultName: Rule<string> = {
+export const keyVaultName = rule<string>({
   describe:
     "must be 3-24 characters of letters, digits and hyphens, start with a letter, end with a letter or digit, and contain no '--'",
-  test: (v) => /^[a-zA-Z][-a-zA-Z0-9]{1,22}[a-zA-Z0-9]$/.test(v) && !v.includes("--"),
-};
+  pattern: /^(?!.*--)[a-zA-Z][-a-zA-Z0-9]{1,22}[a-zA-Z0-9]$/,
+});
 
-export const keyVaultSku: Rule<string> = {
+export const keyVaultSku = rule<string>({
   describe: 'must be "standard" or "premium"',
-  test: (v) => v === "standard" || v === "premium",
-};
+  values: ["standard", "premium"],
+});
 
-export const softDeleteRetentionDays: Rule<number> = {
+export const softDeleteRetentionDays = rule<number>({
   describe: "must be a whole number of days from 7 to 90",
-  test: (v) => Number.isInteger(v) && v >= 7 && v <= 90,
-};
+  integer: true, minimum: 7, maximum: 90,
+});
 
-export const objectName: Rule<string> = {
+export const objectName = rule<string>({
   describe: "must be 1-127 characters of letters, digits and hyphens (Key Vault object names)",
-  test: (v) => /^[a-zA-Z0-9-]{1,127}$/.test(v),
-};
+  pattern: /^[a-zA-Z0-9-]{1,127}$/,
+});
 
-export const objectType: Rule<string> = {
+export const objectType = rule<string>({
   describe: 'must be one of "secret", "key", "cert"',
-  test: (v) => ["secret", "key", "cert"].includes(v),
-};
+  values: ["secret", "key", "cert"],
+});
 
-export const objectAlias: Rule<string> = {
+export const objectAlias = rule<string>({
   describe:
     "must be a plain file name: 1-255 characters of letters, digits, '.', '_' or '-', starting with a letter or digit, with no '/' and no '..'",
-  test: (v) => /^[a-zA-Z0-9][\w.-]{0,254}$/.test(v) && !v.includes(".."),
-};
+  pattern: /^(?!.*\.\.)[a-zA-Z0-9][\w.-]{0,254}$/,
+});
 
-export const contentType: Rule<string> = {
+export const contentType = rule<string>({
   describe: "must be at most 255 characters, such as \"application/json\"",
-  test: (v) => v.length >= 1 && v.length <= 255,
-};
+  minLength: 1, maxLength: 255,
+});
 
-export const secretFile: Rule<string> = {
+export const secretFile = rule<string>({
   describe:
     "must be a relative path under secrets/ (which git ignores), made of letters, digits, '.', '_', '-' and '/', with no '..', such as \"secrets/dev/app.json\"",
-  test: (v) => /^secrets\/[\w./-]+$/.test(v) && !v.split("/").some((part) => part === ".." || part === "." || part === ""),
-};
+  pattern: /^secrets(\/(?!\.\.?(\/|$))[\w.-]+)+$/,
+});
 
-export const namespace: Rule<string> = {
+export const namespace = rule<string>({
   describe:
     "must be a Kubernetes namespace name (1-63 lowercase letters, digits and '-', starting and ending with a letter or digit) that the stack can own: not default or kube-*",
-  test: (v) => v.length <= 63 && DNS_LABEL.test(v) && v !== "default" && !v.startsWith("kube-"),
-};
+  maxLength: 63, pattern: /^(?!default$)(?!kube-)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+});
 
-export const appName: Rule<string> = {
+export const appName = rule<string>({
   describe: "must be 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit",
-  test: (v) => v.length <= 63 && DNS_LABEL.test(v),
-};
+  maxLength: 63, pattern: DNS_LABEL,
+});
 
 const IMAGE_REF =
-  /^(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:([\w][\w.-]{0,127})(?:@sha256:[a-f0-9]{64})?$/;
+  /^(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:(?!latest(?:@|$))[\w][\w.-]{0,127}(?:@sha256:[a-f0-9]{64})?$/;
 
-export const image: Rule<string> = {
+export const image = rule<string>({
   describe:
     'must be an image reference with a fixed tag other than "latest", optionally followed by @sha256:<digest>, such as "sixeyed/configurable:21.04"',
-  test: (v) => {
-    const match = IMAGE_REF.exec(v);
-    return match !== null && match[1] !== "latest";
-  },
-};
+  pattern: IMAGE_REF,
+});
 
-export const replicas: Rule<number> = {
+export const replicas = rule<number>({
   describe: "must be a whole number >= 1 (and at most 100)",
-  test: (v) => Number.isInteger(v) && v >= 1 && v <= 100,
-};
+  integer: true, minimum: 1, maximum: 100,
+});
 
-export const runnerLabel: Rule<string> = {
+export const runnerLabel = rule<string>({
   describe: "must be a GitHub runner label: 1-100 letters, digits, '-', '_' and '.'",
-  test: (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v),
-};
+  pattern: /^[A-Za-z0-9._-]{1,100}$/,
+});
 
-export const storageAccountName: Rule<string> = {
+export const storageAccountName = rule<string>({
   describe: "must be 3-24 lowercase letters and digits",
-  test: (v) => /^[a-z0-9]{3,24}$/.test(v),
-};
+  pattern: /^[a-z0-9]{3,24}$/,
+});
 
-export const containerName: Rule<string> = {
+export const containerName = rule<string>({
   describe: "must be 3-63 lowercase letters, digits and '-', starting with a letter or digit, with no '--'",
-  test: (v) => /^[a-z0-9][-a-z0-9]{2,62}$/.test(v) && !v.includes("--") && !v.endsWith("-"),
-};
+  pattern: /^(?!.*--)[a-z0-9][-a-z0-9]{1,61}[a-z0-9]$/,
+});
 
 /** An IPv4 address or CIDR as [network address as a number, prefix length]; undefined when it does not parse. */
 export function parseCidr(value: string): [number, number] | undefined {
@@ -214,40 +247,42 @@ export const AKS_RESERVED_CIDRS = { "service CIDR": "10.0.0.0/16", "pod CIDR": "
 /** RFC 5737 documentation ranges: fine in examples, useless as a real allow-list. */
 export const DOCUMENTATION_CIDRS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
 
-export const cidr: Rule<string> = {
+export const cidr = rule<string>({
   describe: 'must be an IPv4 address or CIDR such as "203.0.113.7" or "203.0.113.0/24"',
-  test: (v) => parseCidr(v) !== undefined,
-};
+  pattern: /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/,
+  also: (v) => parseCidr(v) !== undefined,
+});
 
-export const networkCidr: Rule<string> = {
+export const networkCidr = rule<string>({
   describe: 'must be an IPv4 CIDR with a prefix of /8 to /29, such as "10.42.0.0/16"',
-  test: (v) => /\/\d{1,2}$/.test(v) && (parseCidr(v)?.[1] ?? 0) >= 8 && (parseCidr(v)?.[1] ?? 99) <= 29,
-};
+  pattern: /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/,
+  also: (v) => (parseCidr(v)?.[1] ?? 0) >= 8 && (parseCidr(v)?.[1] ?? 99) <= 29,
+});
 
-export const networkPolicy: Rule<string> = {
+export const networkPolicy = rule<string>({
   describe: 'must be one of "calico", "cilium", "none"',
-  test: (v) => ["calico", "cilium", "none"].includes(v),
-};
+  values: ["calico", "cilium", "none"],
+});
 
-export const upgradeChannel: Rule<string> = {
+export const upgradeChannel = rule<string>({
   describe: 'must be one of "patch", "stable", "rapid", "node-image", "none"',
-  test: (v) => ["patch", "stable", "rapid", "node-image", "none"].includes(v),
-};
+  values: ["patch", "stable", "rapid", "node-image", "none"],
+});
 
-export const logRetentionDays: Rule<number> = {
+export const logRetentionDays = rule<number>({
   describe: "must be a whole number of days from 30 to 730",
-  test: (v) => Number.isInteger(v) && v >= 30 && v <= 730,
-};
+  integer: true, minimum: 30, maximum: 730,
+});
 
-export const maxPods: Rule<number> = {
+export const maxPods = rule<number>({
   describe: "must be a whole number from 10 to 250 (AKS's range of pods per node)",
-  test: (v) => Number.isInteger(v) && v >= 10 && v <= 250,
-};
+  integer: true, minimum: 10, maximum: 250,
+});
 
-export const osDiskType: Rule<string> = {
+export const osDiskType = rule<string>({
   describe: 'must be "Managed" or "Ephemeral"',
-  test: (v) => v === "Managed" || v === "Ephemeral",
-};
+  values: ["Managed", "Ephemeral"],
+});
 
 /**
  * v5 and later general-purpose sizes have a local disk only when their name
@@ -260,10 +295,10 @@ export function lacksLocalDisk(vmSize: string): boolean {
   return match !== null && Number(match[2]) >= 5 && !match[1].includes("d");
 }
 
-export const osDiskSizeGb: Rule<number> = {
+export const osDiskSizeGb = rule<number>({
   describe: "must be a whole number of GiB from 30 to 2048",
-  test: (v) => Number.isInteger(v) && v >= 30 && v <= 2048,
-};
+  integer: true, minimum: 30, maximum: 2048,
+});
 
 /**
  * The largest ephemeral OS disk each VM size the docs suggest can hold: its
@@ -297,87 +332,86 @@ export function ephemeralOsDiskProblem(vmSize: string, sizeGb: number): string |
   return undefined;
 }
 
-export const subnetId: Rule<string> = {
+export const subnetId = rule<string>({
   describe: "must be the resource ID of a subnet (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)",
-  test: (v) => /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]+\/subnets\/[-\w.]+$/.test(v),
-};
+  pattern: /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Network\/virtualNetworks\/[-\w.]+\/subnets\/[-\w.]+$/,
+});
 
-export const diskEncryptionSetId: Rule<string> = {
+export const diskEncryptionSetId = rule<string>({
   describe: "must be the resource ID of a disk encryption set (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/diskEncryptionSets/<name>)",
-  test: (v) => /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Compute\/diskEncryptionSets\/[-\w]+$/.test(v),
-};
+  pattern: /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Compute\/diskEncryptionSets\/[-\w]+$/,
+});
 
-export const authorization: Rule<string> = {
+export const authorization = rule<string>({
   describe: 'must be "accessPolicy" (as in the lab) or "rbac" (Azure RBAC role assignments)',
-  test: (v) => v === "accessPolicy" || v === "rbac",
-};
+  values: ["accessPolicy", "rbac"],
+});
 
 /** Built-in Key Vault roles that read secret values and nothing more. */
 export const READER_ROLES = ["Key Vault Secrets User"];
 /** Built-in Key Vault roles that can write, delete, recover and purge secrets. */
 export const DEPLOYER_ROLES = ["Key Vault Secrets Officer", "Key Vault Administrator"];
 
-export const readerRole: Rule<string> = {
+export const readerRole = rule<string>({
   describe: `must be a built-in role that reads secrets and nothing more: ${READER_ROLES.map((r) => `"${r}"`).join(", ")}`,
-  test: (v) => READER_ROLES.includes(v),
-};
+  values: READER_ROLES,
+});
 
-export const deployerRole: Rule<string> = {
+export const deployerRole = rule<string>({
   describe: `must be a built-in role that can write, delete and purge secrets: ${DEPLOYER_ROLES.map((r) => `"${r}"`).join(", ")}`,
-  test: (v) => DEPLOYER_ROLES.includes(v),
-};
+  values: DEPLOYER_ROLES,
+});
 
-export const networkDefaultAction: Rule<string> = {
+export const networkDefaultAction = rule<string>({
   describe: 'must be "Deny" (only the AKS subnet and allowedCidrs reach the vault) or "Allow"',
-  test: (v) => v === "Deny" || v === "Allow",
-};
+  values: ["Deny", "Allow"],
+});
 
-export const expiresAt: Rule<string> = {
+export const expiresAt = rule<string>({
   describe: 'must be a UTC time in RFC 3339 form, such as "2027-12-31T00:00:00Z"',
-  test: (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(v) && !Number.isNaN(Date.parse(v)),
-};
+  pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, also: (v) => !Number.isNaN(Date.parse(v)),
+});
 
-export const appIdentity: Rule<string> = {
+export const appIdentity = rule<string>({
   describe: 'must be "addon" (the add-on\'s node identity, as in the lab) or "workload" (an identity for this app only)',
-  test: (v) => v === "addon" || v === "workload",
-};
+  values: ["addon", "workload"],
+});
 
-export const runAsUser: Rule<number> = {
+export const runAsUser = rule<number>({
   describe: "must be a whole number from 10000 to 65535 (a non-root user that no image account is likely to share)",
-  test: (v) => Number.isInteger(v) && v >= 10000 && v <= 65535,
-};
+  integer: true, minimum: 10000, maximum: 65535,
+});
 
-export const unprivilegedPort: Rule<number> = {
+export const unprivilegedPort = rule<number>({
   describe: "must be a whole number from 1024 to 65535 (the pod runs as non-root and cannot bind lower ports)",
-  test: (v) => Number.isInteger(v) && v >= 1024 && v <= 65535,
-};
+  integer: true, minimum: 1024, maximum: 65535,
+});
 
-export const cpuQuantity: Rule<string> = {
+export const cpuQuantity = rule<string>({
   describe: 'must be a Kubernetes CPU quantity such as "100m" or "1"',
-  test: (v) => /^(\d+m|\d+(\.\d+)?)$/.test(v),
-};
+  pattern: /^(\d+m|\d+(\.\d+)?)$/,
+});
 
-export const memoryQuantity: Rule<string> = {
+export const memoryQuantity = rule<string>({
   describe: 'must be a Kubernetes memory quantity such as "128Mi" or "1Gi"',
-  test: (v) => /^\d+(Ki|Mi|Gi)$/.test(v),
-};
+  pattern: /^\d+(Ki|Mi|Gi)$/,
+});
 
-export const probePath: Rule<string> = {
+export const probePath = rule<string>({
   describe: 'must be an HTTP path starting with "/"',
-  test: (v) => /^\/[\w./~%-]*$/.test(v),
-};
+  pattern: /^\/[\w./~%-]*$/,
+});
 
-export const envName: Rule<string> = {
+export const envName = rule<string>({
   describe: "environment variable names must be letters, digits and '_', not starting with a digit",
-  test: (v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v),
-};
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+});
 
-export const envValue: Rule<string> = {
+export const envValue = rule<string>({
   describe: "environment variable values must be strings (never secrets: those belong in Key Vault)",
-  test: () => true,
-};
+});
 
-export const waiverReason: Rule<string> = {
+export const waiverReason = rule<string>({
   describe: "must say why, in at least 15 characters",
-  test: (v) => v.trim().length >= 15,
-};
+  also: (v) => v.trim().length >= 15,
+});

@@ -12,17 +12,30 @@ import * as rules from "./rules";
 import { CHECKOV_ID, POLICY_RULE_IDS, POLICY_RULE_MIRRORS } from "./waivers";
 import type { Rule } from "./rules";
 
-/** The Default column of the docs where it is not a plain value (computed, or "none" with a meaning). */
-export const defaultText = z.registry<{ text: string }>();
 
 const BOOLEAN = "must be true or false";
 
+/** A string rule as zod's own checks, which the JSON Schema export carries; a refinement only for the rest. */
+function checkedString(rule: Rule<string>) {
+  const error = rule.describe;
+  if (rule.values) return z.enum(rule.values as [string, ...string[]], { error });
+  let schema = z.string({ error });
+  if (rule.pattern) schema = schema.regex(rule.pattern, { error });
+  if (rule.minLength !== undefined) schema = schema.min(rule.minLength, { error });
+  if (rule.maxLength !== undefined) schema = schema.max(rule.maxLength, { error });
+  return rule.also ? schema.refine(rule.also, { error }) : schema;
+}
+
 function text(rule: Rule<string>, doc: string) {
-  return z.string({ error: rule.describe }).refine(rule.test, { error: rule.describe }).meta({ description: doc });
+  return checkedString(rule).meta({ description: doc });
 }
 
 function whole(rule: Rule<number>, doc: string) {
-  return z.number({ error: rule.describe }).refine(rule.test, { error: rule.describe }).meta({ description: doc });
+  const error = rule.describe;
+  let schema = rule.integer ? z.int({ error }) : z.number({ error });
+  if (rule.minimum !== undefined) schema = schema.min(rule.minimum, { error });
+  if (rule.maximum !== undefined) schema = schema.max(rule.maximum, { error });
+  return (rule.also ? schema.refine(rule.also, { error }) : schema).meta({ description: doc });
 }
 
 /** An enumeration: editors offer the values. */
@@ -36,14 +49,13 @@ function flag(fallback: boolean, doc: string) {
 
 function list(rule: Rule<string>, doc: string) {
   return z
-    .array(z.string({ error: rule.describe }).refine(rule.test, { error: rule.describe }), { error: `must be an array of strings; each ${rule.describe}` })
+    .array(checkedString(rule), { error: `must be an array of strings; each ${rule.describe}` })
     .default([])
     .meta({ description: doc });
 }
 
 function map(key: Rule<string>, value: Rule<string>, doc: string) {
-  const entry = (rule: Rule<string>) => z.string({ error: rule.describe }).refine(rule.test, { error: rule.describe });
-  return z.record(entry(key), entry(value), { error: "must be an object of string values" }).default({}).meta({ description: doc });
+  return z.record(checkedString(key) as z.ZodString, checkedString(value), { error: "must be an object of string values" }).default({}).meta({ description: doc });
 }
 
 /** An object whose unknown keys are errors: a typo such as "nodeCont" must not be ignored. */
@@ -54,9 +66,9 @@ function section<S extends z.ZodRawShape>(shape: S) {
   });
 }
 
+/** A default that is computed or has a meaning, in words: the docs' Default column, and editors' hover, via "x-default". */
 function defaulted<T extends z.ZodType>(schema: T, text: string): T {
-  defaultText.add(schema, { text });
-  return schema;
+  return schema.meta({ "x-default": text }) as T;
 }
 
 const backend = section({
@@ -194,8 +206,9 @@ const keyVault = section({
   purgeProtection: flag(true, "`true` or `false`. Off: destroy purges the vault and secrets. On: they stay soft-deleted and the next deploy recovers them"),
   softDeleteRetentionDays: whole(rules.softDeleteRetentionDays, "whole number 7-90").default(90),
   authorization: oneOf(["accessPolicy", "rbac"], rules.authorization.describe, "`accessPolicy` (as in the lab) or `rbac`: Azure RBAC role assignments on the vault instead").default("accessPolicy"),
-  readerRole: text(rules.readerRole, "with `rbac` only: the role of the identity that reads for pods; only `Key Vault Secrets User` reads values and nothing more").optional(),
-  deployerRole: text(rules.deployerRole, "with `rbac` only: the deployer's role; `Key Vault Secrets Officer` or `Key Vault Administrator`").optional(),
+  // Defaulted by the transform below, not .default(): a role given without "rbac" must stay visible to the rule there.
+  readerRole: defaulted(text(rules.readerRole, "with `rbac` only: the role of the identity that reads for pods; only `Key Vault Secrets User` reads values and nothing more").optional(), `\`${rules.READER_ROLES[0]}\``),
+  deployerRole: defaulted(text(rules.deployerRole, "with `rbac` only: the deployer's role; `Key Vault Secrets Officer` or `Key Vault Administrator`").optional(), `\`${rules.DEPLOYER_ROLES[0]}\``),
   networkDefaultAction: oneOf(["Deny", "Allow"], rules.networkDefaultAction.describe, "`Deny` (only the AKS subnet and `allowedCidrs` reach the vault; needs `network`) or `Allow`").default("Deny"),
   allowedCidrs: list(rules.cidr, "IPv4 addresses or CIDRs of whoever runs `cdktf deploy`: Terraform writes secrets through the vault's data plane"),
   allowedSubnetIds: list(rules.subnetId, "resource IDs of subnets outside this project that the vault firewall admits besides the AKS subnet, e.g. a self-hosted runner's (it needs the `Microsoft.KeyVault` service endpoint); a subnet added by hand is removed by the next apply"),
@@ -212,8 +225,6 @@ const keyVault = section({
     requireUnique(kv.secrets, "objectAlias", "objectAlias (the file name in the mount)", ctx);
   })
   .transform((kv) => ({ ...kv, readerRole: kv.readerRole ?? rules.READER_ROLES[0], deployerRole: kv.deployerRole ?? rules.DEPLOYER_ROLES[0] }));
-defaultText.add(keyVault.in.shape.readerRole, { text: `\`${rules.READER_ROLES[0]}\`` });
-defaultText.add(keyVault.in.shape.deployerRole, { text: `\`${rules.DEPLOYER_ROLES[0]}\`` });
 
 const resources = section({
   cpuRequest: text(rules.cpuQuantity, "Kubernetes CPU quantity").default("100m"),

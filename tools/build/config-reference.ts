@@ -3,28 +3,10 @@
 // docs/configuration.md. `npm run config-schema -- --write` writes both; a test
 // fails when either differs from what this file generates.
 import * as z from "zod";
-import { defaultText, environmentFile } from "../../config/schema";
+import { environmentFile } from "../../config/schema";
 
 export const SCHEMA_FILE = "config/schema/environment.schema.json";
 export const DOCS_FILE = "docs/configuration.md";
-
-type Schema = z.core.$ZodType;
-
-/** The schema under optional, default and transform wrappers, with what they say about the field. */
-function unwrap(schema: Schema): { inner: Schema; optional: boolean; fallback?: unknown } {
-  let inner = schema;
-  let optional = false;
-  let fallback: unknown;
-  for (;;) {
-    const def = inner._zod.def as z.core.$ZodTypeDef & { innerType?: Schema; in?: Schema; defaultValue?: unknown };
-    if (def.type === "optional") optional = true;
-    else if (def.type === "default") {
-      optional = true;
-      fallback = def.defaultValue;
-    } else if (def.type !== "pipe") return { inner, optional, fallback };
-    inner = def.type === "pipe" ? def.in! : def.innerType!;
-  }
-}
 
 interface Field {
   readonly path: string;
@@ -33,26 +15,41 @@ interface Field {
   readonly rule: string;
 }
 
+/** A node of the exported JSON Schema, as far as the tables read it. */
+interface SchemaNode {
+  readonly type?: string;
+  readonly properties?: Record<string, SchemaNode>;
+  readonly required?: readonly string[];
+  readonly items?: SchemaNode;
+  readonly default?: unknown;
+  /** A default that is computed or has a meaning, in words (config/schema.ts's defaulted()). */
+  readonly "x-default"?: string;
+  readonly description?: string;
+}
+
 /** An object's fields and, for nested objects and arrays of objects, their own tables under "<path>" and "<path>[]". */
-function tables(schema: Schema, prefix: string, into: Map<string, Field[]>): Map<string, Field[]> {
-  const shape = (unwrap(schema).inner._zod.def as unknown as { shape: Record<string, Schema> }).shape;
+function tables(schema: SchemaNode, prefix: string, into: Map<string, Field[]>): Map<string, Field[]> {
   const fields: Field[] = [];
-  for (const [key, field] of Object.entries(shape)) {
-    const { inner, optional, fallback } = unwrap(field);
+  for (const [key, node] of Object.entries(schema.properties ?? {})) {
     const path = prefix ? `${prefix}.${key}` : key;
-    const text = defaultText.get(field)?.text ?? defaultText.get(inner)?.text;
-    const shown = text ?? (fallback === undefined ? "" : `\`${typeof fallback === "string" ? fallback : JSON.stringify(fallback)}\``);
-    const rule = z.globalRegistry.get(field)?.description ?? z.globalRegistry.get(inner)?.description ?? "";
-    fields.push({ path, required: !optional, fallback: shown, rule });
-    const def = inner._zod.def as z.core.$ZodTypeDef & { element?: Schema };
-    if (def.type === "object" && key !== "source") tables(inner, path, into);
-    if (def.type === "array" && unwrap(def.element!).inner._zod.def.type === "object") tables(def.element!, `${path}[]`, into);
+    const fallback = node["x-default"] ?? (node.default === undefined ? "" : `\`${typeof node.default === "string" ? node.default : JSON.stringify(node.default)}\``);
+    fields.push({ path, required: (schema.required ?? []).includes(key), fallback, rule: node.description ?? "" });
+    // A secret's source is one of two shapes, described in the prose rather than as a table.
+    if (node.type === "object" && node.properties && key !== "source") tables(node, path, into);
+    if (node.type === "array" && node.items?.type === "object" && node.items.properties) tables(node.items, `${path}[]`, into);
   }
   into.set(prefix, fields);
   return into;
 }
 
-const FIELD_TABLES = tables(environmentFile, "", new Map());
+/** The JSON Schema of an environment file as written (defaults and optional fields, no transforms). */
+function exportedSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(environmentFile, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
+  return { ...schema, title: "aks-keyvault-cdktf environment (config/<env>.json)" };
+}
+
+// The docs' tables come from the exported JSON Schema, so they say what editors check.
+const FIELD_TABLES = tables(exportedSchema() as SchemaNode, "", new Map());
 
 /** Every field an environment file may have, as docs/configuration.md names them. */
 export const KNOWN_FIELDS: readonly string[] = [...FIELD_TABLES.values()].flat().map((f) => f.path);
@@ -88,6 +85,5 @@ export function docsWithTables(docs: string): string {
 
 /** The JSON Schema of an environment file as written (defaults and optional fields, no transforms). */
 export function jsonSchemaText(): string {
-  const schema = z.toJSONSchema(environmentFile, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
-  return `${JSON.stringify({ ...schema, title: "aks-keyvault-cdktf environment (config/<env>.json)" }, null, 2)}\n`;
+  return `${JSON.stringify(exportedSchema(), null, 2)}\n`;
 }
