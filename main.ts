@@ -2,6 +2,7 @@
 // enters here, once, validated, and flows down to the stacks as props.
 import * as path from "path";
 import { ConfigError, runnerAddress } from "./config/load";
+import { EXIT } from "./lib/exit-codes";
 import { removeSynthesizedStacks, synthesize } from "./stacks/synthesize";
 
 const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
@@ -19,5 +20,5 @@ try {
   removeSynthesizedStacks(outdir);
   for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
   process.stderr.write(`${error.problems.length} configuration problem(s); nothing was synthesized\n`);
-  process.exit(1);
+  process.exit(EXIT.badInput);
 }

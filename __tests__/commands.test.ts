@@ -3,6 +3,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { copyOfProject, run } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 // A jest script that ran the suite instead of refusing a flag would run this file again, and so on.
@@ -64,4 +65,38 @@ describe("every npm script", () => {
     expect(bad).toEqual([]);
     expect(Object.keys(scripts).filter((s) => ACCEPTS_UNKNOWN_FLAGS.includes(s))).toEqual(["synth"]);
   }, 120_000);
+});
+
+describe("every command that reads config/", () => {
+  // One broken field: each command must stop at it with exit 2 and the field's one-line message, and do nothing.
+  const project = copyOfProject("akskv-commands-bad-config-");
+  const file = path.join(project, "config", "dev.json");
+  const config = JSON.parse(fs.readFileSync(file, "utf8"));
+  config.aks.nodeCount = 1.5;
+  fs.writeFileSync(file, JSON.stringify(config));
+  const valueFile = path.join(project, "new-value.json");
+  fs.writeFileSync(valueFile, "{}");
+
+  const READS_CONFIG: Record<string, string[]> = {
+    policy: [],
+    preflight: ["--env", "dev"],
+    environments: [],
+    "runner-access": ["close", "--env", "dev", "--address", "198.51.100.7"],
+    "wait-for-cluster-access": ["--env", "dev", "--timeout", "1"],
+    verify: ["--env", "dev"],
+    "rotation-check": ["--env", "dev", "--value-file", valueFile],
+    validate: [],
+  };
+
+  test.each(Object.entries(READS_CONFIG))("npm run %s exits 2 naming the field, the value and the rule", (script, args) => {
+    const entry = /^node tools\/build\/run-ts\.mjs (\S+)$/.exec(scripts[script])![1];
+    const result = run(process.execPath, [path.join(project, "tools", "build", "run-ts.mjs"), entry, ...args], project);
+    expect(`${result.status}: ${result.stderr.split("\n")[0]}`).toBe("2: error: config/dev.json: aks.nodeCount = 1.5: must be a whole number from 1 to 1000");
+  });
+
+  test("cdktf synth's app exits 2 too, and leaves no stack behind", () => {
+    const result = run(process.execPath, [path.join(project, "tools", "build", "app.mjs")], project);
+    expect(result.status).toBe(2);
+    expect(fs.existsSync(path.join(project, "cdktf.out", "stacks"))).toBe(false);
+  });
 });

@@ -86,7 +86,7 @@ describe("ci.hostedRunnerAccess", () => {
 
   test("a malformed AKSKV_RUNNER_IP stops synth with one line and leaves no stack", () => {
     const { root, status, stderr } = synthWithRunner("198.51.100.0/24");
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     expect(stderr).toContain('error: AKSKV_RUNNER_IP = "198.51.100.0/24": must be one IPv4 address such as "203.0.113.7" (the runner\'s public address)\n');
     expect(fs.existsSync(path.join(root, "cdktf.out", "stacks"))).toBe(false);
     fs.rmSync(root, { recursive: true, force: true });

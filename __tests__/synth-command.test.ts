@@ -19,7 +19,7 @@ describe("the app command (node tools/build/app.mjs)", () => {
     expect(stacksIn(root)).toEqual(["aks-dev", "aks-test", "app-dev", "app-test", "keyvault-dev", "keyvault-test"]);
   });
 
-  test("on a bad config: exits 1, prints one line per problem, and leaves no stack behind", () => {
+  test("on a bad config: exits 2 (bad config), prints one line per problem, and leaves no stack behind", () => {
     const root = writeProject({ dev: baseConfig("dev") });
     expect(run(process.execPath, [runner], root).status).toBe(0);
     expect(stacksIn(root)).toHaveLength(3);
@@ -30,7 +30,7 @@ describe("the app command (node tools/build/app.mjs)", () => {
     fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(bad));
     const result = run(process.execPath, [runner], root);
 
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr.trim().split("\n")).toEqual([
       "error: config/dev.json: keyVault.name = \"kv--bad\": must be 3-24 characters of letters, digits and hyphens, start with a letter, end with a letter or digit, and contain no '--'",
       "error: config/dev.json: app.replicas = 0: must be a whole number >= 1 (and at most 100)",

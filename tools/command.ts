@@ -1,10 +1,12 @@
-// How the project's commands end on an error: one line each, and an exit code
-// a pipeline can act on.
+// How the project's commands end: one exit-code table for every npm script,
+// (lib/exit-codes.ts), and on an error one line each.
 import { ConfigError } from "../config/load";
+import { EXIT } from "../lib/exit-codes";
 import { UsageError } from "./flags";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ErrorClass = new (...args: any[]) => Error;
+
 
 /**
  * Reports a command's failure on stderr and returns its exit code: 2 for a bad
@@ -14,15 +16,16 @@ type ErrorClass = new (...args: any[]) => Error;
 export function reportFailure(command: string, error: unknown, expected: readonly ErrorClass[]): number {
   if (error instanceof ConfigError) {
     for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
-    return 2;
+    process.stderr.write(`${command}: ${error.problems.length} configuration problem(s); nothing was done\n`);
+    return EXIT.badInput;
   }
   if (error instanceof UsageError) {
     process.stderr.write(`${command}: ${error.message}\n`);
-    return 2;
+    return EXIT.badInput;
   }
   const known = expected.some((kind) => error instanceof kind);
   process.stderr.write(`${command}: ${known ? (error as Error).message : `unexpected: ${(error as Error).message}`}\n`);
-  return 1;
+  return EXIT.failed;
 }
 
 /** The wall clock, for commands that wait. */

@@ -4,6 +4,7 @@
 // workflow's matrices: unprotected ones first, then the protected ones. With
 // --only, just those (the ones a push changed); a name config/ does not hold
 // is an error.
+import { reportFailure } from "../command";
 import * as fs from "fs";
 import { ConfigError, loadEnvironments } from "../../config/load";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
@@ -39,10 +40,7 @@ export function main(args: readonly string[]): number {
     if (output) fs.appendFileSync(output, `unprotected=${JSON.stringify(split.unprotected)}\nprotected=${JSON.stringify(split.protected)}\n`);
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
-      return 1;
-    }
+    if (error instanceof ConfigError) return reportFailure("environments", error, []);
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`environments: ${error.message}\n`);
     return 2;

@@ -7,6 +7,7 @@
 // targets=[{"environment": ..., "runs-on": [...], "open-for-runner": ...,
 // "kubelogin-mode": ...}] for a matrix, and runs-on=<JSON labels>,
 // open-for-runner=<true|false> and kubelogin-mode=<mode> when one environment is named.
+import { reportFailure } from "../command";
 import * as fs from "fs";
 import { ConfigError, loadEnvironments } from "../../config/load";
 import { parseFlags, UsageError, type Flags, wantsHelp } from "../flags";
@@ -37,8 +38,7 @@ export function main(args: readonly string[]): number {
     environments = loadEnvironments(process.cwd()).environments;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
-    return 1;
+    return reportFailure("preflight", error, []);
   }
   const targets: { environment: string; "runs-on": readonly string[]; "open-for-runner": boolean; "kubelogin-mode": string }[] = [];
   let failed = false;

@@ -4,6 +4,7 @@
 // Terraform call, `close` in a step that always runs. The address defaults to
 // AKSKV_RUNNER_IP, the same value synth admits. Exit 1, with one line per
 // problem, if anything could not be opened or closed.
+import { reportFailure } from "../command";
 import { spawn } from "child_process";
 import { ConfigError, loadEnvironments, runnerAddress } from "../../config/load";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
@@ -49,12 +50,7 @@ export async function main(args: readonly string[], az: AzureCli = azureCli): Pr
     for (const line of problems) process.stderr.write(`runner-access: ${line}\n`);
     return problems.length > 0 ? 1 : 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
-      return 2;
-    }
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`runner-access: ${error.message}\n`);
-    return 2;
+    if (!(error instanceof ConfigError) && !(error instanceof UsageError)) throw error;
+    return reportFailure("runner-access", error, []);
   }
 }

@@ -14,6 +14,7 @@
 // stacks' "../../../secrets/..." paths resolve into <outdir>/validate, where
 // placeholder files stand in for the secret files: validate needs a file to
 // exist, never its value, and never reads secrets/.
+import { reportFailure } from "../command";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../config/load";
@@ -141,17 +142,15 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   let flags: Flags;
-  let setup: Setup;
   try {
     flags = parseFlags(args, { values: ["--outdir", "--stack"], switches: ["--no-synth", "--registry"] }, USAGE);
-    setup = setupFor(flags.has("--registry"));
   } catch (error) {
-    if (!(error instanceof UsageError || error instanceof ToolchainError)) throw error;
-    process.stderr.write(`validate: ${error.message}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    if (!(error instanceof UsageError)) throw error;
+    return reportFailure("validate", error, []);
   }
   const outdir = path.resolve(flags.get("--outdir") ?? "cdktf.out");
   const started = Date.now();
+  // A bad config is reported before a missing toolchain: it is the cheaper fix.
   if (!flags.has("--no-synth")) {
     try {
       // Loaded only now: cdktf and the providers cost about 0.2 s that --help and --no-synth need not pay.
@@ -159,10 +158,15 @@ export async function main(args: readonly string[]): Promise<number> {
       synthesize(process.cwd(), outdir);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
-      process.stderr.write(`validate: ${error.problems.length} configuration problem(s); nothing was validated\n`);
-      return 1;
+      return reportFailure("validate", error, []);
     }
+  }
+  let setup: Setup;
+  try {
+    setup = setupFor(flags.has("--registry"));
+  } catch (error) {
+    if (!(error instanceof ToolchainError)) throw error;
+    return reportFailure("validate", error, [ToolchainError]);
   }
   let stacks: string[];
   try {

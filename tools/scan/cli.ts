@@ -2,6 +2,7 @@
 // temporary directory, checks it against the policy rules, prints each
 // environment's report (waivers with their reasons) and exits 1 on any
 // violation or stale waiver. Part of `npm test`.
+import { reportFailure } from "../command";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -38,8 +39,7 @@ export async function main(args: readonly string[] = []): Promise<number> {
     return failed ? 1 : 0;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    for (const line of error.problems) process.stderr.write(`error: ${line}\n`);
-    return 1;
+    return reportFailure("policy", error, []);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
