@@ -4,7 +4,7 @@
 // Wall time is measured around the whole command. Peak memory is the largest
 // sum of resident memory of the command and all its descendants, sampled from
 // /proc every 10 ms (so a spike shorter than that can be missed).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,10 +13,12 @@ import { cacheDir, root } from "./build-cache.mjs";
 
 const { values } = scriptArgs(
   "bench",
-  "usage: npm run bench [-- --runs <n>] [--write]",
+  "usage: npm run bench [-- --runs <n>] [--write] [--caches]",
   "Measures synth, the app, npm test and npm run validate (medians of n runs, default 5) and prints a table. Takes minutes.\n" +
-    "--write also puts the table into README.md between its bench markers.",
-  { options: { runs: { type: "string" }, write: { type: "boolean" } } },
+    "--write also puts the table into README.md between its bench markers.\n" +
+    "--caches instead measures what each cache of .build-cache saves: the app with and without each, npm test with and\n" +
+    "without any, and npm run review with and without taking the working tree's cache over for the base.",
+  { options: { runs: { type: "string" }, write: { type: "boolean" }, caches: { type: "boolean" } } },
 );
 const BEGIN = "<!-- bench:begin -->";
 const END = "<!-- bench:end -->";
@@ -140,6 +142,40 @@ const quiet = { CHECKPOINT_DISABLE: "1" };
 const npx = "npx";
 const app = [path.join(root, "tools", "build", "app.mjs")];
 const rows = [];
+
+if (values.caches) {
+  // Each cache removed before every run of the command it serves; the rest stay warm.
+  const drop = (...files) => () => files.forEach((f) => fs.rmSync(path.join(cacheDir, f), { recursive: true, force: true }));
+  const appOnce = () => measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: tempDir("akskv-bench-caches-") } });
+  await appOnce();
+  const cacheRows = [
+    await bench("app, every cache warm", RUNS, appOnce),
+    await bench("app without the type-check stamp (tsc runs)", Math.min(RUNS, 3), appOnce, drop("typecheck.stamp")),
+    await bench("app without the bundle (esbuild runs)", RUNS, appOnce, drop("bundle.stamp", "main.cjs")),
+    await bench("app without the validated-config cache (zod runs)", RUNS, appOnce, drop("validated-configs.json")),
+    await bench("npm test, .build-cache warm", Math.min(RUNS, 3), () => measure("npm", ["test"], { env: quiet })),
+    await bench("npm test, .build-cache empty", Math.min(RUNS, 3), () => measure("npm", ["test"], { env: quiet }), drop("")),
+  ];
+  // The review: a git repository whose base is HEAD. With the same sources the base takes the working tree's
+  // type-check and bundle over; a changed comment in a tool changes the sources' hash, so the base builds its own.
+  const repo = tempDir("akskv-bench-review-");
+  for (const entry of ["main.ts", "cdktf.json", "config", "lib", "constructs", "stacks", "tools", "tsconfig.json", "tsconfig.app.json", "package.json", "package-lock.json"]) {
+    fs.cpSync(path.join(root, entry), path.join(repo, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(repo, "node_modules"), "dir");
+  const git = (...args) => spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+  git("init", "-q");
+  git("-c", "user.email=bench@invalid", "-c", "user.name=bench", "add", "-A");
+  git("-c", "user.email=bench@invalid", "-c", "user.name=bench", "commit", "-qm", "base");
+  const review = () => measure(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), "tools/review/cli.ts", "--base", "HEAD"], { cwd: repo, env: quiet });
+  await review();
+  cacheRows.push(await bench("npm run review, base takes the cache over", Math.min(RUNS, 3), review));
+  const marker = path.join(repo, "tools", "build", "args.mjs");
+  fs.appendFileSync(marker, "\n// bench: a changed source, so the base cannot take the cache over\n");
+  cacheRows.push(await bench("npm run review, base builds its own", Math.min(RUNS, 3), review));
+  console.log(["", "| what | runs | wall (s) |", "| --- | ---: | ---: |", ...cacheRows.map((r) => `| ${r.label}${r.failed ? ` (${r.failed} failed!)` : ""} | ${r.runs} | ${r.wall.toFixed(2)} |`)].join("\n"));
+  process.exit(cacheRows.some((r) => r.failed) ? 1 : 0);
+}
 
 // Warm the caches once, as a developer's machine is after the first synth.
 await measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: tempDir("akskv-bench-out-") } });
