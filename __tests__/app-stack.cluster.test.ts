@@ -356,8 +356,16 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
       secrets_provider_client_id: CLIENT_ID,
       secrets_provider_object_id: "99999999-8888-4777-8666-555555555555",
       workload_identity_client_id: CLIENT_ID,
+      workload_identity_object_id: "99999999-8888-4777-8666-555555555555",
+      kube_host: cluster!.host,
+      kube_cluster_ca_certificate: Buffer.from(cluster!.caPem).toString("base64"),
     });
-    writeOutputsState(root, `keyvault-${envName}`, { ...upstream[`keyvault-${envName}`], key_vault_name: config.keyVault.name });
+    writeOutputsState(root, `keyvault-${envName}`, {
+      ...upstream[`keyvault-${envName}`],
+      key_vault_name: config.keyVault.name,
+      key_vault_tenant_id: TENANT_ID,
+      "secret_version_configurable-secrets": VERSION_1,
+    });
     for (const name of [`aks-${envName}`, `keyvault-${envName}`]) {
       // What cdktf deploy leaves behind: an initialized stack folder (here with the stand-in providers).
       const stackDir = path.join(root, "cdktf.out", "stacks", name);
