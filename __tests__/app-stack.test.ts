@@ -59,6 +59,23 @@ describe("app stack", () => {
     ]);
   });
 
+  test("carries each object option as the provider reads it: a pinned version, a version history, a certificate's PFX with its key, decoded, and a quoted file mode", () => {
+    const config = baseConfig("dev");
+    config.keyVault.secrets.push(
+      { objectName: "api-key", objectType: "secret", objectAlias: "api-key", source: { existing: true }, objectVersion: "0123456789abcdef0123456789abcdef", objectVersionHistory: 2 },
+      { objectName: "tls", objectType: "secret", objectAlias: "tls.pfx", source: { existing: true }, objectFormat: "pfx", objectEncoding: "base64", filePermission: "0444" },
+    );
+    const project = synthProject({ dev: config });
+    const manifest = Object.values(resourcesOfType(project.json("app-dev"), "kubernetes_manifest"))[0].manifest;
+    const objects = manifest.spec.parameters.objects as string;
+    // Quoted: the provider reads filePermission into a string; a bare 0444 would be YAML's number 444 or 292.
+    expect(objects).toContain('    filePermission: "0444"\n');
+    expect((load(objects) as { array: string[] }).array.slice(1).map((entry) => load(entry))).toEqual([
+      { objectName: "api-key", objectType: "secret", objectAlias: "api-key", objectVersion: "0123456789abcdef0123456789abcdef", objectVersionHistory: 2 },
+      { objectName: "tls", objectType: "secret", objectAlias: "tls.pfx", objectFormat: "pfx", objectEncoding: "base64", filePermission: "0444" },
+    ]);
+  });
+
   test("mounts the class through the CSI driver, read-only, at /app/secrets, and a small writable /tmp", () => {
     const pod = deployment.spec.template.spec;
     expect(pod.volume).toEqual([

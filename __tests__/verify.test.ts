@@ -156,6 +156,14 @@ describe("npm run verify, check by check", () => {
     expect(byId.mounted.lines).toEqual(["/app/secrets/secret.json: missing", "/app/secrets/cert.pem: empty"]);
   });
 
+  test("a value the provider decodes (objectEncoding base64) passes when present, and says it was not compared", async () => {
+    const cluster = healthy();
+    cluster.state.files = { ...cluster.state.files, "/app/secrets/keystore.p12": "\u0030\u0082binary" };
+    const { byId } = await run(cluster, answering(200), { objects: [...input.objects, { objectName: "keystore", alias: "keystore.p12", decodedFrom: "base64" }] });
+    expect(byId.mounted.passed).toBe(true);
+    expect(byId.mounted.lines.at(-1)).toBe("/app/secrets/keystore.p12: present (keystore, decoded from base64; not compared as text)");
+  });
+
   test("an app that does not answer 200 before the timeout fails, with what it last got", async () => {
     const { byId } = await run(healthy(), answering(503));
     expect(byId.answers.passed).toBe(false);
@@ -230,6 +238,19 @@ describe("what the deployment must carry comes from the stacks' outputs", () => 
       expect(Object.keys(keyVault).filter((name) => !declared("keyvault").includes(name))).toEqual([]);
       expect(declared("aks")).toEqual(expect.arrayContaining(["kube_host", "kube_cluster_ca_certificate"]));
     }
+  });
+
+  test("a version history is checked at its newest file, <alias>/0; a decoded value is checked for presence, not compared as text", () => {
+    const raw = baseConfig("dev");
+    raw.keyVault.secrets[0].objectVersionHistory = 2;
+    raw.keyVault.secrets.push({ objectName: "keystore", objectType: "secret", objectAlias: "keystore.p12", source: { file: "secrets/dev/keystore.b64" }, objectEncoding: "base64" });
+    const { config, problems } = validateEnvironment("dev", "config/dev.json", raw);
+    expect(problems).toEqual([]);
+    const got = verifyInput(config!, aks, keyVault, "/nowhere", 30);
+    expect(got.objects.map((o) => [o.alias, o.localFile, o.decodedFrom])).toEqual([
+      ["secret.json/0", "secrets/dev/configurable-secret.json", undefined],
+      ["keystore.p12", undefined, "base64"],
+    ]);
   });
 
   test("prod (workload identity): clientID from the app identity's output", () => {

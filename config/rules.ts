@@ -165,6 +165,34 @@ export const objectAlias = rule<string>({
   pattern: /^(?!.*\.\.)[a-zA-Z0-9][\w.-]{0,254}$/,
 });
 
+export const objectVersion = rule<string>({
+  describe: "must be a Key Vault version ID: 32 lowercase hexadecimal characters, as the object's version list shows",
+  pattern: /^[0-9a-f]{32}$/,
+});
+
+export const objectVersionHistory = rule<number>({
+  describe: "must be a whole number from 2 to 20: the latest versions (from objectVersion, if pinned) as files <objectAlias>/0, /1, ...",
+  integer: true,
+  minimum: 2,
+  maximum: 20,
+});
+
+export const objectFormat = rule<string>({
+  describe: 'must be "pem" or "pfx"',
+  values: ["pem", "pfx"],
+});
+
+export const objectEncoding = rule<string>({
+  describe: 'must be "utf-8", "hex" or "base64"',
+  values: ["utf-8", "hex", "base64"],
+});
+
+/** The mounted files belong to root: the driver's inline volumes get no fsGroup, and the app runs as app.runAsUser. */
+export const filePermission = rule<string>({
+  describe: 'must be an octal file mode such as "0444" or "0644" that lets others read: the app runs as a non-root user that neither owns the mounted files nor is in their group',
+  pattern: /^0?[0-7]{2}[4-7]$/,
+});
+
 export const contentType = rule<string>({
   describe: "must be at most 255 characters, such as \"application/json\"",
   minLength: 1, maxLength: 255,

@@ -160,12 +160,46 @@ const aks = section({
 
 const SOURCE_RULE = 'must be {"file": "secrets/<env>/<name>"} (uploaded by Terraform) or {"existing": true} (created out of band)';
 
+/**
+ * What the Azure provider (v1.7.0, pkg/provider/validate.go) refuses at mount time, and combinations it
+ * accepts but that silently give something else than asked: each as [field, message with the fix].
+ */
+function objectOptionProblems(s: { objectType: string; source: { file?: string; existing?: boolean }; objectVersion?: string; objectFormat?: string; objectEncoding?: string }): ["objectVersion" | "objectFormat" | "objectEncoding", string][] {
+  const problems: ["objectVersion" | "objectFormat" | "objectEncoding", string][] = [];
+  const uploaded = s.source.file !== undefined;
+  if (s.objectVersion !== undefined && uploaded) {
+    problems.push(["objectVersion", 'is for {"existing": true} objects: a secret uploaded from its file gets a new version on every change, and a pin would keep the mount on an old one; leave objectVersion out']);
+  }
+  if (s.objectFormat === "pfx" && s.objectType !== "secret") {
+    problems.push(["objectFormat", `"pfx" needs objectType "secret" (the provider refuses it otherwise): only the certificate's secret holds the PKCS#12 with its private key; fetch the certificate's name as objectType "secret"`]);
+  } else if (s.objectFormat !== undefined && s.objectType === "cert") {
+    problems.push(["objectFormat", 'with objectType "cert" gives the public certificate only, never its private key: for the key, fetch the certificate\'s name as objectType "secret"; for the public certificate alone, leave objectFormat out']);
+  } else if (s.objectFormat !== undefined && s.objectType === "key") {
+    problems.push(["objectFormat", 'does not apply to objectType "key", which Key Vault returns as the public key (PEM): for a certificate\'s private key, fetch the certificate\'s name as objectType "secret"']);
+  } else if (s.objectFormat !== undefined && uploaded) {
+    problems.push(["objectFormat", 'is for a certificate\'s secret, which its owner imports ({"existing": true}); a secret this stack uploads from a file is a plain value and the format would be ignored']);
+  }
+  if (s.objectEncoding !== undefined && s.objectType !== "secret") {
+    problems.push(["objectEncoding", `applies to objectType "secret" only (the provider refuses it for "${s.objectType}")`]);
+  } else if (s.objectEncoding === "hex" && s.objectFormat === "pfx") {
+    problems.push(["objectEncoding", '"hex" cannot decode the PFX, which Key Vault holds as base64: use "base64" for the binary PKCS#12, or leave objectEncoding out for its base64 text']);
+  } else if (s.objectEncoding !== undefined && s.objectEncoding !== "utf-8" && s.objectFormat === "pem") {
+    problems.push(["objectEncoding", `"${s.objectEncoding}" would decode the certificate's PEM text, which is not encoded that way: the mount fails; leave objectEncoding out with objectFormat "pem"`]);
+  }
+  return problems;
+}
+
 const secret = section({
   objectName: text(rules.objectName, "1-127 letters, digits and `-`; the name in Key Vault; unique (case-insensitive)"),
   objectType: oneOf(["secret", "key", "cert"], rules.objectType.describe, "`secret`, `key` or `cert`"),
   objectAlias: text(rules.objectAlias, "the file name in the mount: 1-255 letters, digits, `.`, `_`, `-`, starting with a letter or digit, no `/` and no `..`; unique"),
   contentType: text(rules.contentType, "up to 255 characters, e.g. `application/json`; policy rule KV-005 expects one").optional(),
   expiresAt: text(rules.expiresAt, "UTC time, e.g. `2027-12-31T00:00:00Z`: Key Vault refuses to serve the secret after it, so pods stop getting it; rotate before").optional(),
+  objectVersion: text(rules.objectVersion, "with `existing` only: pin this version (32 hex characters) instead of following the latest; rotation then never changes the file").optional(),
+  objectVersionHistory: whole(rules.objectVersionHistory, "whole number 2-20: mount the latest versions (from `objectVersion`, if pinned) as `<objectAlias>/0` (newest), `/1`, ...; the alias becomes a folder").optional(),
+  objectFormat: oneOf(["pem", "pfx"], rules.objectFormat.describe, "with `existing` only: a certificate fetched with its private key (`objectType: \"secret\"` on the certificate's name) as `pem` (key and chain in one file) or `pfx` (base64 PKCS#12, e.g. for Kestrel; with `objectEncoding: \"base64\"` the file holds the binary)").optional(),
+  objectEncoding: oneOf(["utf-8", "hex", "base64"], rules.objectEncoding.describe, "`objectType: \"secret\"` only: how the value is encoded in Key Vault; the file gets it decoded (binary for `hex`/`base64`)").optional(),
+  filePermission: text(rules.filePermission, 'octal mode of the mounted file, e.g. `"0444"`; the default is the driver\'s `0644`. Others must keep read: the app\'s non-root user does not own the files').optional(),
   source: z
     .strictObject(
       { file: text(rules.secretFile, "a file under `secrets/`").optional(), existing: z.boolean({ error: BOOLEAN }).optional() },
@@ -185,6 +219,7 @@ const secret = section({
         message: `objectType "${s.objectType}" must use {"existing": true}: this stack uploads secrets only; import keys and certificates into the vault yourself`,
       });
     }
+    objectOptionProblems(s).forEach(([field, message]) => ctx.addIssue({ code: "custom", path: [field], input: s[field], message }));
   })
   .transform(({ source, ...rest }) => ({ ...rest, source: source.file !== undefined ? { kind: "file" as const, file: source.file } : { kind: "existing" as const } }));
 

@@ -6,8 +6,14 @@ import type { ObjectType } from "../config/types";
 export interface KeyVaultObject {
   readonly objectName: string;
   readonly objectType: ObjectType;
-  /** The file name the object gets in the mounted volume. */
+  /** The file name the object gets in the mounted volume (a folder of versions with objectVersionHistory). */
   readonly objectAlias: string;
+  readonly objectVersion?: string;
+  readonly objectVersionHistory?: number;
+  readonly objectFormat?: string;
+  readonly objectEncoding?: string;
+  /** Octal, as a string: quoted in the YAML, since the provider reads it into a string field. */
+  readonly filePermission?: string;
 }
 
 export interface SecretProviderClassProps {
@@ -35,9 +41,16 @@ export interface SecretProviderClassProps {
  * aliases are validated to plain characters, so no quoting is needed.
  */
 export function objectsParameter(objects: readonly KeyVaultObject[]): string {
-  const entries = objects.map(
-    (o) => `  - |\n    objectName: ${o.objectName}\n    objectType: ${o.objectType}\n    objectAlias: ${o.objectAlias}\n`,
-  );
+  const entries = objects.map((o) => {
+    const options = [
+      o.objectVersion && `objectVersion: ${o.objectVersion}`,
+      o.objectVersionHistory && `objectVersionHistory: ${o.objectVersionHistory}`,
+      o.objectFormat && `objectFormat: ${o.objectFormat}`,
+      o.objectEncoding && `objectEncoding: ${o.objectEncoding}`,
+      o.filePermission && `filePermission: "${o.filePermission}"`,
+    ].filter(Boolean);
+    return `  - |\n    objectName: ${o.objectName}\n    objectType: ${o.objectType}\n    objectAlias: ${o.objectAlias}\n${options.map((line) => `    ${line}\n`).join("")}`;
+  });
   return `array:\n${entries.join("")}`;
 }
 

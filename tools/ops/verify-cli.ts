@@ -119,9 +119,12 @@ export function verifyInput(config: EnvironmentConfig, aks: Record<string, unkno
     clientId: { value: String(aks[clientOutput]), source: `${clientOutput} of ${stackName("aks", env)}`, parameter: workload ? "clientID" : "userAssignedIdentityID" },
     objectId: objectId === undefined ? undefined : String(objectId),
     objects: config.keyVault.secrets.map((s) => {
-      if (s.source.kind !== "file") return { objectName: s.objectName, alias: s.objectAlias };
+      // With a version history the alias is a folder; /0 is the newest version, the one the file holds.
+      const alias = s.objectVersionHistory ? `${s.objectAlias}/0` : s.objectAlias;
+      if (s.source.kind !== "file") return { objectName: s.objectName, alias };
+      if (s.objectEncoding === "hex" || s.objectEncoding === "base64") return { objectName: s.objectName, alias, decodedFrom: s.objectEncoding };
       const file = path.join(root, s.source.file);
-      return { objectName: s.objectName, alias: s.objectAlias, localFile: s.source.file, localContent: fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined };
+      return { objectName: s.objectName, alias, localFile: s.source.file, localContent: fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined };
     }),
     rotationInterval: config.aks.secretRotationInterval,
     rotationSeconds: durationSeconds(config.aks.secretRotationInterval),

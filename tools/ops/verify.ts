@@ -52,6 +52,8 @@ export interface MountedObject {
   readonly localContent?: string;
   /** Where that content came from, for messages; set when the project uploads it. */
   readonly localFile?: string;
+  /** objectEncoding hex or base64: the pod gets the decoded bytes, which are not compared as text. */
+  readonly decodedFrom?: string;
 }
 
 export interface VerifyInput {
@@ -171,6 +173,9 @@ async function secretsMounted(cluster: ClusterView, input: VerifyInput): Promise
     if (content === undefined) {
       passed = false;
       lines.push(`${file}: missing`);
+    } else if (object.decodedFrom !== undefined) {
+      passed &&= content.length > 0;
+      lines.push(content.length > 0 ? `${file}: present (${object.objectName}, decoded from ${object.decodedFrom}; not compared as text)` : `${file}: empty`);
     } else if (object.localFile !== undefined && object.localContent === undefined) {
       passed = false;
       lines.push(`${file}: present, but ${object.localFile} is not here to compare with (run where the deploy ran, or write it with npm run write-secret-files)`);
