@@ -76,6 +76,19 @@ describe("app stack", () => {
     ]);
   });
 
+  test("an object with env becomes a variable: the class syncs it to one Opaque Secret (secretObjects), the container reads it by secretKeyRef", () => {
+    const config = baseConfig("dev");
+    config.keyVault.secrets[0].env = "APP_CONFIG";
+    const project = synthProject({ dev: config });
+    const stack = project.json("app-dev");
+    const manifest = Object.values(resourcesOfType(stack, "kubernetes_manifest"))[0].manifest;
+    expect(manifest.spec.secretObjects).toEqual([{ secretName: "configurable-keyvault-env", type: "Opaque", data: [{ objectName: "secret.json", key: "APP_CONFIG" }] }]);
+    const container = resourcesOfType(stack, "kubernetes_deployment_v1")[0].spec.template.spec.container[0];
+    expect(container.env).toContainEqual({ name: "APP_CONFIG", value_from: { secret_key_ref: { name: "configurable-keyvault-env", key: "APP_CONFIG" } } });
+    // The variable changes only with a restart: a new version of the secret rolls the pods.
+    expect(Object.keys(resourcesOfType(stack, "kubernetes_deployment_v1")[0].spec.template.metadata.annotations)).toContain(SECRET_VERSIONS_ANNOTATION);
+  });
+
   test("mounts the class through the CSI driver, read-only, at /app/secrets, and a small writable /tmp", () => {
     const pod = deployment.spec.template.spec;
     expect(pod.volume).toEqual([

@@ -87,7 +87,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown key in a secret",
     (c) => (c.keyVault.secrets[0].version = "abc"),
-    [`${F}: keyVault.secrets[0].version = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, expiresAt, objectVersion, objectVersionHistory, objectFormat, objectEncoding, filePermission, source`],
+    [`${F}: keyVault.secrets[0].version = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, expiresAt, objectVersion, objectVersionHistory, objectFormat, objectEncoding, env, filePermission, source`],
   ],
   ["missing field", (c) => delete c.aks.vmSize, [`${F}: aks.vmSize is missing: must be an Azure VM size such as "Standard_D2s_v5"`]],
   [
@@ -158,6 +158,17 @@ const cases: [string, (c: Json) => void, string[]][] = [
   ],
   ["a file mode that is not octal", (c) => (c.keyVault.secrets[0].filePermission = "0999"), [`${F}: keyVault.secrets[0].filePermission = "0999": must be an octal file mode such as "0444" or "0644" that lets others read: the app runs as a non-root user that neither owns the mounted files nor is in their group`]],
   ["an unknown format", (c) => (c.keyVault.secrets[0].objectFormat = "der"), [`${F}: keyVault.secrets[0].objectFormat = "der": must be "pem" or "pfx"`]],
+  [
+    "a variable from a version history",
+    (c) => Object.assign(c.keyVault.secrets[0], { env: "APP_CONFIG", objectVersionHistory: 2 }),
+    [`${F}: keyVault.secrets[0].env = "APP_CONFIG": takes one value, but with objectVersionHistory the alias is a folder of versions: leave one of them out`],
+  ],
+  [
+    "a variable app.env sets already",
+    (c) => Object.assign(c, { app: { ...c.app, env: { APP_CONFIG: "x" } } }, { keyVault: { ...c.keyVault, secrets: [{ ...c.keyVault.secrets[0], env: "APP_CONFIG" }] } }),
+    [`${F}: keyVault.secrets[0].env = "APP_CONFIG": names a variable app.env.APP_CONFIG sets already; each variable gets one value`],
+  ],
+  ["a variable name with a dash", (c) => (c.keyVault.secrets[0].env = "APP-CONFIG"), [`${F}: keyVault.secrets[0].env = "APP-CONFIG": environment variable names must be letters, digits and '_', not starting with a digit`]],
   [
     "cluster name that cannot be a DNS prefix",
     (c) => (c.aks.name = "aks_dev"),
@@ -470,6 +481,8 @@ describe("the JSON Schema for editors (config/schema/environment.schema.json)", 
     "an encoding on a key",
     "hex-decoding a PFX",
     "base64-decoding a PEM",
+    "a variable from a version history",
+    "a variable app.env sets already",
     "cluster name that cannot be a DNS prefix",
     "an ephemeral OS disk of AKS's default 128 GiB on a 2-vCPU size, whose local disk holds 75",
     "an ephemeral OS disk on a size whose local disk this project does not know",

@@ -164,8 +164,10 @@ const SOURCE_RULE = 'must be {"file": "secrets/<env>/<name>"} (uploaded by Terra
  * What the Azure provider (v1.7.0, pkg/provider/validate.go) refuses at mount time, and combinations it
  * accepts but that silently give something else than asked: each as [field, message with the fix].
  */
-function objectOptionProblems(s: { objectType: string; source: { file?: string; existing?: boolean }; objectVersion?: string; objectFormat?: string; objectEncoding?: string }): ["objectVersion" | "objectFormat" | "objectEncoding", string][] {
-  const problems: ["objectVersion" | "objectFormat" | "objectEncoding", string][] = [];
+type OptionField = "objectVersion" | "objectFormat" | "objectEncoding" | "env";
+
+function objectOptionProblems(s: { objectType: string; source: { file?: string; existing?: boolean }; objectVersion?: string; objectVersionHistory?: number; objectFormat?: string; objectEncoding?: string; env?: string }): [OptionField, string][] {
+  const problems: [OptionField, string][] = [];
   const uploaded = s.source.file !== undefined;
   if (s.objectVersion !== undefined && uploaded) {
     problems.push(["objectVersion", 'is for {"existing": true} objects: a secret uploaded from its file gets a new version on every change, and a pin would keep the mount on an old one; leave objectVersion out']);
@@ -178,6 +180,9 @@ function objectOptionProblems(s: { objectType: string; source: { file?: string; 
     problems.push(["objectFormat", 'does not apply to objectType "key", which Key Vault returns as the public key (PEM): for a certificate\'s private key, fetch the certificate\'s name as objectType "secret"']);
   } else if (s.objectFormat !== undefined && uploaded) {
     problems.push(["objectFormat", 'is for a certificate\'s secret, which its owner imports ({"existing": true}); a secret this stack uploads from a file is a plain value and the format would be ignored']);
+  }
+  if (s.env !== undefined && s.objectVersionHistory !== undefined) {
+    problems.push(["env", "takes one value, but with objectVersionHistory the alias is a folder of versions: leave one of them out"]);
   }
   if (s.objectEncoding !== undefined && s.objectType !== "secret") {
     problems.push(["objectEncoding", `applies to objectType "secret" only (the provider refuses it for "${s.objectType}")`]);
@@ -199,6 +204,7 @@ const secret = section({
   objectVersionHistory: whole(rules.objectVersionHistory, "whole number 2-20: mount the latest versions (from `objectVersion`, if pinned) as `<objectAlias>/0` (newest), `/1`, ...; the alias becomes a folder").optional(),
   objectFormat: oneOf(["pem", "pfx"], rules.objectFormat.describe, "with `existing` only: a certificate fetched with its private key (`objectType: \"secret\"` on the certificate's name) as `pem` (key and chain in one file) or `pfx` (base64 PKCS#12, e.g. for Kestrel; with `objectEncoding: \"base64\"` the file holds the binary)").optional(),
   objectEncoding: oneOf(["utf-8", "hex", "base64"], rules.objectEncoding.describe, "`objectType: \"secret\"` only: how the value is encoded in Key Vault; the file gets it decoded (binary for `hex`/`base64`)").optional(),
+  env: text(rules.envName, "also give the value to the app as this environment variable, through a Kubernetes Secret the driver syncs (`secretObjects`); it changes only when the pods restart (see [rotation.md](rotation.md))").optional(),
   filePermission: text(rules.filePermission, 'octal mode of the mounted file, e.g. `"0444"`; the default is the driver\'s `0644`. Others must keep read: the app\'s non-root user does not own the files').optional(),
   source: z
     .strictObject(
@@ -344,6 +350,14 @@ export const environmentFile = section({
     if (config.aks.kubeloginMode === "msi" && config.ci.runsOn.length === 0) {
       fail("aks.kubeloginMode", "msi", "signs in with the managed identity of the machine, which a GitHub-hosted runner has none of; name a self-hosted runner on an Azure VM in ci.runsOn, or use \"azurecli\"");
     }
+    // One name, one value: a variable from Key Vault must not also be set by app.env or another object.
+    const envFrom = new Map(Object.keys(config.app.env).map((name) => [name, `app.env.${name}`]));
+    config.keyVault.secrets.forEach((secret, index) => {
+      if (secret.env === undefined) return;
+      const taken = envFrom.get(secret.env);
+      if (taken) ctx.addIssue({ code: "custom", path: ["keyVault", "secrets", index, "env"], input: secret.env, message: `names a variable ${taken} sets already; each variable gets one value` });
+      else envFrom.set(secret.env, `keyVault.secrets[${index}].env`);
+    });
     if (config.app.identity === "workload" && !config.aks.oidcIssuer) {
       fail("app.identity", "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)");
     }

@@ -32,7 +32,19 @@ export interface SecretProviderClassProps {
    */
   readonly identityKind: "node" | "workload";
   readonly objects: readonly KeyVaultObject[];
+  /**
+   * Kubernetes Secrets the driver keeps in step with mounted objects (secretObjects): each maps object
+   * aliases to keys. They exist only while a pod mounts the class.
+   */
+  readonly syncedSecrets?: readonly SyncedSecret[];
   readonly dependsOn?: ITerraformDependable[];
+}
+
+export interface SyncedSecret {
+  readonly secretName: string;
+  readonly type: "Opaque" | "kubernetes.io/tls";
+  /** objectName is the object's alias in the mount, as the driver looks it up. */
+  readonly data: readonly { readonly objectName: string; readonly key: string }[];
 }
 
 /**
@@ -85,6 +97,7 @@ export class SecretProviderClass extends Construct {
             tenantID: props.tenantId,
             objects: objectsParameter(props.objects),
           },
+          ...(props.syncedSecrets?.length ? { secretObjects: props.syncedSecrets.map((secret) => ({ ...secret, data: [...secret.data] })) } : {}),
         },
       },
       dependsOn: props.dependsOn,

@@ -47,3 +47,8 @@ export const OUTPUTS = {
 export function secretProviderClassName(appName: string): string {
   return `${appName}-keyvault`;
 }
+
+/** The Kubernetes Secret the CSI driver syncs for an app's environment variables from Key Vault. */
+export function envSecretName(appName: string): string {
+  return `${appName}-keyvault-env`;
+}

@@ -4,7 +4,7 @@ import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Fn, TerraformOutput, TerraformStack } from "cdktf";
-import { OUTPUTS, secretProviderClassName } from "../lib/names";
+import { envSecretName, OUTPUTS, secretProviderClassName } from "../lib/names";
 import type { Construct } from "constructs";
 import { SECRETS_MOUNT_PATH, type EnvironmentConfig } from "../config/types";
 import { configureState, type StateProps } from "../lib/backend";
@@ -73,6 +73,10 @@ export class AppStack extends TerraformStack {
       automountServiceAccountToken: false,
     });
 
+    // Objects that are also environment variables: one Opaque Secret the driver syncs, read by secretKeyRef.
+    const fromVault = props.config.keyVault.secrets.filter((secret) => secret.env !== undefined);
+    const envSecret = fromVault.length > 0 ? { secretName: envSecretName(app.name), type: "Opaque" as const, data: fromVault.map((secret) => ({ objectName: secret.objectAlias, key: secret.env! })) } : undefined;
+
     this.secretProviderClass = new SecretProviderClass(this, "secret-provider-class", {
       name: secretProviderClassName(app.name),
       // A literal, not a reference: kubernetes_manifest plans better with known metadata.
@@ -83,6 +87,7 @@ export class AppStack extends TerraformStack {
       identityClientId: props.identityClientId,
       identityKind: workload ? "workload" : "node",
       objects: props.config.keyVault.secrets,
+      syncedSecrets: envSecret ? [envSecret] : [],
     });
 
     const probe = { httpGet: { path: app.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 2 };
@@ -112,7 +117,11 @@ export class AppStack extends TerraformStack {
                 // registry what it names now. A digest names one content for good.
                 imagePullPolicy: app.image.includes("@sha256:") ? "IfNotPresent" : "Always",
                 port: [{ name: "http", containerPort: app.containerPort }],
-                env: Object.entries(app.env).map(([name, value]) => ({ name, value })),
+                env: [
+                  ...Object.entries(app.env).map(([name, value]) => ({ name, value })),
+                  // Set when the container starts, never after: the rollout annotation restarts the pods on a new version.
+                  ...fromVault.map((secret) => ({ name: secret.env!, valueFrom: { secretKeyRef: { name: envSecretName(app.name), key: secret.env! } } })),
+                ],
                 securityContext: {
                   runAsNonRoot: true,
                   runAsUser: String(app.runAsUser),
