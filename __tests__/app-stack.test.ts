@@ -89,6 +89,15 @@ describe("app stack", () => {
     expect(Object.keys(resourcesOfType(stack, "kubernetes_deployment_v1")[0].spec.template.metadata.annotations)).toContain(SECRET_VERSIONS_ANNOTATION);
   });
 
+  test("a certificate with its key can also become a kubernetes.io/tls Secret for an ingress controller: tls.key and tls.crt from its PEM", () => {
+    const config = baseConfig("dev");
+    config.keyVault.secrets.push({ objectName: "web-tls", objectType: "secret", objectAlias: "tls.pem", source: { existing: true }, objectFormat: "pem", tlsSecret: "web-tls" });
+    const manifest = resourcesOfType(synthProject({ dev: config }).json("app-dev"), "kubernetes_manifest")[0].manifest;
+    expect(manifest.spec.secretObjects).toEqual([
+      { secretName: "web-tls", type: "kubernetes.io/tls", data: [{ objectName: "tls.pem", key: "tls.key" }, { objectName: "tls.pem", key: "tls.crt" }] },
+    ]);
+  });
+
   test("mounts the class through the CSI driver, read-only, at /app/secrets, and a small writable /tmp", () => {
     const pod = deployment.spec.template.spec;
     expect(pod.volume).toEqual([

@@ -87,7 +87,7 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown key in a secret",
     (c) => (c.keyVault.secrets[0].version = "abc"),
-    [`${F}: keyVault.secrets[0].version = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, expiresAt, objectVersion, objectVersionHistory, objectFormat, objectEncoding, env, filePermission, source`],
+    [`${F}: keyVault.secrets[0].version = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, expiresAt, objectVersion, objectVersionHistory, objectFormat, objectEncoding, env, tlsSecret, filePermission, source`],
   ],
   ["missing field", (c) => delete c.aks.vmSize, [`${F}: aks.vmSize is missing: must be an Azure VM size such as "Standard_D2s_v5"`]],
   [
@@ -169,6 +169,16 @@ const cases: [string, (c: Json) => void, string[]][] = [
     [`${F}: keyVault.secrets[0].env = "APP_CONFIG": names a variable app.env.APP_CONFIG sets already; each variable gets one value`],
   ],
   ["a variable name with a dash", (c) => (c.keyVault.secrets[0].env = "APP-CONFIG"), [`${F}: keyVault.secrets[0].env = "APP-CONFIG": environment variable names must be letters, digits and '_', not starting with a digit`]],
+  [
+    "a TLS Secret from a certificate's public part",
+    (c) => c.keyVault.secrets.push(secret({ objectType: "cert", objectName: "tls", objectAlias: "tls.pem", source: { existing: true }, tlsSecret: "ingress-tls" })),
+    [`${F}: keyVault.secrets[1].tlsSecret = "ingress-tls": needs the certificate with its private key as one PEM: objectType "secret" on the certificate's name, objectFormat "pem", {"existing": true} and no objectVersionHistory`],
+  ],
+  [
+    "two TLS Secrets of one name",
+    (c) => c.keyVault.secrets.push(...["a", "b"].map((n) => secret({ objectName: `tls-${n}`, objectAlias: `tls-${n}.pem`, source: { existing: true }, objectFormat: "pem", tlsSecret: "ingress-tls" }))),
+    [`${F}: keyVault.secrets[2].tlsSecret = "ingress-tls": must be unique; keyVault.secrets[1].tlsSecret has it already`],
+  ],
   [
     "cluster name that cannot be a DNS prefix",
     (c) => (c.aks.name = "aks_dev"),
@@ -483,6 +493,8 @@ describe("the JSON Schema for editors (config/schema/environment.schema.json)", 
     "base64-decoding a PEM",
     "a variable from a version history",
     "a variable app.env sets already",
+    "a TLS Secret from a certificate's public part",
+    "two TLS Secrets of one name",
     "cluster name that cannot be a DNS prefix",
     "an ephemeral OS disk of AKS's default 128 GiB on a 2-vCPU size, whose local disk holds 75",
     "an ephemeral OS disk on a size whose local disk this project does not know",

@@ -187,6 +187,12 @@ export const objectEncoding = rule<string>({
   values: ["utf-8", "hex", "base64"],
 });
 
+export const kubernetesSecretName = rule<string>({
+  describe: "must be a Kubernetes Secret name: 1-253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+  maxLength: 253,
+  pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+});
+
 /** The mounted files belong to root: the driver's inline volumes get no fsGroup, and the app runs as app.runAsUser. */
 export const filePermission = rule<string>({
   describe: 'must be an octal file mode such as "0444" or "0644" that lets others read: the app runs as a non-root user that neither owns the mounted files nor is in their group',

@@ -164,10 +164,14 @@ const SOURCE_RULE = 'must be {"file": "secrets/<env>/<name>"} (uploaded by Terra
  * What the Azure provider (v1.7.0, pkg/provider/validate.go) refuses at mount time, and combinations it
  * accepts but that silently give something else than asked: each as [field, message with the fix].
  */
-type OptionField = "objectVersion" | "objectFormat" | "objectEncoding" | "env";
+type OptionField = "objectVersion" | "objectFormat" | "objectEncoding" | "env" | "tlsSecret";
 
-function objectOptionProblems(s: { objectType: string; source: { file?: string; existing?: boolean }; objectVersion?: string; objectVersionHistory?: number; objectFormat?: string; objectEncoding?: string; env?: string }): [OptionField, string][] {
+function objectOptionProblems(s: { objectType: string; source: { file?: string; existing?: boolean }; objectVersion?: string; objectVersionHistory?: number; objectFormat?: string; objectEncoding?: string; env?: string; tlsSecret?: string }): [OptionField, string][] {
   const problems: [OptionField, string][] = [];
+  // The driver splits a PEM holding the key and the chain into tls.key and tls.crt; nothing else has both.
+  if (s.tlsSecret !== undefined && (s.objectType !== "secret" || s.objectFormat !== "pem" || s.source.file !== undefined || s.objectVersionHistory !== undefined)) {
+    problems.push(["tlsSecret", 'needs the certificate with its private key as one PEM: objectType "secret" on the certificate\'s name, objectFormat "pem", {"existing": true} and no objectVersionHistory']);
+  }
   const uploaded = s.source.file !== undefined;
   if (s.objectVersion !== undefined && uploaded) {
     problems.push(["objectVersion", 'is for {"existing": true} objects: a secret uploaded from its file gets a new version on every change, and a pin would keep the mount on an old one; leave objectVersion out']);
@@ -205,6 +209,7 @@ const secret = section({
   objectFormat: oneOf(["pem", "pfx"], rules.objectFormat.describe, "with `existing` only: a certificate fetched with its private key (`objectType: \"secret\"` on the certificate's name) as `pem` (key and chain in one file) or `pfx` (base64 PKCS#12, e.g. for Kestrel; with `objectEncoding: \"base64\"` the file holds the binary)").optional(),
   objectEncoding: oneOf(["utf-8", "hex", "base64"], rules.objectEncoding.describe, "`objectType: \"secret\"` only: how the value is encoded in Key Vault; the file gets it decoded (binary for `hex`/`base64`)").optional(),
   env: text(rules.envName, "also give the value to the app as this environment variable, through a Kubernetes Secret the driver syncs (`secretObjects`); it changes only when the pods restart (see [rotation.md](rotation.md))").optional(),
+  tlsSecret: text(rules.kubernetesSecretName, 'also sync the certificate to a `kubernetes.io/tls` Secret of this name (`tls.crt`, `tls.key`) for an ingress controller: a certificate with its key, i.e. `objectType: "secret"`, `objectFormat: "pem"`, `existing`').optional(),
   filePermission: text(rules.filePermission, 'octal mode of the mounted file, e.g. `"0444"`; the default is the driver\'s `0644`. Others must keep read: the app\'s non-root user does not own the files').optional(),
   source: z
     .strictObject(
@@ -264,6 +269,13 @@ const keyVault = section({
     }
     requireUnique(kv.secrets, "objectName", "objectName", ctx);
     requireUnique(kv.secrets, "objectAlias", "objectAlias (the file name in the mount)", ctx);
+    const tlsNames = new Map<string, number>();
+    kv.secrets.forEach((s, index) => {
+      if (s.tlsSecret === undefined) return;
+      const first = tlsNames.get(s.tlsSecret);
+      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["secrets", index, "tlsSecret"], input: s.tlsSecret, message: `must be unique; keyVault.secrets[${first}].tlsSecret has it already` });
+      else tlsNames.set(s.tlsSecret, index);
+    });
   })
   .transform((kv) => ({ ...kv, readerRole: kv.readerRole ?? rules.READER_ROLES[0], deployerRole: kv.deployerRole ?? rules.DEPLOYER_ROLES[0] }));
 
@@ -357,6 +369,11 @@ export const environmentFile = section({
       const taken = envFrom.get(secret.env);
       if (taken) ctx.addIssue({ code: "custom", path: ["keyVault", "secrets", index, "env"], input: secret.env, message: `names a variable ${taken} sets already; each variable gets one value` });
       else envFrom.set(secret.env, `keyVault.secrets[${index}].env`);
+    });
+    config.keyVault.secrets.forEach((secret, index) => {
+      if (secret.tlsSecret === `${config.app.name}-keyvault-env`) {
+        ctx.addIssue({ code: "custom", path: ["keyVault", "secrets", index, "tlsSecret"], input: secret.tlsSecret, message: "is the name of the Secret the driver syncs for env objects; pick another" });
+      }
     });
     if (config.app.identity === "workload" && !config.aks.oidcIssuer) {
       fail("app.identity", "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)");

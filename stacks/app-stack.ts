@@ -87,7 +87,13 @@ export class AppStack extends TerraformStack {
       identityClientId: props.identityClientId,
       identityKind: workload ? "workload" : "node",
       objects: props.config.keyVault.secrets,
-      syncedSecrets: envSecret ? [envSecret] : [],
+      syncedSecrets: [
+        ...(envSecret ? [envSecret] : []),
+        // For an ingress controller: the driver splits the PEM into the key and the chain.
+        ...props.config.keyVault.secrets
+          .filter((secret) => secret.tlsSecret !== undefined)
+          .map((secret) => ({ secretName: secret.tlsSecret!, type: "kubernetes.io/tls" as const, data: [{ objectName: secret.objectAlias, key: "tls.key" }, { objectName: secret.objectAlias, key: "tls.crt" }] })),
+      ],
     });
 
     const probe = { httpGet: { path: app.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 2 };
