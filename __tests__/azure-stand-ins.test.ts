@@ -145,6 +145,16 @@ describe("Key Vault stand-in", () => {
     expect(call(kv, "GET", "/secrets/app-secret/versions", token(ID.addonObject)).body).toMatchObject({ value: [{ attributes: { enabled: true } }, { attributes: { enabled: true } }] });
   });
 
+  test("an imported certificate's secret answers as Key Vault's does: its PEM with the key, content type application/x-pem-file, kid and managed", () => {
+    const kv = vault();
+    const version = kv.importCertificate("web-tls", "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n...\n");
+    const body = call(kv, "GET", "/secrets/web-tls", token(ID.addonObject)).body as Json;
+    expect(body).toMatchObject({ contentType: "application/x-pem-file", kid: `https://kv-lab.vault.azure.net/keys/web-tls/${version}`, managed: true });
+    expect(body.value).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    // A plain secret carries neither: the provider tells the two apart by kid.
+    expect(call(kv, "GET", "/secrets/app-secret", token(ID.addonObject)).body).not.toHaveProperty("kid");
+  });
+
   test("the deployer sets a new version (as az keyvault secret set does), which the reader then gets", () => {
     const kv = vault();
     const set = call(kv, "PUT", "/secrets/app-secret", token(ID.deployer), JSON.stringify({ value: "rotated" }), "2025-07-01");

@@ -57,6 +57,8 @@ interface SecretVersion {
   readonly value: string;
   readonly contentType?: string;
   readonly created: number;
+  /** Set for the secret Key Vault keeps beside a certificate: the certificate's key, and managed. */
+  readonly kid?: string;
 }
 
 const kvError = (status: number, code: string, message: string, inner?: string, headers: Record<string, string> = {}) =>
@@ -86,9 +88,30 @@ export class KeyVaultStandIn {
     return version;
   }
 
+  /**
+   * What importing a PEM certificate with its private key (`az keyvault certificate import`) leaves on the
+   * secrets side: a managed secret of content type application/x-pem-file holding key and chain, with the
+   * certificate's key ID. Its certificate and key objects are not stood in for, nor what Azure answers to a
+   * set on such a managed secret.
+   */
+  importCertificate(name: string, pem: string): string {
+    const version = crypto.randomBytes(16).toString("hex");
+    const versions = this.secrets.get(name.toLowerCase()) ?? [];
+    versions.push({ version, value: pem, contentType: "application/x-pem-file", created: this.seconds(), kid: `https://${this.host}/keys/${name}/${version}` });
+    this.secrets.set(name.toLowerCase(), versions);
+    return version;
+  }
+
   private bundle(name: string, v: SecretVersion, withValue: boolean) {
     const attributes = { enabled: true, created: v.created, updated: v.created, recoveryLevel: "Recoverable+Purgeable", recoverableDays: 90 };
-    return { ...(withValue ? { value: v.value } : {}), id: `https://${this.host}/secrets/${name}/${v.version}`, ...(v.contentType ? { contentType: v.contentType } : {}), attributes, tags: {} };
+    return {
+      ...(withValue ? { value: v.value } : {}),
+      id: `https://${this.host}/secrets/${name}/${v.version}`,
+      ...(v.contentType ? { contentType: v.contentType } : {}),
+      ...(v.kid ? { kid: v.kid, managed: true } : {}),
+      attributes,
+      tags: {},
+    };
   }
 
   private challenge(message: string): StandInResponse {
