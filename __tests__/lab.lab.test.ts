@@ -121,8 +121,25 @@ function outputValue(expression: string, config: Json, labCa: string, host: stri
   return `lab-${expression.replace(/\W+/g, "-").slice(-40)}`;
 }
 
-describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
-  const project = copyOfProject(`akskv-lab-${env}-`);
+/** A certificate and its key, made here with openssl, as a team would import into the vault. */
+function certificatePem(dir: string): { pem: string; cert: string; key: string } {
+  const key = path.join(dir, "web.key");
+  const cert = path.join(dir, "web.crt");
+  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=web.lab.invalid"], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`openssl req: ${made.stderr}`);
+  const [k, c] = [fs.readFileSync(key, "utf8"), fs.readFileSync(cert, "utf8")];
+  return { pem: `${k}${c}`, cert: c, key: k };
+}
+
+// dev and prod as shipped (but for the lab's image and interval), then dev with every object option on.
+const SCENARIOS: [string, string, boolean][] = [
+  ["dev", "dev (the add-on's identity, managed-identity path)", false],
+  ["prod", "prod (workload identity)", false],
+  ["dev", "dev with every object option: a certificate with its key, a TLS Secret, a pinned version, a history of two, an env var", true],
+];
+
+describe.each(SCENARIOS)("the lab end to end: %s", (env, _title, objects) => {
+  const project = copyOfProject(`akskv-lab-${env}${objects ? "-objects" : ""}-`);
   const configFile = path.join(project, "config", `${env}.json`);
   const config = JSON.parse(fs.readFileSync(configFile, "utf8"));
   const objectName: string = config.keyVault.secrets[0].objectName;
@@ -133,6 +150,18 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
   let aks: Json;
   let keyVaultStack: Json;
   const stackJson = (stack: string) => JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json"), "utf8"));
+  let tls: { pem: string; cert: string; key: string } | undefined;
+  let pinned = "";
+
+  /** The engine's copy of each synthesized stack, adapted to the provider stand-ins. */
+  function adaptStacks() {
+    for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
+      const file = path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json");
+      const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), toolchain.providers);
+      fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
+      if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
+    }
+  }
 
   /** What the AKS and Key Vault stacks' deploys would leave: their outputs, as state the app stack and verify read. */
   function writeUpstream(changes: { clientId?: string; tenant?: string } = {}) {
@@ -216,6 +245,14 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
     // The lab's only config differences: the stand-in app's image (pinned by digest), and a short rotation interval.
     config.app.image = `${IMAGES.app}@${labTools.images[IMAGES.app].digest}`;
     config.aks.secretRotationInterval = ROTATION;
+    if (objects) {
+      config.keyVault.secrets[0].env = "APP_CONFIG";
+      config.keyVault.secrets.push(
+        { objectName: "web-tls", objectType: "secret", objectAlias: "web.pem", source: { existing: true }, objectFormat: "pem", tlsSecret: "web-tls", filePermission: "0444" },
+        { objectName: "api-key", objectType: "secret", objectAlias: "api-key-pinned", source: { existing: true }, objectVersion: "0".repeat(32) },
+        { objectName: "api-key-history", objectType: "secret", objectAlias: "api-key-history", source: { existing: true }, objectVersionHistory: 2 },
+      );
+    }
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
     for (const other of fs.readdirSync(path.join(project, "config")).filter((f) => f.endsWith(".json") && f !== `${env}.json`)) fs.rmSync(path.join(project, "config", other));
     fs.mkdirSync(path.dirname(secretFile), { recursive: true });
@@ -266,12 +303,7 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
     // As synthesized: what the stand-ins enforce is read before the engine's copy is adapted to the provider stand-ins.
     aks = stackJson(`aks-${env}`);
     keyVaultStack = stackJson(`keyvault-${env}`);
-    for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
-      const file = path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json");
-      const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), toolchain.providers);
-      fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
-      if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
-    }
+    adaptStacks();
 
     // What the stand-ins enforce, read from the synthesized stacks and the outputs the lab gives them.
     const aksOutputs = Object.fromEntries(Object.entries(aks.output ?? {}).map(([name, o]) => [name, outputValue(String((o as Json).value), config, "", node!.cluster.host, versions)]));
@@ -286,6 +318,21 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
     const grants = vaultGrants(keyVaultStack, resolver(keyVaultStack, {}, { [`aks-${env}`]: aksOutputs }, { object_id: ID.deployer, tenant_id: TENANT }));
     vault = new KeyVaultStandIn({ name: config.keyVault.name, tenantId: TENANT, grants, tokenKey: entraKeys.publicKey });
     deployVaultSecret();
+    if (objects) {
+      // What the objects' owners put in the vault out of band; the pin names the first of two versions.
+      tls = certificatePem(scratch);
+      vault.importCertificate("web-tls", tls.pem);
+      pinned = vault.setSecret("api-key", "api key, version 1");
+      vault.setSecret("api-key", "api key, version 2");
+      vault.setSecret("api-key-history", "history, version 1");
+      vault.setSecret("api-key-history", "history, version 2");
+      const pinnedObject = config.keyVault.secrets.find((s: Json) => s.objectName === "api-key");
+      pinnedObject.objectVersion = pinned;
+      fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+      const synthAgain = run(project, ["npx", "cdktf", "synth"], engineEnv);
+      expect(synthAgain.status).toBe(0);
+      adaptStacks();
+    }
     writeUpstream();
   }, 300_000);
 
@@ -299,118 +346,145 @@ describe.each(["dev", "prod"])("the lab end to end: %s", (env) => {
     expect(vault!.audit.some((line) => line.startsWith(`GET /secrets/${objectName}/`) && line.endsWith("-> 200"))).toBe(true);
   }, 300_000);
 
-  /** npm run verify as an operator runs it, with its JSON report. */
-  async function verify(timeoutSeconds = 60): Promise<{ status: number | null; output: string; report: Json }> {
-    const report = path.join(project, `verify-${Date.now()}.json`);
-    const result = await runAsync(project, [process.execPath, path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/verify-cli.ts", "--env", env, "--timeout", String(timeoutSeconds), "--json", report], engineEnv, 180);
-    return { ...result, report: fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, "utf8")) : undefined };
+  if (objects) {
+    test("every object option reaches the pod as the provider v1.7.0 gives it: the certificate with its key, the TLS Secret split from it, the pinned version, the history newest first, the env var", async () => {
+      const pod = (await pods()).find((p) => p.status?.phase === "Running");
+      const exec = async (script: string) => {
+        const k8s = await import("@kubernetes/client-node");
+        const kubeConfig = new k8s.KubeConfig();
+        kubeConfig.loadFromFile(node!.kubeconfig);
+        const { podCommandOutput } = await import("../tools/ops/kube");
+        return podCommandOutput(new k8s.Exec(kubeConfig), ns, pod.metadata.name, "app", ["sh", "-c", script]);
+      };
+      expect(await exec("cat /app/secrets/web.pem")).toBe(tls!.pem);
+      expect(await exec("stat -L -c %a /app/secrets/web.pem")).toBe("444\n");
+      expect(await exec("cat /app/secrets/api-key-pinned")).toBe("api key, version 1");
+      expect(await exec("cat /app/secrets/api-key-history/0; echo; cat /app/secrets/api-key-history/1")).toBe("history, version 2\nhistory, version 1");
+      expect(await exec('printf %s "$APP_CONFIG"')).toBe(fs.readFileSync(secretFile, "utf8"));
+      const synced = (await api(`/api/v1/namespaces/${ns}/secrets/web-tls`)) as Json;
+      expect(synced.type).toBe("kubernetes.io/tls");
+      // The driver re-encodes what it splits out: the chain as it came, the RSA key as PKCS#1. Same key, same certificate.
+      expect(new crypto.X509Certificate(Buffer.from(synced.data["tls.crt"], "base64")).fingerprint256).toBe(new crypto.X509Certificate(tls!.cert).fingerprint256);
+      const key = Buffer.from(synced.data["tls.key"], "base64").toString();
+      expect(key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+      expect(crypto.createPrivateKey(key).export({ format: "jwk" })).toEqual(crypto.createPrivateKey(tls!.key).export({ format: "jwk" }));
+    }, 120_000);
   }
 
-  test("npm run verify passes all six checks: the add-on, the class, availability, the mounted file's hash against its source, the app answering, rotation", async () => {
-    const result = await verify();
-    expect(result.report?.checks?.map((c: Json) => `${c.id}: ${c.passed ? "passed" : c.detail}`)).toEqual(["addon", "class", "available", "mounted", "answers", "rotation"].map((id) => `${id}: passed`));
-    expect(result.status).toBe(0);
-  }, 240_000);
+  if (!objects) {
+    /** npm run verify as an operator runs it, with its JSON report. */
+    async function verify(timeoutSeconds = 60): Promise<{ status: number | null; output: string; report: Json }> {
+      const report = path.join(project, `verify-${Date.now()}.json`);
+      const result = await runAsync(project, [process.execPath, path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/verify-cli.ts", "--env", env, "--timeout", String(timeoutSeconds), "--json", report], engineEnv, 180);
+      return { ...result, report: fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, "utf8")) : undefined };
+    }
 
-  test("rotation outside Terraform: npm run rotation-check sets a new version in the vault, as az keyvault secret set does, and times its arrival in the running pod, which does not restart", async () => {
-    const valueFile = path.join(project, "rotated.json");
-    const value = JSON.stringify({ Config: { Source: `lab ${env}`, Version: 2, Rotated: new Date().toISOString() } });
-    fs.writeFileSync(valueFile, value);
-    // Its own mount namespace, where the vault's name resolves to the stand-in; the machine's /etc/hosts is untouched.
-    const hosts = path.join(project, "rotation-hosts");
-    fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${vault!.host} ${AUTHORITY_HOST}\n`);
-    const [command, args] = withPrivateHosts(hosts, process.execPath, [path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/rotation-check-cli.ts", "--env", env, "--value-file", valueFile, "--timeout", "60"]);
-    const restartsBefore = (await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount);
-    const result = await runAsync(project, [command, ...args], { ...engineEnv, KUBECONFIG: node!.kubeconfig }, 120);
-    expect(result.output).toMatch(/rotation reached \S+ after [\d.]+s; configured interval 5s/);
-    expect(result.status).toBe(0);
-    const seconds = Number(/rotation reached \S+ after ([\d.]+)s/.exec(result.output)![1]);
-    process.stdout.write(`lab ${env}: a new Key Vault version reached the pod after ${seconds} s (poll interval ${ROTATION})\n`);
-    expect(seconds).toBeLessThanOrEqual(5 + 30);
-    expect((await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount)).toEqual(restartsBefore);
-    expect(vault!.audit.some((line) => line.startsWith(`PUT /secrets/${objectName} oid=${ID.deployer} -> 200`))).toBe(true);
-  }, 180_000);
+    test("npm run verify passes all six checks: the add-on, the class, availability, the mounted file's hash against its source, the app answering, rotation", async () => {
+      const result = await verify();
+      expect(result.report?.checks?.map((c: Json) => `${c.id}: ${c.passed ? "passed" : c.detail}`)).toEqual(["addon", "class", "available", "mounted", "answers", "rotation"].map((id) => `${id}: passed`));
+      expect(result.status).toBe(0);
+    }, 240_000);
 
-  test("rotation through the stacks: a new version from the Key Vault stack's deploy and the app deploy roll the pods by the annotation", async () => {
-    const before = new Set((await pods()).map((p) => p.metadata.name));
-    fs.writeFileSync(secretFile, JSON.stringify({ Config: { Source: `lab ${env}`, Version: 3 } }));
-    deployVaultSecret();
-    writeUpstream();
-    const deploy = await deployApp();
-    expect(deploy.status).toBe(0);
-    const deployment = await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`);
-    expect(deployment.spec.template.metadata.annotations["aks-keyvault.cdktf.io/secret-versions"]).toBe(`${objectName}=${versions[objectName]}`);
-    await waitUntil("the rolled pods ready and the old ones gone", async () => {
-      const now = await pods();
-      return now.length === config.app.replicas && now.every((p) => !before.has(p.metadata.name) && p.status?.conditions?.some((c: Json) => c.type === "Ready" && c.status === "True"));
-    }, 120);
-    const check = await verify();
-    expect(check.report?.checks?.find((c: Json) => c.id === "mounted")?.passed).toBe(true);
-  }, 300_000);
+    test("rotation outside Terraform: npm run rotation-check sets a new version in the vault, as az keyvault secret set does, and times its arrival in the running pod, which does not restart", async () => {
+      const valueFile = path.join(project, "rotated.json");
+      const value = JSON.stringify({ Config: { Source: `lab ${env}`, Version: 2, Rotated: new Date().toISOString() } });
+      fs.writeFileSync(valueFile, value);
+      // Its own mount namespace, where the vault's name resolves to the stand-in; the machine's /etc/hosts is untouched.
+      const hosts = path.join(project, "rotation-hosts");
+      fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${vault!.host} ${AUTHORITY_HOST}\n`);
+      const [command, args] = withPrivateHosts(hosts, process.execPath, [path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/rotation-check-cli.ts", "--env", env, "--value-file", valueFile, "--timeout", "60"]);
+      const restartsBefore = (await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount);
+      const result = await runAsync(project, [command, ...args], { ...engineEnv, KUBECONFIG: node!.kubeconfig }, 120);
+      expect(result.output).toMatch(/rotation reached \S+ after [\d.]+s; configured interval 5s/);
+      expect(result.status).toBe(0);
+      const seconds = Number(/rotation reached \S+ after ([\d.]+)s/.exec(result.output)![1]);
+      process.stdout.write(`lab ${env}: a new Key Vault version reached the pod after ${seconds} s (poll interval ${ROTATION})\n`);
+      expect(seconds).toBeLessThanOrEqual(5 + 30);
+      expect((await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount)).toEqual(restartsBefore);
+      expect(vault!.audit.some((line) => line.startsWith(`PUT /secrets/${objectName} oid=${ID.deployer} -> 200`))).toBe(true);
+    }, 180_000);
 
-  /** Deletes the app's pods, as a node restart would: their replacements mount the volume anew. */
-  async function restartPods(): Promise<void> {
-    for (const pod of await pods()) await node!.api("DELETE", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
+    test("rotation through the stacks: a new version from the Key Vault stack's deploy and the app deploy roll the pods by the annotation", async () => {
+      const before = new Set((await pods()).map((p) => p.metadata.name));
+      fs.writeFileSync(secretFile, JSON.stringify({ Config: { Source: `lab ${env}`, Version: 3 } }));
+      deployVaultSecret();
+      writeUpstream();
+      const deploy = await deployApp();
+      expect(deploy.status).toBe(0);
+      const deployment = await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`);
+      expect(deployment.spec.template.metadata.annotations["aks-keyvault.cdktf.io/secret-versions"]).toBe(`${objectName}=${versions[objectName]}`);
+      await waitUntil("the rolled pods ready and the old ones gone", async () => {
+        const now = await pods();
+        return now.length === config.app.replicas && now.every((p) => !before.has(p.metadata.name) && p.status?.conditions?.some((c: Json) => c.type === "Ready" && c.status === "True"));
+      }, 120);
+      const check = await verify();
+      expect(check.report?.checks?.find((c: Json) => c.id === "mounted")?.passed).toBe(true);
+    }, 300_000);
+
+    /** Deletes the app's pods, as a node restart would: their replacements mount the volume anew. */
+    async function restartPods(): Promise<void> {
+      for (const pod of await pods()) await node!.api("DELETE", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
+    }
+
+    /** Breaks one piece of wiring, restarts the pods, and returns the FailedMount message and verify's report. */
+    async function fault(name: string, breakIt: () => Promise<void>, mendIt: () => Promise<void>) {
+      const since = new Set(await events());
+      await breakIt();
+      await restartPods();
+      let message = "";
+      await waitUntil(`${name}: a FailedMount with the provider's error`, async () => {
+        message = (await events()).filter((e) => !since.has(e) && / FailedMount: .*failed to mount objects/.test(e)).at(-1) ?? "";
+        return message !== "";
+      }, 60);
+      const report = await verify(3);
+      await mendIt();
+      await restartPods();
+      return { message, report };
+    }
+
+    const faults: Record<string, [string, () => Promise<void>, () => Promise<void>, RegExp, string][]> = {
+      dev: [
+        [
+          "the object ID given where the client ID belongs",
+          async () => (writeUpstream({ clientId: ID.addonObject }), expect((await deployApp()).status).toBe(0)),
+          async () => (writeUpstream(), expect((await deployApp()).status).toBe(0)),
+          /ManagedIdentityCredential.*Identity not found/s,
+          "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
+        ],
+        [
+          "a reader without Get on secrets",
+          async () => void (vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.splice(0, g.secretPermissions.length, ...g.secretPermissions.filter((p) => p !== "get"))),
+          async () => void (vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.unshift("get")),
+          /403.*does not have secrets get permission/s,
+          "docs/troubleshooting.md#403-from-key-vault",
+        ],
+      ],
+      prod: [
+        [
+          "a federated credential for another service account",
+          async () => void ((directory!.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:other`),
+          async () => void ((directory!.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:${config.app.name}`),
+          /AADSTS700213/,
+          "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
+        ],
+        [
+          "another tenant's ID",
+          async () => (writeUpstream({ tenant: "99999999-0000-4000-8000-000000000000" }), expect((await deployApp()).status).toBe(0)),
+          async () => (writeUpstream(), expect((await deployApp()).status).toBe(0)),
+          /AADSTS90002/,
+          "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
+        ],
+      ],
+    };
+
+    test.each(faults[env])("a wiring fault ends in FailedMount with the provider's error, and npm run verify points to its troubleshooting section: %s", async (name, breakIt, mendIt, error, section) => {
+      const { message, report } = await fault(name, breakIt, mendIt);
+      expect(message).toMatch(error);
+      expect(report.status).toBe(1);
+      expect(report.output).toContain(section);
+      await waitUntil("the app available again once mended", async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 90);
+    }, 300_000);
   }
-
-  /** Breaks one piece of wiring, restarts the pods, and returns the FailedMount message and verify's report. */
-  async function fault(name: string, breakIt: () => Promise<void>, mendIt: () => Promise<void>) {
-    const since = new Set(await events());
-    await breakIt();
-    await restartPods();
-    let message = "";
-    await waitUntil(`${name}: a FailedMount with the provider's error`, async () => {
-      message = (await events()).filter((e) => !since.has(e) && / FailedMount: .*failed to mount objects/.test(e)).at(-1) ?? "";
-      return message !== "";
-    }, 60);
-    const report = await verify(3);
-    await mendIt();
-    await restartPods();
-    return { message, report };
-  }
-
-  const faults: Record<string, [string, () => Promise<void>, () => Promise<void>, RegExp, string][]> = {
-    dev: [
-      [
-        "the object ID given where the client ID belongs",
-        async () => (writeUpstream({ clientId: ID.addonObject }), expect((await deployApp()).status).toBe(0)),
-        async () => (writeUpstream(), expect((await deployApp()).status).toBe(0)),
-        /ManagedIdentityCredential.*Identity not found/s,
-        "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
-      ],
-      [
-        "a reader without Get on secrets",
-        async () => void (vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.splice(0, g.secretPermissions.length, ...g.secretPermissions.filter((p) => p !== "get"))),
-        async () => void (vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.unshift("get")),
-        /403.*does not have secrets get permission/s,
-        "docs/troubleshooting.md#403-from-key-vault",
-      ],
-    ],
-    prod: [
-      [
-        "a federated credential for another service account",
-        async () => void ((directory!.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:other`),
-        async () => void ((directory!.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:${config.app.name}`),
-        /AADSTS700213/,
-        "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
-      ],
-      [
-        "another tenant's ID",
-        async () => (writeUpstream({ tenant: "99999999-0000-4000-8000-000000000000" }), expect((await deployApp()).status).toBe(0)),
-        async () => (writeUpstream(), expect((await deployApp()).status).toBe(0)),
-        /AADSTS90002/,
-        "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
-      ],
-    ],
-  };
-
-  test.each(faults[env])("a wiring fault ends in FailedMount with the provider's error, and npm run verify points to its troubleshooting section: %s", async (name, breakIt, mendIt, error, section) => {
-    const { message, report } = await fault(name, breakIt, mendIt);
-    expect(message).toMatch(error);
-    expect(report.status).toBe(1);
-    expect(report.output).toContain(section);
-    await waitUntil("the app available again once mended", async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 90);
-  }, 300_000);
 
   test("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
     const destroy = await runAsync(project, ["npx", "cdktf", "destroy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
