@@ -133,12 +133,12 @@ function certificatePem(dir: string): { pem: string; cert: string; key: string }
 
 // dev and prod as shipped (but for the lab's image and interval), then dev with every object option on.
 const SCENARIOS: [string, string, boolean][] = [
-  ["dev", "dev (the add-on's identity, managed-identity path)", false],
-  ["prod", "prod (workload identity)", false],
-  ["dev", "dev with every object option: a certificate with its key, a TLS Secret, a pinned version, a history of two, an env var", true],
+  ["dev (the add-on's identity, managed-identity path)", "dev", false],
+  ["prod (workload identity)", "prod", false],
+  ["dev with every object option", "dev", true],
 ];
 
-describe.each(SCENARIOS)("the lab end to end: %s", (env, _title, objects) => {
+describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
   const project = copyOfProject(`akskv-lab-${env}${objects ? "-objects" : ""}-`);
   const configFile = path.join(project, "config", `${env}.json`);
   const config = JSON.parse(fs.readFileSync(configFile, "utf8"));
@@ -349,12 +349,15 @@ describe.each(SCENARIOS)("the lab end to end: %s", (env, _title, objects) => {
   if (objects) {
     test("every object option reaches the pod as the provider v1.7.0 gives it: the certificate with its key, the TLS Secret split from it, the pinned version, the history newest first, the env var", async () => {
       const pod = (await pods()).find((p) => p.status?.phase === "Running");
+      // client-node is an ES module, which jest cannot load: a plain node process runs the exec.
       const exec = async (script: string) => {
-        const k8s = await import("@kubernetes/client-node");
-        const kubeConfig = new k8s.KubeConfig();
-        kubeConfig.loadFromFile(node!.kubeconfig);
-        const { podCommandOutput } = await import("../tools/ops/kube");
-        return podCommandOutput(new k8s.Exec(kubeConfig), ns, pod.metadata.name, "app", ["sh", "-c", script]);
+        const code = `import * as k8s from "@kubernetes/client-node"; import { Writable } from "node:stream";
+          const kc = new k8s.KubeConfig(); kc.loadFromFile(process.env.KUBECONFIG);
+          let out = ""; const sink = (w) => new Writable({ write: (c, _e, done) => (w(c.toString()), done()) });
+          await new k8s.Exec(kc).exec(process.env.NS, process.env.POD, "app", ["sh", "-c", process.env.SCRIPT], sink((c) => (out += c)), sink((c) => process.stderr.write(c)), null, false,
+            (status) => { process.stdout.write(out); process.exit(status.status === "Success" ? 0 : 1); });`;
+        const result = await runAsync(repo, [process.execPath, "--input-type=module", "-e", code], { ...process.env, KUBECONFIG: node!.kubeconfig, NS: ns, POD: pod.metadata.name, SCRIPT: script }, 60);
+        return result.status === 0 ? result.output : `exit ${result.status}: ${result.output}`;
       };
       expect(await exec("cat /app/secrets/web.pem")).toBe(tls!.pem);
       expect(await exec("stat -L -c %a /app/secrets/web.pem")).toBe("444\n");
