@@ -164,6 +164,7 @@ if (values.caches) {
   }
   fs.symlinkSync(path.join(root, "node_modules"), path.join(repo, "node_modules"), "dir");
   const git = (...args) => spawnSync("git", args, { cwd: repo, encoding: "utf8" });
+  fs.writeFileSync(path.join(repo, ".gitignore"), "node_modules\n.build-cache/\ncdktf.out/\n");
   git("init", "-q");
   git("-c", "user.email=bench@invalid", "-c", "user.name=bench", "add", "-A");
   git("-c", "user.email=bench@invalid", "-c", "user.name=bench", "commit", "-qm", "base");
