@@ -74,6 +74,30 @@ describe("npm run validate", () => {
     }
   }, 600_000);
 
+  test("an environment with every object option on (held out, written here, never shipped) validates with the real engine", () => {
+    const file = path.join(root, "config", "dev.json");
+    const original = fs.readFileSync(file, "utf8");
+    const config = JSON.parse(original);
+    config.keyVault.secrets[0].env = "APP_CONFIG";
+    config.keyVault.secrets[0].filePermission = "0444";
+    config.keyVault.secrets.push(
+      { objectName: "web-tls", objectType: "secret", objectAlias: "web.pem", source: { existing: true }, objectFormat: "pem", tlsSecret: "web-tls" },
+      { objectName: "kestrel", objectType: "secret", objectAlias: "kestrel.pfx", source: { existing: true }, objectFormat: "pfx", objectEncoding: "base64" },
+      { objectName: "api-key", objectType: "secret", objectAlias: "api-key", source: { existing: true }, objectVersion: "0123456789abcdef0123456789abcdef", objectVersionHistory: 3 },
+      { objectName: "signing", objectType: "key", objectAlias: "signing.pem", source: { existing: true } },
+      { objectName: "ca", objectType: "cert", objectAlias: "ca.pem", source: { existing: true } },
+    );
+    fs.writeFileSync(file, JSON.stringify(config, null, 2));
+    try {
+      const result = validate(root, ["--stack", "keyvault-dev", "--stack", "app-dev"]);
+      expect(lineOf(result.stdout, "keyvault-dev", "tofu")).toMatch(/\svalid( \(|$)/);
+      expect(lineOf(result.stdout, "app-dev", "tofu")).toMatch(/\svalid( \(|$)/);
+      expect(result.status).toBe(0);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  }, 600_000);
+
   test("a missing toolchain stops validate with one line naming the command that builds it", () => {
     const result = spawnSync(process.execPath, [path.join(root, "tools", "build", "run-ts.mjs"), "tools/offline/tofu-validate-cli.ts"], {
       cwd: root,
