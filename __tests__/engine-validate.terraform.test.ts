@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
-import { copyOfProject, shippedEnvironments, stacksOf } from "./helpers";
+import { copyOfProject, shippedEnvironments, stacksOf, type Json } from "./helpers";
 import { spawnSync } from "child_process";
 
 const repo = path.resolve(__dirname, "..");
@@ -58,44 +58,38 @@ describe("npm run validate", () => {
     expect(lineOf(result.stdout, "app-dev", "tofu")).toMatch(/\svalid/);
   }, 600_000);
 
-  test("with shared state configured, the bootstrap stack (state storage) validates too", () => {
-    const shared = path.join(root, "config", "dev.json");
-    const original = fs.readFileSync(shared, "utf8");
-    const config = JSON.parse(original);
-    config.backend = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" };
-    fs.writeFileSync(shared, JSON.stringify(config, null, 2));
-    try {
-      const result = validate(root, ["--stack", "bootstrap", "--stack", "keyvault-dev"]);
-      expect(lineOf(result.stdout, "bootstrap", "tofu")).toMatch(/\svalid( \(|$)/);
-      expect(lineOf(result.stdout, "keyvault-dev", "tofu")).toMatch(/\svalid( \(|$)/);
-      expect(result.status).toBe(0);
-    } finally {
-      fs.writeFileSync(shared, original);
-    }
-  }, 600_000);
-
-  test("an environment with every object option on (held out, written here, never shipped) validates with the real engine", () => {
+  /** Validates stacks with config/dev.json changed for the test only, and checks each is valid. */
+  function validWithDevConfig(change: (config: Json) => void, stacks: string[]) {
     const file = path.join(root, "config", "dev.json");
     const original = fs.readFileSync(file, "utf8");
     const config = JSON.parse(original);
-    config.keyVault.secrets[0].env = "APP_CONFIG";
-    config.keyVault.secrets[0].filePermission = "0444";
-    config.keyVault.secrets.push(
-      { objectName: "web-tls", objectType: "secret", objectAlias: "web.pem", source: { existing: true }, objectFormat: "pem", tlsSecret: "web-tls" },
-      { objectName: "kestrel", objectType: "secret", objectAlias: "kestrel.pfx", source: { existing: true }, objectFormat: "pfx", objectEncoding: "base64" },
-      { objectName: "api-key", objectType: "secret", objectAlias: "api-key", source: { existing: true }, objectVersion: "0123456789abcdef0123456789abcdef", objectVersionHistory: 3 },
-      { objectName: "signing", objectType: "key", objectAlias: "signing.pem", source: { existing: true } },
-      { objectName: "ca", objectType: "cert", objectAlias: "ca.pem", source: { existing: true } },
-    );
+    change(config);
     fs.writeFileSync(file, JSON.stringify(config, null, 2));
     try {
-      const result = validate(root, ["--stack", "keyvault-dev", "--stack", "app-dev"]);
-      expect(lineOf(result.stdout, "keyvault-dev", "tofu")).toMatch(/\svalid( \(|$)/);
-      expect(lineOf(result.stdout, "app-dev", "tofu")).toMatch(/\svalid( \(|$)/);
+      const result = validate(root, stacks.flatMap((stack) => ["--stack", stack]));
+      for (const stack of stacks) expect(lineOf(result.stdout, stack, "tofu")).toMatch(/\svalid( \(|$)/);
       expect(result.status).toBe(0);
     } finally {
       fs.writeFileSync(file, original);
     }
+  }
+
+  test("with shared state configured, the bootstrap stack (state storage) validates too", () => {
+    validWithDevConfig((config) => (config.backend = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" }), ["bootstrap", "keyvault-dev"]);
+  }, 600_000);
+
+  test("an environment with every object option on (held out, written here, never shipped) validates with the real engine", () => {
+    validWithDevConfig((config) => {
+      config.keyVault.secrets[0].env = "APP_CONFIG";
+      config.keyVault.secrets[0].filePermission = "0444";
+      config.keyVault.secrets.push(
+        { objectName: "web-tls", objectType: "secret", objectAlias: "web.pem", source: { existing: true }, objectFormat: "pem", tlsSecret: "web-tls" },
+        { objectName: "kestrel", objectType: "secret", objectAlias: "kestrel.pfx", source: { existing: true }, objectFormat: "pfx", objectEncoding: "base64" },
+        { objectName: "api-key", objectType: "secret", objectAlias: "api-key", source: { existing: true }, objectVersion: "0123456789abcdef0123456789abcdef", objectVersionHistory: 3 },
+        { objectName: "signing", objectType: "key", objectAlias: "signing.pem", source: { existing: true } },
+        { objectName: "ca", objectType: "cert", objectAlias: "ca.pem", source: { existing: true } },
+      );
+    }, ["keyvault-dev", "app-dev"]);
   }, 600_000);
 
   test("a missing toolchain stops validate with one line naming the command that builds it", () => {
