@@ -236,13 +236,16 @@ const secret = section({
 
 const SECRETS_RULE = "must be a non-empty array of objects with objectName, objectType, objectAlias and source";
 
-/** Reports duplicates of one field across the secrets, case-insensitively. */
-function requireUnique(secrets: readonly z.output<typeof secret>[], key: "objectName" | "objectAlias", what: string, ctx: z.RefinementCtx): void {
+/** Reports duplicates of one field across the secrets, case-insensitively; secrets without the field are skipped. */
+function requireUnique(secrets: readonly z.output<typeof secret>[], key: "objectName" | "objectAlias" | "tlsSecret", what: string, ctx: z.RefinementCtx): void {
   const seen = new Map<string, number>();
   secrets.forEach((s, index) => {
-    const first = seen.get(s[key].toLowerCase());
-    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["secrets", index, key], input: s[key], message: `${what} must be unique; keyVault.secrets[${first}].${key} has it already` });
-    else seen.set(s[key].toLowerCase(), index);
+    const value = s[key];
+    if (value === undefined) return;
+    const first = seen.get(value.toLowerCase());
+    const message = `${what ? `${what} ` : ""}must be unique; keyVault.secrets[${first}].${key} has it already`;
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["secrets", index, key], input: value, message });
+    else seen.set(value.toLowerCase(), index);
   });
 }
 
@@ -269,13 +272,8 @@ const keyVault = section({
     }
     requireUnique(kv.secrets, "objectName", "objectName", ctx);
     requireUnique(kv.secrets, "objectAlias", "objectAlias (the file name in the mount)", ctx);
-    const tlsNames = new Map<string, number>();
-    kv.secrets.forEach((s, index) => {
-      if (s.tlsSecret === undefined) return;
-      const first = tlsNames.get(s.tlsSecret);
-      if (first !== undefined) ctx.addIssue({ code: "custom", path: ["secrets", index, "tlsSecret"], input: s.tlsSecret, message: `must be unique; keyVault.secrets[${first}].tlsSecret has it already` });
-      else tlsNames.set(s.tlsSecret, index);
-    });
+    // Kubernetes names are lowercase already: comparing case-insensitively changes nothing for them.
+    requireUnique(kv.secrets, "tlsSecret", "", ctx);
   })
   .transform((kv) => ({ ...kv, readerRole: kv.readerRole ?? rules.READER_ROLES[0], deployerRole: kv.deployerRole ?? rules.DEPLOYER_ROLES[0] }));
 

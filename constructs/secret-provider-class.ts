@@ -97,7 +97,7 @@ export class SecretProviderClass extends Construct {
             tenantID: props.tenantId,
             objects: objectsParameter(props.objects),
           },
-          ...(props.syncedSecrets?.length ? { secretObjects: props.syncedSecrets.map((secret) => ({ ...secret, data: [...secret.data] })) } : {}),
+          ...(props.syncedSecrets?.length ? { secretObjects: props.syncedSecrets } : {}),
         },
       },
       dependsOn: props.dependsOn,

@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { objectsParameter, identityParameters } from "../../constructs/secret-provider-class";
-import { durationSeconds } from "../../config/rules";
+import { durationSeconds, rotationInterval } from "../../config/rules";
 import { reportFailure, wallClock } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { podCommandOutput } from "../ops/kube";
@@ -60,7 +60,7 @@ export async function main(args: readonly string[] = []): Promise<number> {
   try {
     const flags = parseFlags(args, { values: ["--interval", "--runs", "--json"], switches: ["--write-docs"] }, USAGE);
     const interval = flags.get("--interval") ?? "5s";
-    if (!(durationSeconds(interval) >= 1)) throw new UsageError(`--interval ${JSON.stringify(interval)}: must be a Go-style duration of at least 1s, such as "5s" or "2m"; ${USAGE}`);
+    if (!rotationInterval.test(interval)) throw new UsageError(`--interval ${JSON.stringify(interval)}: ${rotationInterval.describe}; ${USAGE}`);
     const runs = Number(flags.get("--runs") ?? "3");
     if (!Number.isInteger(runs) || runs < 3) throw new UsageError(`--runs ${JSON.stringify(flags.get("--runs"))}: must be a whole number of at least 3, for a median; ${USAGE}`);
     // Checked before minutes of measuring: a table that has nowhere to go fails now.

@@ -6,6 +6,7 @@
 // both files hold the new value; the variable is read too, and never changes.
 // The figures go to docs/rotation.md, whose claims __tests__/rotation-docs.test.ts
 // checks against them.
+import { durationSeconds } from "../../config/rules";
 
 export interface RotationClients {
   /** Writes the round's value to the vault secret and the ConfigMap, as close together as it can. */
@@ -123,6 +124,5 @@ export function tableFigures(doc: string): { date: string; rotationIntervalSecon
   const interval = /rotation interval (\w+)\)/.exec(block)?.[1];
   const sync = /syncFrequency (\w+)/.exec(block)?.[1];
   if (!date || !kv || !cm || !env || !interval || !sync) return undefined;
-  const seconds = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? Number(/^(\d+)m$/.exec(d)?.[1]) * 60);
-  return { date, rotationIntervalSeconds: seconds(interval), syncFrequencySeconds: seconds(sync), keyVault: Number(kv[3]), configMap: Number(cm[3]), envChanges: env[2] !== "no" };
+  return { date, rotationIntervalSeconds: durationSeconds(interval), syncFrequencySeconds: durationSeconds(sync), keyVault: Number(kv[3]), configMap: Number(cm[3]), envChanges: env[2] !== "no" };
 }
