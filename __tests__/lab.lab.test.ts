@@ -9,6 +9,13 @@
 // mounted file equal to its source, npm run verify passing, rotation outside
 // Terraform (npm run rotation-check) and through the stacks, wiring faults
 // ending in FailedMount, destroy. npm run tools:lab builds what it runs.
+//
+// The scenarios run at the same time on the one node, each in its own
+// namespace, vault and load-balancer address (the lab's third config
+// difference): each scenario's steps run one after another from the start, in
+// the background, and each test awaits its step and reports it. Run one after
+// another, they took 2.5 minutes on 2 cores; the node is one set of processes
+// (a bridge, 127.0.0.2:443), so they cannot be separate jest workers.
 import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -37,8 +44,6 @@ const clusterTools = loadClusterTools(clusterCacheDir(process.env));
 const labTools = loadLabTools(labCacheDir(process.env));
 
 const ROTATION = "5s";
-/** Where the lab's load balancer answers for a LoadBalancer Service: loopback. */
-const LB_IP = "127.0.0.3";
 const STAND_IN_IP = "127.0.0.2";
 const TENANT = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
 const ISSUER = `https://westeurope.oic.prod-aks.azure.com/${TENANT}/lab/`;
@@ -58,8 +63,6 @@ const pki = path.join(scratch, "pki");
 const caFile = makeCa(pki);
 const identityHeader = crypto.randomBytes(16).toString("hex");
 let node: LabNode | undefined;
-let directory: Directory | undefined;
-let vault: KeyVaultStandIn | undefined;
 const servers: (http.Server | net.Server)[] = [];
 
 const listen = (server: http.Server | net.Server, port: number, host: string) =>
@@ -69,26 +72,94 @@ const listen = (server: http.Server | net.Server, port: number, host: string) =>
     servers.push(server);
   });
 
+/**
+ * One scenario's steps, run one after another in the background once the node is up. A step that fails
+ * fails its test; the steps after it still run, as jest runs a file's tests, unless setup failed.
+ */
+class Steps {
+  private readonly bodies: [string, () => Promise<void>][] = [];
+  private readonly results = new Map<string, Promise<void>>();
+  /** Settles when every step has. */
+  finished: Promise<void> = Promise.resolve();
+
+  add(name: string, body: () => Promise<void>): void {
+    this.bodies.push([name, body]);
+  }
+
+  start(setup: () => Promise<void>): void {
+    const ready = setup();
+    let tail = ready.catch(() => undefined);
+    this.results.set("setup", ready);
+    for (const [name, body] of this.bodies) {
+      const result = tail.then(() => ready.then(body, (error) => Promise.reject(new Error(`not run: the scenario's setup failed: ${error}`))));
+      this.results.set(name, result);
+      tail = result.catch(() => undefined);
+    }
+    this.finished = tail;
+  }
+
+  /** What a test awaits: its step's outcome (and the setup's, if that failed). */
+  result(name: string): Promise<void> {
+    const result = this.results.get(name);
+    if (!result) throw new Error(`no step "${name}": the scenarios never started (see the first beforeAll's error)`);
+    return result;
+  }
+}
+
+interface Scenario {
+  readonly hostnames: string[];
+  readonly steps: Steps;
+  prepare(): Promise<void>;
+  setup(): Promise<void>;
+  identities: Directory["identities"];
+  vault?: KeyVaultStandIn;
+}
+const scenarios: Scenario[] = [];
+
 let standIns: StandInServers | undefined;
 beforeAll(async () => {
-  standIns = await serveStandIns({ pki, ip: STAND_IN_IP, directory: () => directory, vaults: () => (vault ? [vault] : []) });
-}, 60_000);
+  const directory: Directory = {
+    tenantId: TENANT,
+    get identities() {
+      return scenarios.flatMap((s) => s.identities);
+    },
+    issuerKeys: new Map(),
+    signingKey: entraKeys.privateKey,
+    identityHeader,
+    resources: [VAULT_RESOURCE],
+  };
+  standIns = await serveStandIns({ pki, ip: STAND_IN_IP, directory: () => (node ? directory : undefined), vaults: () => scenarios.flatMap((s) => (s.vault ? [s.vault] : [])) });
+  // Each scenario's synth meanwhile: it needs no node.
+  const prepared = scenarios.map((s) => s.prepare());
+  prepared.forEach((p) => p.catch(() => undefined));
+  node = await startLabNode({
+    cluster: clusterTools,
+    lab: labTools,
+    dir: nodeDir,
+    issuer: ISSUER,
+    rotationInterval: ROTATION,
+    hostAliases: { ip: STAND_IN_IP, hostnames: [AUTHORITY_HOST, ...new Set(scenarios.flatMap((s) => s.hostnames))] },
+    identityEndpoint: { url: standIns.identityEndpoint, header: identityHeader },
+    caFile,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  (directory.issuerKeys as Map<string, crypto.KeyObject>).set(ISSUER, crypto.createPublicKey(node.cluster.serviceAccountPublicKey));
+  scenarios.forEach((s, i) => s.steps.start(() => prepared[i].then(() => s.setup())));
+}, 180_000);
 
 afterAll(async () => {
+  // Every scenario's steps settle (each bounded) before the node goes.
+  await Promise.all(scenarios.map((s) => s.steps.finished));
   await node?.stop();
   fs.rmSync(nodeDir, { recursive: true, force: true });
   for (const server of servers) await new Promise((r) => server.close(r));
   await standIns?.close();
-}, 120_000);
+}, 600_000);
 
-/** Runs a command in a project folder and gives its status and its output without colours. */
-function run(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeout = 240_000) {
-  const [command, ...args] = argv;
-  const result = spawnSync(command, args, { cwd, env, encoding: "utf8", timeout });
-  return { status: result.status, output: stripVTControlCharacters(`${result.stdout}${result.stderr}`) };
-}
-
-/** The same, without blocking the test's own event loop (it watches the cluster meanwhile). */
+/**
+ * Runs a command in a project folder and gives its status and its output without colours, without
+ * blocking the event loop: the other scenarios, the stand-ins and the load balancers run meanwhile.
+ */
 function runAsync(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutSeconds = 240): Promise<{ status: number | null; output: string }> {
   const [command, ...args] = argv;
   return new Promise((resolve) => {
@@ -131,7 +202,7 @@ function certificatePem(dir: string): { pem: string; cert: string; key: string }
   return { pem: `${k}${c}`, cert: c, key: k };
 }
 
-// dev and prod as shipped (but for the lab's image and interval), then dev with every object option on.
+// dev and prod as shipped (but for the lab's image, interval, namespace and, for the third, vault), then dev with every object option on.
 const SCENARIOS: [string, string, boolean][] = [
   ["dev (the add-on's identity, managed-identity path)", "dev", false],
   ["prod (workload identity)", "prod", false],
@@ -139,9 +210,26 @@ const SCENARIOS: [string, string, boolean][] = [
 ];
 
 describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
-  const project = copyOfProject(`akskv-lab-${env}${objects ? "-objects" : ""}-`);
+  const label = objects ? "objects" : env;
+  const project = copyOfProject(`akskv-lab-${label}-`);
   const configFile = path.join(project, "config", `${env}.json`);
   const config = JSON.parse(fs.readFileSync(configFile, "utf8"));
+  // The lab's config differences: the stand-in app's image (pinned by digest) and a short rotation interval;
+  // and, so the scenarios can share the node at once, a namespace, a vault and a load-balancer address each.
+  config.app.image = `${IMAGES.app}@${labTools.images[IMAGES.app].digest}`;
+  config.aks.secretRotationInterval = ROTATION;
+  config.app.namespace = `${config.app.namespace}-${label}`;
+  if (objects) config.keyVault.name = "kv-aks-secrets-lab-obj";
+  /** Where the lab's load balancer answers for this scenario's LoadBalancer Service: loopback. */
+  const LB_IP = `127.0.0.${3 + scenarios.length}`;
+  const steps = new Steps();
+  const scenario: Scenario = { hostnames: [`${config.keyVault.name}.${VAULT_DNS_SUFFIX}`], steps, prepare, setup, identities: [] };
+  scenarios.push(scenario);
+  /** A test of one step: the step runs in the background, in its turn; the test awaits and reports it. */
+  const step = (title: string, body: () => Promise<void>, timeout: number) => {
+    steps.add(title, body);
+    test(title, () => steps.result(title), timeout);
+  };
   const objectName: string = config.keyVault.secrets[0].objectName;
   const secretFile = path.join(project, config.keyVault.secrets[0].source.file);
   const bin = path.join(project, "lab-bin");
@@ -178,7 +266,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
 
   /** The Key Vault stack's apply, as far as the vault's data plane sees it: a new version of the secret from its file. */
   function deployVaultSecret() {
-    versions[objectName] = vault!.setSecret(objectName, fs.readFileSync(secretFile, "utf8"), config.keyVault.secrets[0].contentType);
+    versions[objectName] = scenario.vault!.setSecret(objectName, fs.readFileSync(secretFile, "utf8"), config.keyVault.secrets[0].contentType);
   }
 
   const api = (p: string) => node!.api("GET", p).then((r) => r.body);
@@ -241,10 +329,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
     return deploy;
   }
 
-  beforeAll(async () => {
-    // The lab's only config differences: the stand-in app's image (pinned by digest), and a short rotation interval.
-    config.app.image = `${IMAGES.app}@${labTools.images[IMAGES.app].digest}`;
-    config.aks.secretRotationInterval = ROTATION;
+  /** What needs no node: the configs, the CLI stand-ins, the synth. */
+  async function prepare(): Promise<void> {
     if (objects) {
       config.keyVault.secrets[0].env = "APP_CONFIG";
       config.keyVault.secrets.push(
@@ -258,8 +344,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
     fs.mkdirSync(path.dirname(secretFile), { recursive: true });
     fs.writeFileSync(secretFile, JSON.stringify({ Config: { Source: `lab ${env}`, Version: 1 } }));
 
-    // Stand-ins for the CLIs: kubelogin prints the deployer's token (cluster admin, as aks-<env> makes the deployer);
-    // az is signed in as the deployer, with a token the Entra ID stand-in signed.
+    // Stand-ins for the CLIs: az is signed in as the deployer, with a token the Entra ID stand-in signed;
+    // kubelogin (in setup, once the node is up) prints the deployer's token (cluster admin, as aks-<env> makes the deployer).
     fs.mkdirSync(bin, { recursive: true });
     engineEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(ARM_|AZURE_|IDENTITY_|MSI_)/.test(name)));
     Object.assign(engineEnv, {
@@ -273,22 +359,6 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       NODE_EXTRA_CA_CERTS: caFile,
     });
 
-    if (!node) {
-      node = await startLabNode({
-        cluster: clusterTools,
-        lab: labTools,
-        dir: nodeDir,
-        issuer: ISSUER,
-        rotationInterval: ROTATION,
-        hostAliases: { ip: STAND_IN_IP, hostnames: [AUTHORITY_HOST, ...["dev", "prod"].map((e) => `${JSON.parse(fs.readFileSync(path.join(repo, "config", `${e}.json`), "utf8")).keyVault.name}.${VAULT_DNS_SUFFIX}`)] },
-        identityEndpoint: { url: standIns!.identityEndpoint, header: identityHeader },
-        caFile,
-        log: (line) => process.stdout.write(`${line}\n`),
-      });
-    }
-    const token = node.cluster.adminToken;
-    const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", status: { token } });
-    fs.writeFileSync(path.join(bin, "kubelogin"), `#!/bin/sh\nprintf '%s\\n' '${credential}'\n`, { mode: 0o755 });
     const now = Math.floor(Date.now() / 1000);
     const deployerToken = signJwt({ aud: VAULT_RESOURCE, tid: TENANT, oid: ID.deployer, appid: ID.deployer, iat: now, exp: now + 7200 }, entraKeys.privateKey);
     const cliToken = JSON.stringify({ accessToken: deployerToken, expiresOn: new Date((now + 7200) * 1000).toISOString().replace("T", " ").slice(0, 19), expires_on: now + 7200, tenant: TENANT, tokenType: "Bearer" });
@@ -298,25 +368,26 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       { mode: 0o755 },
     );
 
-    const synth = run(project, ["npx", "cdktf", "synth"], engineEnv);
-    expect(synth.status).toBe(0);
+    const synth = await runAsync(project, ["npx", "cdktf", "synth"], engineEnv);
+    expect(synth.status === 0 ? "synthesized" : synth.output.slice(-1600)).toBe("synthesized");
     // As synthesized: what the stand-ins enforce is read before the engine's copy is adapted to the provider stand-ins.
     aks = stackJson(`aks-${env}`);
     keyVaultStack = stackJson(`keyvault-${env}`);
     adaptStacks();
+  }
+
+  /** What needs the node: kubelogin's token, the directory's identities, the vault and its secrets, the upstream outputs. */
+  async function setup(): Promise<void> {
+    const token = node!.cluster.adminToken;
+    const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", status: { token } });
+    fs.writeFileSync(path.join(bin, "kubelogin"), `#!/bin/sh\nprintf '%s\\n' '${credential}'\n`, { mode: 0o755 });
 
     // What the stand-ins enforce, read from the synthesized stacks and the outputs the lab gives them.
     const aksOutputs = Object.fromEntries(Object.entries(aks.output ?? {}).map(([name, o]) => [name, outputValue(String((o as Json).value), config, "", node!.cluster.host, versions)]));
-    directory = {
-      tenantId: TENANT,
-      identities: directoryIdentities(aks, resolver(aks, aksOutputs, {}, {})),
-      issuerKeys: new Map([[ISSUER, crypto.createPublicKey(node.cluster.serviceAccountPublicKey)]]),
-      signingKey: entraKeys.privateKey,
-      identityHeader,
-      resources: [VAULT_RESOURCE],
-    };
+    scenario.identities = directoryIdentities(aks, resolver(aks, aksOutputs, {}, {}));
     const grants = vaultGrants(keyVaultStack, resolver(keyVaultStack, {}, { [`aks-${env}`]: aksOutputs }, { object_id: ID.deployer, tenant_id: TENANT }));
-    vault = new KeyVaultStandIn({ name: config.keyVault.name, tenantId: TENANT, grants, tokenKey: entraKeys.publicKey });
+    const vault = new KeyVaultStandIn({ name: config.keyVault.name, tenantId: TENANT, grants, tokenKey: entraKeys.publicKey });
+    scenario.vault = vault;
     deployVaultSecret();
     if (objects) {
       // What the objects' owners put in the vault out of band; the pin names the first of two versions.
@@ -329,25 +400,25 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       const pinnedObject = config.keyVault.secrets.find((s: Json) => s.objectName === "api-key");
       pinnedObject.objectVersion = pinned;
       fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-      const synthAgain = run(project, ["npx", "cdktf", "synth"], engineEnv);
-      expect(synthAgain.status).toBe(0);
+      const synthAgain = await runAsync(project, ["npx", "cdktf", "synth"], engineEnv);
+      expect(synthAgain.status === 0 ? "synthesized" : synthAgain.output.slice(-1600)).toBe("synthesized");
       adaptStacks();
     }
     writeUpstream();
-  }, 300_000);
+  }
 
-  test("deployed with the deploy workflow's command, the Deployment as synthesized becomes ready with the vault's secret mounted", async () => {
+  step("deployed with the deploy workflow's command, the Deployment as synthesized becomes ready with the vault's secret mounted", async () => {
     const deploy = await deployApp((e) => e.filter((line) => / FailedMount: .*failed to mount objects/.test(line)).length >= 3);
     expect(deploy.output.split("\n").filter((l) => /Error:/.test(l))).toEqual([]);
     expect(deploy.status === 0 ? "applied" : `exit ${deploy.status}; ${deploy.output.slice(-1600)}`).toBe("applied");
     await waitUntil(`${config.app.replicas} replica(s) of ${config.app.name} available`, async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 120);
     const pod = (await pods()).find((p) => p.status?.phase === "Running");
     expect(pod.spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
-    expect(vault!.audit.some((line) => line.startsWith(`GET /secrets/${objectName}/`) && line.endsWith("-> 200"))).toBe(true);
+    expect(scenario.vault!.audit.some((line) => line.startsWith(`GET /secrets/${objectName}/`) && line.endsWith("-> 200"))).toBe(true);
   }, 300_000);
 
   if (objects) {
-    test("every object option reaches the pod as the provider v1.7.0 gives it: the certificate with its key, the TLS Secret split from it, the pinned version, the history newest first, the env var", async () => {
+    step("every object option reaches the pod as the provider v1.7.0 gives it: the certificate with its key, the TLS Secret split from it, the pinned version, the history newest first, the env var", async () => {
       const pod = (await pods()).find((p) => p.status?.phase === "Running");
       // client-node is an ES module, which jest cannot load: a plain node process runs the exec.
       const exec = async (script: string) => {
@@ -382,19 +453,19 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       return { ...result, report: fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, "utf8")) : undefined };
     }
 
-    test("npm run verify passes all six checks: the add-on, the class, availability, the mounted file's hash against its source, the app answering, rotation", async () => {
+    step("npm run verify passes all six checks: the add-on, the class, availability, the mounted file's hash against its source, the app answering, rotation", async () => {
       const result = await verify();
       expect(result.report?.checks?.map((c: Json) => `${c.id}: ${c.passed ? "passed" : c.detail}`)).toEqual(["addon", "class", "available", "mounted", "answers", "rotation"].map((id) => `${id}: passed`));
       expect(result.status).toBe(0);
     }, 240_000);
 
-    test("rotation outside Terraform: npm run rotation-check sets a new version in the vault, as az keyvault secret set does, and times its arrival in the running pod, which does not restart", async () => {
+    step("rotation outside Terraform: npm run rotation-check sets a new version in the vault, as az keyvault secret set does, and times its arrival in the running pod, which does not restart", async () => {
       const valueFile = path.join(project, "rotated.json");
       const value = JSON.stringify({ Config: { Source: `lab ${env}`, Version: 2, Rotated: new Date().toISOString() } });
       fs.writeFileSync(valueFile, value);
       // Its own mount namespace, where the vault's name resolves to the stand-in; the machine's /etc/hosts is untouched.
       const hosts = path.join(project, "rotation-hosts");
-      fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${vault!.host} ${AUTHORITY_HOST}\n`);
+      fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${scenario.vault!.host} ${AUTHORITY_HOST}\n`);
       const [command, args] = withPrivateHosts(hosts, process.execPath, [path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/rotation-check-cli.ts", "--env", env, "--value-file", valueFile, "--timeout", "60"]);
       const restartsBefore = (await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount);
       const result = await runAsync(project, [command, ...args], { ...engineEnv, KUBECONFIG: node!.kubeconfig }, 120);
@@ -404,10 +475,10 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       process.stdout.write(`lab ${env}: a new Key Vault version reached the pod after ${seconds} s (poll interval ${ROTATION})\n`);
       expect(seconds).toBeLessThanOrEqual(5 + 30);
       expect((await pods()).map((p) => p.status?.containerStatuses?.[0]?.restartCount)).toEqual(restartsBefore);
-      expect(vault!.audit.some((line) => line.startsWith(`PUT /secrets/${objectName} oid=${ID.deployer} -> 200`))).toBe(true);
+      expect(scenario.vault!.audit.some((line) => line.startsWith(`PUT /secrets/${objectName} oid=${ID.deployer} -> 200`))).toBe(true);
     }, 180_000);
 
-    test("rotation through the stacks: a new version from the Key Vault stack's deploy and the app deploy roll the pods by the annotation", async () => {
+    step("rotation through the stacks: a new version from the Key Vault stack's deploy and the app deploy roll the pods by the annotation", async () => {
       const before = new Set((await pods()).map((p) => p.metadata.name));
       fs.writeFileSync(secretFile, JSON.stringify({ Config: { Source: `lab ${env}`, Version: 3 } }));
       deployVaultSecret();
@@ -456,8 +527,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
         ],
         [
           "a reader without Get on secrets",
-          async () => void (vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.splice(0, g.secretPermissions.length, ...g.secretPermissions.filter((p) => p !== "get"))),
-          async () => void (vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.unshift("get")),
+          async () => void (scenario.vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.splice(0, g.secretPermissions.length, ...g.secretPermissions.filter((p) => p !== "get"))),
+          async () => void (scenario.vault!.config.grants as unknown as { secretPermissions: string[] }[]).forEach((g) => g.secretPermissions.unshift("get")),
           /403.*does not have secrets get permission/s,
           "docs/troubleshooting.md#403-from-key-vault",
         ],
@@ -465,8 +536,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       prod: [
         [
           "a federated credential for another service account",
-          async () => void ((directory!.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:other`),
-          async () => void ((directory!.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:${config.app.name}`),
+          async () => void ((scenario.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:other`),
+          async () => void ((scenario.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:${config.app.name}`),
           /AADSTS700213/,
           "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
         ],
@@ -480,22 +551,25 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       ],
     };
 
-    test.each(faults[env])("a wiring fault ends in FailedMount with the provider's error, and npm run verify points to its troubleshooting section: %s", async (name, breakIt, mendIt, error, section) => {
-      const { message, report } = await fault(name, breakIt, mendIt);
-      expect(message).toMatch(error);
-      expect(report.status).toBe(1);
-      expect(report.output).toContain(section);
-      await waitUntil("the app available again once mended", async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 90);
-    }, 300_000);
+    for (const [name, breakIt, mendIt, error, section] of faults[env]) {
+      step(`a wiring fault ends in FailedMount with the provider's error, and npm run verify points to its troubleshooting section: ${name}`, async () => {
+        const { message, report } = await fault(name, breakIt, mendIt);
+        expect(message).toMatch(error);
+        expect(report.status).toBe(1);
+        expect(report.output).toContain(section);
+        await waitUntil("the app available again once mended", async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 90);
+      }, 300_000);
+    }
   }
 
-  test("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
+  step("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
     const destroy = await runAsync(project, ["npx", "cdktf", "destroy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
     expect(destroy.status).toBe(0);
     await waitUntil(`namespace ${ns} gone`, async () => (await node!.api("GET", `/api/v1/namespaces/${ns}`)).status === 404, 60);
   }, 240_000);
 
   afterAll(async () => {
+    await steps.finished;
     for (const server of balancers.values()) await new Promise((r) => server.close(r));
     // Whatever a failed step left, so the next environment starts clean.
     if (node && (await node.api("GET", `/api/v1/namespaces/${ns}`)).status === 200) {
