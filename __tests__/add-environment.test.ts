@@ -4,8 +4,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadEnvironments } from "../config/load";
-import { evaluatePolicy } from "../tools/scan/evaluate";
-import { readSynthesizedEnvironment } from "../tools/scan/read";
 import { preflight } from "../tools/ci/preflight";
 import { copyOfProject, run, stacksIn, stacksOf, type Json } from "./helpers";
 
@@ -23,7 +21,7 @@ describe('docs/configuration.md, "Add an environment"', () => {
     expect([...new Set(fields)]).toEqual(["resourceGroupName", "aks.name", "keyVault.name", "tags", "keyVault.secrets[].source.file", "backend", "ci.protected", "ci.runsOn"]);
   });
 
-  test("a copy of dev made by those steps validates, synthesizes three stacks, meets policy with dev's waivers, and passes the preflight", () => {
+  test("a copy of dev made by those steps validates, synthesizes three stacks, and passes the preflight", () => {
     // Steps 1-5, with names no environment of the user's can have: config/ may hold any number of them.
     const taken = (value: string) => fs.readdirSync(path.join(root, "config")).some((f) => f.endsWith(".json") && fs.readFileSync(path.join(root, "config", f), "utf8").includes(value));
     let n = 0;
@@ -51,9 +49,6 @@ describe('docs/configuration.md, "Add an environment"', () => {
     expect(synth.status).toBe(0);
     // With a backend, synth also writes the one bootstrap stack for the state storage.
     expect(stacksIn(root)).toEqual([...stacksOf(environments.map((e) => e.environment)), "bootstrap"].sort());
-    const report = evaluatePolicy(readSynthesizedEnvironment(path.join(root, "cdktf.out"), root, config));
-    expect(report.violations).toEqual([]);
-    expect(report.staleWaivers).toEqual([]);
     expect(preflight(config).problems).toEqual([]);
   }, 60_000);
 });

@@ -105,6 +105,16 @@ describe("the azurerm provider of every stack", () => {
   });
 });
 
+describe("AKS stack with a disk encryption set", () => {
+  const prod = hardenedConfig("prod");
+  prod.aks.diskEncryptionSetId = "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-keys/providers/Microsoft.Compute/diskEncryptionSets/des-aks";
+  const cluster = resource(synthProject({ prod }).json("aks-prod"), "azurerm_kubernetes_cluster", "cluster");
+
+  test("encrypts the cluster's disks with the configured set (checkov's CKV_AZURE_117 asks only that some set is named)", () => {
+    expect(cluster.disk_encryption_set_id).toBe(prod.aks.diskEncryptionSetId);
+  });
+});
+
 describe("AKS stack, hardened (the shape of config/prod.json)", () => {
   const prod = hardenedConfig("prod");
   Object.assign(prod.aks, { hostEncryption: true, workloadNodeCount: 4, networkPolicy: "cilium", vmSize: "Standard_D4ds_v5", osDiskType: "Ephemeral", maxPods: 60 });

@@ -1,17 +1,17 @@
 // checkov itself (npm run test:scan; installs the pinned checkov on first use):
 // the shipped project passes npm run scan with its waivers, the scan fails on
-// what it must, and checkov's verdict agrees with the project's rules on the
-// shipped environments and on every way policy.test.ts breaks a rule.
+// what it must, and each of the project's own checks (tools/scan/checks/)
+// passes the hardened baseline and fails each of its cases.
 import * as fs from "fs";
 import * as path from "path";
 import type { CheckResult } from "../tools/scan/checkov";
 import { checkovDir, ensureCheckov, runCheckov } from "../tools/scan/checkov-run";
 import { readCheckovReport } from "../tools/scan/checkov";
-import { POLICY_RULES } from "../tools/scan/policy-rules";
 import { writeScanCopies, type ScanTarget } from "../tools/scan/scan";
-import type { SynthesizedEnvironment } from "../tools/scan/synthesized";
-import { run, shippedEnvironments, tempDir, writeProject, type Json } from "./helpers";
-import { BY_CONFIG, BY_STACK, configCaseEnv, mutated, SECRET, synthEnvironments, synthPolicyFixtures } from "./policy-cases";
+import { hardenedConfig, run, shippedEnvironments, synthProject, tempDir, writeProject, type Json } from "./helpers";
+import { PROJECT_CHECKS } from "./project-checks";
+
+const SECRET = '{"apiKey": "s3cr3t-value-that-must-not-leak"}';
 
 const repo = path.resolve(__dirname, "..");
 const scanCommand = [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "scan", "scan-cli.ts")];
@@ -54,92 +54,76 @@ describe("npm run scan", () => {
   }, 120_000);
 });
 
-/**
- * Cases that break a rule where it is stricter than the checkov checks it
- * mirrors: checkov passes them, and the rule is what catches them.
- */
-const BEYOND_CHECKOV: Record<string, string> = {
-  "AKS-002: Azure RBAC off": "CKV_AZURE_5 asks for Kubernetes RBAC, which stays on; Azure RBAC for it is the project's own demand",
-  "AKS-003: API server open through 0.0.0.0/0": "CKV_AZURE_6 asks for a list of ranges, not what is in it",
-  "AKS-007: no data collection rule association": "CKV_AZURE_4 sees the agent, not whether it may send anything",
-  "AKS-009: a critical-only system pool and no user pool": "CKV_AZURE_232 sees the taint, not where the apps would go",
-  "AKS-010: a disk encryption set asked for but not set": "CKV_AZURE_227 is encryption at host; the set is checked where configured only",
-  "KV-003: an allowed range wider than /10": "checkov asks for a default of Deny, not which ranges are allowed",
-  "KV-003: a foreign subnet admitted": "checkov asks for a default of Deny, not which subnets are allowed",
-  "POD-004: a capability added": "CKV_K8S_28 and CKV_K8S_37 read the drop list only, not what is added back",
-  "POD-009: a namespace named default": "checkov reads the Deployment's namespace as the reference it is, not the name it resolves to",
-  "POD-008: a configured digest dropped": "CKV_K8S_14 asks for a fixed tag; the configured digest is the project's own rule",
-};
+/** The synthesized stacks of one environment, by kind. */
+type Stacks = { aks: Json; keyVault: Json; app: Json };
 
-interface Fixture {
-  readonly name: string;
-  readonly env: SynthesizedEnvironment;
-  /** The case's rule and what breaks it; none for the baseline and the shipped environments. */
-  readonly breaks?: { readonly rule: string; readonly what: string };
-}
+const cluster = (s: Stacks) => s.aks.resource.azurerm_kubernetes_cluster.cluster;
+const vault = (s: Stacks) => s.keyVault.resource.azurerm_key_vault.vault;
+const pod = (s: Stacks) => s.app.resource.kubernetes_deployment_v1.deployment.spec.template.spec;
+const container = (s: Stacks) => pod(s).container[0];
+const spc = (s: Stacks) => Object.values(s.app.resource.kubernetes_manifest as Record<string, Json>)[0].manifest;
+const diagnostics = (s: Stacks) => Object.values(s.keyVault.resource.azurerm_monitor_diagnostic_setting as Record<string, Json>)[0];
 
-describe("checkov agrees with the project's rules", () => {
-  const mirroring = POLICY_RULES.filter((rule) => rule.checks.length > 0);
-  let fixtures: Fixture[] = [];
+// Each project check's failing cases: [check, what, change to the hardened baseline's stacks]. The baseline passes them all.
+const FAILING: [string, string, (s: Stacks) => void][] = [
+  ["CKV_AKSKV_1", "a 7-day soft-delete retention", (s) => (vault(s).soft_delete_retention_days = 7)],
+  ["CKV_AKSKV_2", "a container running as UID 0", (s) => (container(s).security_context.run_as_user = "0")],
+  ["CKV_AKSKV_2", "root allowed", (s) => (delete container(s).security_context.run_as_non_root, delete pod(s).security_context.run_as_non_root)],
+  ["CKV_AKSKV_3", "no seccomp profile", (s) => delete pod(s).security_context.seccomp_profile],
+  ["CKV_AKSKV_4", "the API token mounted into the pod", (s) => (pod(s).automount_service_account_token = true)],
+  ["CKV_AKSKV_4", "the service account mounting its token", (s) => (s.app.resource.kubernetes_service_account_v1["service-account"].automount_service_account_token = true)],
+  ["CKV_AKSKV_5", "the nodes' identity (useVMManagedIdentity)", (s) => (spc(s).spec.parameters.useVMManagedIdentity = "true")],
+  ["CKV_AKSKV_5", "no clientID", (s) => delete spc(s).spec.parameters.clientID],
+  ["CKV_AKSKV_6", "the secrets mounted writable", (s) => (container(s).volume_mount.find((m: Json) => m.mount_path === "/app/secrets").read_only = false)],
+  ["CKV_AKSKV_6", "a writable CSI volume", (s) => (pod(s).volume.find((v: Json) => v.csi).csi.read_only = false)],
+  ["CKV_AKSKV_7", "the vault firewall admitting 0.0.0.0/0", (s) => vault(s).network_acls.ip_rules.push("0.0.0.0/0")],
+  ["CKV_AKSKV_7", "the vault firewall admitting a /8", (s) => (vault(s).network_acls.ip_rules = ["10.0.0.0/8"])],
+  ["CKV_AKSKV_8", "the API server open to 0.0.0.0/0", (s) => (cluster(s).api_server_access_profile.authorized_ip_ranges = ["0.0.0.0/0"])],
+  ["CKV_AKSKV_9", "a capability added back", (s) => (container(s).security_context.capabilities.add = ["NET_ADMIN"])],
+  ["CKV_AKSKV_10", "Azure RBAC off", (s) => (cluster(s).azure_active_directory_role_based_access_control.azure_rbac_enabled = false)],
+  ["CKV2_AKSKV_1", "no diagnostic setting on the vault", (s) => delete s.keyVault.resource.azurerm_monitor_diagnostic_setting],
+  ["CKV2_AKSKV_1", "a diagnostic setting without the audit logs", (s) => (diagnostics(s).enabled_log = [{ category: "AzurePolicyEvaluationDetails" }])],
+  ["CKV2_AKSKV_1", "a diagnostic setting sending nowhere queryable", (s) => (delete diagnostics(s).log_analytics_workspace_id, (diagnostics(s).storage_account_id = "/subscriptions/x/storageAccounts/y"))],
+];
+
+describe("the project's own checks (tools/scan/checks/), run by checkov itself", () => {
+  const ids = PROJECT_CHECKS.map((c) => c.id);
   let results: readonly CheckResult[] = [];
 
   beforeAll(async () => {
-    const environments = synthPolicyFixtures();
-    const shipped = synthEnvironments(Object.fromEntries(shippedEnvironments().map((env) => [env, JSON.parse(fs.readFileSync(path.join(repo, "config", `${env}.json`), "utf8"))])));
-    fixtures = [
-      ...Object.entries(shipped).map(([name, env]) => ({ name: `shipped-${name}`, env })),
-      { name: "base", env: environments.base },
-      ...BY_CONFIG.map(([rule, what], i) => ({ name: `config-${i}`, env: environments[configCaseEnv(i)], breaks: { rule, what } })),
-      ...BY_STACK.map(([rule, what, change], i) => ({ name: `stack-${i}`, env: mutated(environments.base, change), breaks: { rule, what } })),
+    const project = synthProject({ base: { ...hardenedConfig("base"), resourceGroupName: "rg-base" } }, { "secrets/base/configurable-secret.json": SECRET });
+    const base: Stacks = { aks: project.json("aks-base"), keyVault: project.json("keyvault-base"), app: project.json("app-base") };
+    const cases: [string, Stacks][] = [
+      ["baseline", base],
+      ...FAILING.map(([, , change], i): [string, Stacks] => {
+        const changed = structuredClone(base);
+        change(changed);
+        return [`case-${i}`, changed];
+      }),
     ];
-    const targets: ScanTarget[] = fixtures.map(({ name, env }) => ({
-      environment: name,
-      waivers: [],
-      stacks: { [`aks-${env.config.environment}`]: env.aks, [`keyvault-${env.config.environment}`]: env.keyVault, [`app-${env.config.environment}`]: env.app },
-    }));
-    const work = tempDir("akskv-agree-");
+    const targets: ScanTarget[] = cases.map(([name, stacks]) => ({ environment: name, waivers: [], stacks: { "aks-base": stacks.aks, "keyvault-base": stacks.keyVault, "app-base": stacks.app } }));
+    const work = tempDir("akskv-checks-");
     const addresses = writeScanCopies(work, targets);
-    // One run over every fixture, only the mirrored checks: about 10 s instead of one run each.
-    const { report } = await runCheckov(bin, work, { only: [...new Set(mirroring.flatMap((rule) => rule.checks))] });
+    // One run over every case, only the project's checks.
+    const { report } = await runCheckov(bin, work, { only: ids });
     const read = readCheckovReport(report, (dir) => addresses.get(dir) ?? new Map());
     expect(read.parsingErrors).toEqual([]);
     results = read.results;
   }, 300_000);
 
-  const verdictOf = (fixture: string, checks: readonly string[]) => results.filter((r) => r.stack.split("/")[0] === fixture && checks.includes(r.check));
+  const failedIn = (name: string) => [...new Set(results.filter((r) => r.stack.split("/")[0] === name && !r.passed).map((r) => r.check))];
 
-  test("where a rule holds, checkov passes every check it mirrors (shipped environments, baseline and every case)", () => {
-    const disagreements: string[] = [];
-    for (const { name, env } of fixtures) {
-      for (const rule of mirroring) {
-        const found = verdictOf(name, rule.checks);
-        const missing = rule.checks.filter((check) => !found.some((r) => r.check === check));
-        if (missing.length > 0) disagreements.push(`${name}: checkov evaluated none of ${missing.join(", ")} (${rule.id})`);
-        if (rule.evaluate(env).length > 0) continue;
-        for (const r of found.filter((f) => !f.passed)) disagreements.push(`${name}: ${rule.id} holds but checkov fails ${r.check} on ${r.address}`);
-      }
-    }
-    expect(disagreements).toEqual([]);
+  test("the hardened baseline passes every one of them, and checkov ran each", () => {
+    const ran = new Set(results.filter((r) => r.stack.startsWith("baseline/")).map((r) => r.check));
+    expect(ids.filter((id) => !ran.has(id))).toEqual([]);
+    expect(failedIn("baseline")).toEqual([]);
   });
 
-  test("where a case breaks what a mirrored check looks at, checkov fails it too", () => {
-    const disagreements: string[] = [];
-    for (const { name, env, breaks } of fixtures) {
-      const rule = mirroring.find((r) => r.id === breaks?.rule);
-      if (!breaks || !rule) continue;
-      const key = `${breaks.rule}: ${breaks.what}`;
-      expect(`${key}: ${rule.evaluate(env).length > 0}`).toBe(`${key}: true`);
-      const checkovFails = verdictOf(name, rule.checks).some((r) => !r.passed);
-      if (!checkovFails && !(key in BEYOND_CHECKOV)) disagreements.push(`${key}: the rule fails, checkov passes ${rule.checks.join(", ")}`);
-      if (checkovFails && key in BEYOND_CHECKOV) disagreements.push(`${key}: listed as beyond checkov, but checkov fails it now; remove it from BEYOND_CHECKOV`);
-    }
-    expect(disagreements).toEqual([]);
+  test.each(FAILING.map(([check, what], i) => [check, what, i] as const))("%s fails on %s, and no other project check does", (check, _what, i) => {
+    expect(failedIn(`case-${i}`)).toEqual([check]);
   });
 
-  test("every rule that names checkov checks has a case checkov catches", () => {
-    const caught = new Set(
-      fixtures.filter((f) => f.breaks && !(`${f.breaks.rule}: ${f.breaks.what}` in BEYOND_CHECKOV)).map((f) => f.breaks!.rule),
-    );
-    expect(mirroring.map((r) => r.id).filter((id) => !caught.has(id))).toEqual([]);
+  test("every project check has a failing case", () => {
+    expect(ids.filter((id) => !FAILING.some(([check]) => check === id))).toEqual([]);
   });
 });

@@ -78,7 +78,6 @@ describe("every command that reads config/", () => {
   fs.writeFileSync(valueFile, "{}");
 
   const READS_CONFIG: Record<string, string[]> = {
-    policy: [],
     preflight: ["--env", "dev"],
     environments: [],
     "runner-access": ["close", "--env", "dev", "--address", "198.51.100.7"],

@@ -42,7 +42,7 @@ describe("reviewChanges", () => {
           },
         },
       },
-      { dev: { policyWaivers: [{ rule: "KV-001", reason: "we need to purge the vault" }] } },
+      { dev: { policyWaivers: [{ rule: "CKV_AZURE_110", reason: "we need to purge the vault" }] } },
     );
     const review = reviewChanges(base, head);
     expect(review.security).toEqual([
@@ -52,7 +52,7 @@ describe("reviewChanges", () => {
       '**Public exposure**: `azurerm_key_vault.vault` in `keyvault-dev` firewall `network_acls.default_action` "Deny" → "Allow".',
       "**Public exposure**: `azurerm_key_vault.vault` in `keyvault-dev` admits 0.0.0.0/0 (`network_acls.ip_rules`).",
       "**Public exposure**: new LoadBalancer service `kubernetes_service_v1.web` in `app-dev`.",
-      '**Policy waiver added** in `config/dev.json`: KV-001 ("we need to purge the vault").',
+      '**Policy waiver added** in `config/dev.json`: CKV_AZURE_110 ("we need to purge the vault").',
     ]);
     expect(review.destructive).toBe(false);
   });

@@ -24,6 +24,12 @@ describe("secret values", () => {
     for (const file of files) expect(fs.readFileSync(file, "utf8")).not.toContain(marker);
   });
 
+  test("nor does any credential to the cluster or to Azure: no admin or client kubeconfig, client secret or private key", () => {
+    const credentials = [/kube_admin_config/, /kube_config_raw/, /kube_config(?:\[0\]|\.0)\.(?:client_key|client_certificate|password|username)/, /"client_secret"\s*:/, /"client_certificate_password"\s*:/, /-----BEGIN [A-Z ]*PRIVATE KEY-----/];
+    const found = filesUnder(project.outdir).flatMap((file) => credentials.filter((c) => c.test(fs.readFileSync(file, "utf8"))).map((c) => `${file}: ${c}`));
+    expect(found).toEqual([]);
+  });
+
   test("are never set through the stored `value` argument, only the write-only one", () => {
     const secrets = resourcesOfType(project.json("keyvault-dev"), "azurerm_key_vault_secret");
     expect(secrets).toHaveLength(2);

@@ -3,6 +3,7 @@
 // the API conventions (RFC 1123 labels).
 
 import { KUBELOGIN_MODE_NAMES } from "../lib/kubelogin";
+import { CHECKOV_ID, RETIRED_RULES } from "./waivers";
 
 /**
  * A value rule. What JSON Schema can say is said declaratively, so the exported
@@ -444,6 +445,20 @@ export const envName = rule<string>({
 export const envValue = rule<string>({
   describe: "environment variable values must be strings (never secrets: those belong in Key Vault)",
 });
+
+export const waiverRule = rule<string>({
+  describe: "must be a checkov check ID, such as CKV_AZURE_117, or one of this project's own, such as CKV_AKSKV_1 (docs/security.md)",
+  pattern: CHECKOV_ID,
+});
+
+/** What to say of a waiver that still names a retired project rule (AKS-008): the checks to waive instead. */
+export function retiredRuleProblem(id: string): string | undefined {
+  const checks = RETIRED_RULES[id];
+  if (!checks) return undefined;
+  return checks.length > 0
+    ? `is a retired project rule; checkov runs it now as ${checks.join(", ")}: waive those of them that fail (npm run scan names them)`
+    : "is a retired project rule; the stacks now always meet it, so there is nothing to waive: remove this waiver";
+}
 
 export const waiverReason = rule<string>({
   describe: "must say why, in at least 15 characters",

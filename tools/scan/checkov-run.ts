@@ -65,6 +65,17 @@ function checkovEnv(): NodeJS.ProcessEnv {
   return { ...process.env, CKV_SKIP_PACKAGE_UPDATE_CHECK: "true", BC_SKIP_MAPPING: "TRUE", LOG_LEVEL: "WARNING" };
 }
 
+/**
+ * This project's own checks (tools/scan/checks/), beside this module in the source tree or beside the
+ * bundle run-ts makes of it (.build-cache/ at the project root).
+ */
+export function customChecksDir(): string {
+  const candidates = [path.resolve(__dirname, "checks"), path.resolve(__dirname, "..", "tools", "scan", "checks")];
+  const found = candidates.find((dir) => fs.existsSync(path.join(dir, "__init__.py")));
+  if (!found) throw new CheckovError(`the project's checkov checks are missing: no __init__.py in ${candidates.join(" or ")}`);
+  return found;
+}
+
 export interface CheckovSelection {
   /** Checks not to run (--skip-check). */
   readonly skip?: readonly string[];
@@ -74,7 +85,7 @@ export interface CheckovSelection {
 
 /** checkov's arguments for one folder of stack copies. */
 export function checkovArgs(dir: string, selection: CheckovSelection): string[] {
-  const args = ["-d", dir, "--framework", "terraform_json", "--skip-download", "-o", "json", "--compact"];
+  const args = ["-d", dir, "--framework", "terraform_json", "--skip-download", "-o", "json", "--compact", "--external-checks-dir", customChecksDir()];
   if (selection.skip && selection.skip.length > 0) args.push("--skip-check", selection.skip.join(","));
   if (selection.only && selection.only.length > 0) args.push("--check", selection.only.join(","));
   return args;
@@ -90,6 +101,12 @@ export function runCheckov(bin: string, dir: string, selection: CheckovSelection
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", (error) => reject(new CheckovError(`checkov could not start: ${error.message}`)));
     child.on("close", (code) => {
+      // checkov logs a custom check it cannot load and goes on without it: that check would pass unseen.
+      const unloaded = /Cannot load external check '([^']+)'/.exec(stderr);
+      if (unloaded) {
+        reject(new CheckovError(`checkov could not load the project's check ${unloaded[1]} (tools/scan/checks/): ${stderr.trim().split("\n").at(-1) ?? ""}`));
+        return;
+      }
       if (code !== 0 && code !== 1) {
         reject(new CheckovError(`checkov failed on ${dir} (exit ${code}): ${stderr.trim().split("\n").at(-1) ?? ""}`));
         return;

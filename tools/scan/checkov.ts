@@ -2,15 +2,10 @@
 // synthesized stack it reads, its JSON report read back as one verdict per
 // check and resource, and the environment's policyWaivers applied to it.
 import type { PolicyWaiver } from "../../config/types";
-import { POLICY_RULES, type PolicyRule } from "./policy-rules";
 import type { Json } from "./synthesized";
 
 /** Pinned: a newer checkov may add checks, which would fail the scan without a change here. */
 export const CHECKOV_VERSION = "3.3.30";
-
-/** A checkov check ID ("CKV_AZURE_41", "CKV2_AZURE_32", "CKV_K8S_43"), as a waiver may name it. */
-export { CHECKOV_ID } from "../../config/waivers";
-import { CHECKOV_ID } from "../../config/waivers";
 
 /**
  * The stack as checkov reads it. checkov 3.3.30's terraform_json parser
@@ -91,32 +86,13 @@ export function readCheckovReport(report: Json, addressesOf: (stack: string) => 
   return { results, parsingErrors };
 }
 
-export interface WaivedCheck {
-  readonly check: string;
-  /** The waiver that covers it: the checkov ID itself, or a project rule that mirrors it. */
-  readonly waiver: PolicyWaiver;
-}
-
-/**
- * The checkov IDs an environment's waivers cover: those it names, and those
- * the project rules it waives mirror (one concern, one waiver, one reason).
- */
-export function waivedChecks(waivers: readonly PolicyWaiver[], rules: readonly PolicyRule[] = POLICY_RULES): WaivedCheck[] {
-  const waived = new Map<string, PolicyWaiver>();
-  for (const waiver of waivers) {
-    if (CHECKOV_ID.test(waiver.rule)) waived.set(waiver.rule, waiver);
-    for (const check of rules.find((r) => r.id === waiver.rule)?.checks ?? []) if (!waived.has(check)) waived.set(check, waiver);
-  }
-  return [...waived].map(([check, waiver]) => ({ check, waiver }));
-}
-
 export interface ScanVerdict {
   readonly environment: string;
   readonly passed: number;
   readonly failed: readonly CheckResult[];
   /** Failures a waiver covers, with its reason. */
-  readonly waived: readonly (CheckResult & { readonly reason: string; readonly waivedBy: string })[];
-  /** checkov IDs waived by name that fail nowhere: they would hide a future regression. */
+  readonly waived: readonly (CheckResult & { readonly reason: string })[];
+  /** Waived checks that fail nowhere: they would hide a future regression. */
   readonly stale: readonly PolicyWaiver[];
   readonly parsingErrors: readonly string[];
 }
@@ -127,11 +103,9 @@ export interface ScanVerdict {
  * checks run, to show what each waiver covers and find stale ones.
  */
 export function scanVerdict(environment: string, waivers: readonly PolicyWaiver[], verdict: CheckovRun, waivedOnly: CheckovRun): ScanVerdict {
-  const covered = new Map(waivedChecks(waivers).map((w) => [w.check, w.waiver]));
-  const waived = waivedOnly.results
-    .filter((r) => !r.passed && covered.has(r.check))
-    .map((r) => ({ ...r, reason: covered.get(r.check)!.reason, waivedBy: covered.get(r.check)!.rule }));
-  const stale = waivers.filter((w) => CHECKOV_ID.test(w.rule) && !waived.some((r) => r.check === w.rule));
+  const covered = new Map(waivers.map((w) => [w.rule, w.reason]));
+  const waived = waivedOnly.results.filter((r) => !r.passed && covered.has(r.check)).map((r) => ({ ...r, reason: covered.get(r.check)! }));
+  const stale = waivers.filter((w) => !waived.some((r) => r.check === w.rule));
   return {
     environment,
     passed: verdict.results.filter((r) => r.passed).length,
@@ -161,7 +135,7 @@ export function formatVerdict(v: ScanVerdict): string {
     `checkov ${v.environment}: ${v.passed} passed, ${v.failed.length} failed, ${v.waived.length} skipped (waived), ${v.stale.length} stale waivers` +
       (v.parsingErrors.length > 0 ? `, ${v.parsingErrors.length} files not parsed` : ""),
   ];
-  for (const r of v.waived) lines.push(`  skipped   ${r.check} ${where(r)}: ${r.reason}${r.waivedBy === r.check ? "" : ` (waiver ${r.waivedBy})`}`);
+  for (const r of v.waived) lines.push(`  skipped   ${r.check} ${where(r)}: ${r.reason}`);
   for (const r of v.failed) lines.push(`  FAILED    ${r.check} ${where(r)}: ${r.title}`);
   for (const w of v.stale) lines.push(`  STALE     ${w.rule} is waived but passes: remove it from policyWaivers in config/${v.environment}.json`);
   for (const file of v.parsingErrors) lines.push(`  NOT PARSED ${file}: checkov ran none of its checks`);

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyWaiver } from "../../config/types";
-import { readCheckovReport, resourceAddresses, scanCopy, scanVerdict, waivedChecks, type CheckovRun, type ScanVerdict } from "./checkov";
+import { readCheckovReport, resourceAddresses, scanCopy, scanVerdict, type CheckovRun, type ScanVerdict } from "./checkov";
 import { CheckovError, runCheckov } from "./checkov-run";
 import type { Json } from "./synthesized";
 
@@ -39,7 +39,7 @@ export async function scanTargets(bin: string, workDir: string, targets: readonl
   const scanOne = async (target: ScanTarget): Promise<ScanVerdict> => {
     const dir = path.join(workDir, target.environment);
     const addressesOf = (stack: string) => addresses.get(`${target.environment}/${stack}`) ?? new Map<number, string>();
-    const waived = waivedChecks(target.waivers).map((w) => w.check);
+    const waived = target.waivers.map((w) => w.rule);
     const started = Date.now();
     const [verdict, waivedOnly] = await Promise.all([
       runCheckov(bin, dir, { skip: waived }),
