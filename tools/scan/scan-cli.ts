@@ -1,7 +1,7 @@
 // `npm run scan [-- --env <name>]... [--json <file>]`
 //
-// checkov, the scanner security reviewers run on Terraform, over every
-// synthesized stack of every environment, with each environment's
+// checkov, the scanner security reviewers run on Terraform, with the project's
+// own checks, over every synthesized stack of every environment, with each environment's
 // policyWaivers passed to it as skips. Installs the pinned checkov on first use
 // (see checkov-run.ts). Exit 1 on a failure no waiver covers, a stale waiver,
 // or a stack checkov could not read.
@@ -19,12 +19,12 @@ const USAGE = "usage: npm run scan [-- --env <name>]... [--json <file>]";
 const HELP = `${USAGE}
 
 Synthesizes config/*.json and runs checkov ${CHECKOV_VERSION} (terraform_json, offline) over
-every stack of every environment (or only the --env ones), skipping the checks
-each environment waives in its policyWaivers: checkov IDs by name, and those a
-waived project rule mirrors. Prints per environment what passed, what failed
-(check, resource, stack) and what was skipped with its reason.
+every stack of every environment (or only the --env ones), with checkov's own
+checks and the project's (tools/scan/checks/, CKV_AKSKV_n), skipping the checks
+each environment waives in its policyWaivers. Prints per environment what passed,
+what failed (check, resource, stack) and what was skipped with its reason.
 Exit 1 on a failure no waiver covers, a waiver that no longer matches a failure,
-or a stack checkov could not parse.
+a stack checkov could not parse, or a project check checkov could not load.
 
 checkov is installed on first use from PyPI into
   $AKSKV_CHECKOV_CACHE, else \${XDG_CACHE_HOME:-~/.cache}/aks-keyvault-cdktf/checkov-${CHECKOV_VERSION}
