@@ -241,7 +241,7 @@ async function engineRun(dir: string, env: NodeJS.ProcessEnv, args: string[]): P
 
 describe.each(["dev", "prod"])("the app stack of %s on a local API server", (envName) => {
   const config = JSON.parse(fs.readFileSync(path.join(repo, "config", `${envName}.json`), "utf8"));
-  const namespace: string = config.app.namespace;
+  const namespace: string = config.apps[0].namespace;
   const stackName = `app-${envName}`;
   let dir = "";
   let root = "";
@@ -275,10 +275,10 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
     expect((await read(`/api/v1/namespaces/${namespace}`)).status?.phase).toBe("Active");
     const account = await read(`/api/v1/namespaces/${namespace}/serviceaccounts/configurable`);
     expect(account.automountServiceAccountToken).toBe(false);
-    expect(account.metadata?.annotations?.["azure.workload.identity/client-id"]).toBe(config.app.identity === "workload" ? CLIENT_ID : undefined);
+    expect(account.metadata?.annotations?.["azure.workload.identity/client-id"]).toBe(config.apps[0].identity === "workload" ? CLIENT_ID : undefined);
 
     const spc = await read(`/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${namespace}/secretproviderclasses/configurable-keyvault`);
-    const identity = config.app.identity === "workload" ? { clientID: CLIENT_ID } : { useVMManagedIdentity: "true", userAssignedIdentityID: CLIENT_ID };
+    const identity = config.apps[0].identity === "workload" ? { clientID: CLIENT_ID } : { useVMManagedIdentity: "true", userAssignedIdentityID: CLIENT_ID };
     expect(spc.spec).toEqual({
       provider: "azure",
       parameters: {
@@ -296,7 +296,7 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
     expect(pod.containers[0].volumeMounts?.find((m: Json) => m.name === "keyvault")).toMatchObject({ mountPath: "/app/secrets", readOnly: true });
     expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } });
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(deployment.status?.availableReplicas).toBe(config.app.replicas);
+    expect(deployment.status?.availableReplicas).toBe(config.apps[0].replicas);
     const service = await read(`/api/v1/namespaces/${namespace}/services/configurable`);
     expect(service.spec?.type).toBe("LoadBalancer");
 
@@ -319,7 +319,7 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
       readFile: async () => undefined,
       serviceAddress: async (ns, name) => (await read(`/api/v1/namespaces/${ns}/services/${name}`)).status?.loadBalancer?.ingress?.[0]?.ip,
     };
-    const workload = config.app.identity === "workload";
+    const workload = config.apps[0].identity === "workload";
     const verdicts = await verifyDeployment(
       {
         environment: envName,
@@ -342,7 +342,7 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
     );
     const byId = Object.fromEntries(verdicts.map((v) => [v.id, v]));
     expect([byId.class.passed, byId.class.detail]).toEqual([true, `configurable-keyvault: vault ${config.keyVault.name}, tenant and ${workload ? "clientID" : "userAssignedIdentityID"} as the stacks' outputs say`]);
-    expect([byId.available.passed, byId.available.detail]).toEqual([true, `${config.app.replicas}/${config.app.replicas} replicas available`]);
+    expect([byId.available.passed, byId.available.detail]).toEqual([true, `${config.apps[0].replicas}/${config.apps[0].replicas} replicas available`]);
     // Nothing runs the add-on here: the check says so instead of passing.
     expect(byId.addon.passed).toBe(false);
   }, 60_000);
@@ -381,10 +381,10 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
       encoding: "utf8",
     });
     expect(result.status).toBe(1);
-    const workload = config.app.identity === "workload";
+    const workload = config.apps[0].identity === "workload";
     const lines = result.stdout.split("\n");
     expect(lines).toContain(`  [x] 2. The SecretProviderClass is the one the stacks declared: configurable-keyvault: vault ${config.keyVault.name}, tenant and ${workload ? "clientID" : "userAssignedIdentityID"} as the stacks' outputs say`);
-    expect(lines).toContain(`  [x] 3. The app is available: ${config.app.replicas}/${config.app.replicas} replicas available`);
+    expect(lines).toContain(`  [x] 3. The app is available: ${config.apps[0].replicas}/${config.apps[0].replicas} replicas available`);
     // No add-on, kubelet or load balancer here: those checks fail, and say why.
     expect(lines).toContain("  [ ] 1. The add-on is running: no DaemonSet aks-secrets-store-csi-driver, aks-secrets-store-provider-azure in kube-system: is the azure-keyvault-secrets-provider add-on on? (az aks addon show --addon azure-keyvault-secrets-provider)");
     expect(lines.at(-2)).toBe("2 of 6 checks passed; FAILED: addon, mounted, answers, rotation");

@@ -5,8 +5,8 @@ import { baseConfig, hardenedConfig, resourcesOfType, synthProject, type Json } 
 
 describe("app stack", () => {
   const dev = baseConfig("dev");
-  dev.app.replicas = 3;
-  dev.app.env = { ASPNETCORE_URLS: "http://+:8080" };
+  dev.apps[0].replicas = 3;
+  dev.apps[0].env = { ASPNETCORE_URLS: "http://+:8080" };
   dev.keyVault.secrets.push({ objectName: "db-password", objectType: "secret", objectAlias: "db-password.txt", source: { existing: true } });
   const project = synthProject({ dev });
   const text = project.text("app-dev");
@@ -196,11 +196,11 @@ describe("app stack with workload identity", () => {
 
   test("pulls a tag-pinned image on every start, and a digest-pinned one only when missing", () => {
     const pinned = hardenedConfig("pinned");
-    pinned.app.image = `sixeyed/configurable:21.04@sha256:${"b".repeat(64)}`;
+    pinned.apps[0].image = `sixeyed/configurable:21.04@sha256:${"b".repeat(64)}`;
     const byDigest = synthProject({ pinned }).json("app-pinned");
     const container = (stack: Json) => resourcesOfType(stack, "kubernetes_deployment_v1")[0].spec.template.spec.container[0];
     expect(container(json)).toMatchObject({ image: "sixeyed/configurable:21.04", image_pull_policy: "Always" });
-    expect(container(byDigest)).toMatchObject({ image: pinned.app.image, image_pull_policy: "IfNotPresent" });
+    expect(container(byDigest)).toMatchObject({ image: pinned.apps[0].image, image_pull_policy: "IfNotPresent" });
   });
 
   test("the service account carries the same client ID, and still mounts no API token", () => {
@@ -228,7 +228,7 @@ describe("rollout on secret change", () => {
 
   test("is off with app.rolloutOnSecretChange false, and absent when no secret is managed here", () => {
     const off = baseConfig("dev");
-    off.app.rolloutOnSecretChange = false;
+    off.apps[0].rolloutOnSecretChange = false;
     const existing = baseConfig("prod");
     existing.keyVault.secrets[0].source = { existing: true };
     const project = synthProject({ dev: off, prod: existing });

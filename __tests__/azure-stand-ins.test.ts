@@ -11,6 +11,7 @@ import { baseConfig, hardenedConfig, synthProject, type Json } from "./helpers";
 
 const TENANT = "aaaaaaaa-1111-4111-8111-111111111111";
 const ISSUER = "https://127.0.0.1:6443/issuer";
+const BILLING = { client: "66666666-ffff-4fff-8fff-666666666666", object: "77777777-aaaa-4aaa-8aaa-777777777777" };
 const ID = {
   addonClient: "bbbbbbbb-2222-4222-8222-222222222222",
   addonObject: "cccccccc-3333-4333-8333-333333333333",
@@ -202,6 +203,8 @@ describe("what the stand-ins enforce is read from the synthesized stacks", () =>
         const value = String((o as Json).value);
         if (value.includes("secret_identity[0].client_id")) return [name, ID.addonClient];
         if (value.includes("secret_identity[0].object_id")) return [name, ID.addonObject];
+        if (value.includes("billing-app-identity.client_id")) return [name, BILLING.client];
+        if (value.includes("billing-app-identity.principal_id")) return [name, BILLING.object];
         if (value.includes("app-identity.client_id")) return [name, ID.appClient];
         if (value.includes("app-identity.principal_id")) return [name, ID.appObject];
         if (value.includes("oidc_issuer_url")) return [name, ISSUER];
@@ -231,5 +234,28 @@ describe("what the stand-ins enforce is read from the synthesized stacks", () =>
         federatedCredentials: [{ issuer: ISSUER, subject: "system:serviceaccount:configurable:configurable", audiences: [TOKEN_EXCHANGE_AUDIENCE] }],
       });
     } else expect(identities).toHaveLength(1);
+  });
+
+  test("two apps with Azure RBAC: each identity reads its own secret and the shared one, and is ForbiddenByRbac on the other app's", () => {
+    const prod = hardenedConfig("prod");
+    prod.keyVault.authorization = "rbac";
+    prod.apps.push({ ...prod.apps[0], namespace: "billing", name: "billing", identity: "workload" });
+    prod.keyVault.secrets[0].app = "configurable";
+    prod.keyVault.secrets.push({ objectName: "billing-db", objectType: "secret", objectAlias: "db.txt", source: { existing: true }, app: "billing" });
+    prod.keyVault.secrets.push({ objectName: "shared-ca", objectType: "secret", objectAlias: "ca.pem", source: { existing: true }, app: "configurable", sharedWith: ["billing"] });
+    const project = synthProject({ prod });
+    const aksOutputs = outputsFor(project.json("aks-prod"));
+    const keyVault = project.json("keyvault-prod");
+    const grants = vaultGrants(keyVault, resolver(keyVault, {}, { "aks-prod": aksOutputs }, { object_id: ID.deployer, tenant_id: TENANT }));
+    const now = Math.floor(Date.now() / 1000);
+    const kv = new KeyVaultStandIn({ name: "kv-lab", tenantId: TENANT, grants, tokenKey: entraKeys.publicKey });
+    for (const name of ["configurable-secrets", "billing-db", "shared-ca"]) kv.setSecret(name, `value of ${name}`);
+    const get = (oid: string, name: string) => {
+      const token = signJwt({ aud: VAULT_RESOURCE, tid: TENANT, oid, appid: "x", iat: now, exp: now + 600 }, entraKeys.privateKey);
+      const response = kv.handle(request("GET", `https://kv-lab.vault.azure.net/secrets/${name}/?api-version=2025-07-01`, { authorization: `Bearer ${token}` }));
+      return response.status === 200 ? 200 : `${response.status} ${(response.body as Json).error?.innererror?.code}`;
+    };
+    expect([get(ID.appObject, "configurable-secrets"), get(ID.appObject, "shared-ca"), get(ID.appObject, "billing-db")]).toEqual([200, 200, "403 ForbiddenByRbac"]);
+    expect([get(BILLING.object, "billing-db"), get(BILLING.object, "shared-ca"), get(BILLING.object, "configurable-secrets")]).toEqual([200, 200, "403 ForbiddenByRbac"]);
   });
 });

@@ -52,32 +52,32 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "duplicate aliases",
     (c) => c.keyVault.secrets.push(secret({ objectAlias: "secret.json" })),
-    [`${F}: keyVault.secrets[1].objectAlias = "secret.json": objectAlias (the file name in the mount) must be unique; keyVault.secrets[0].objectAlias has it already`],
+    [`${F}: keyVault.secrets[1].objectAlias = "secret.json": objectAlias (the file name in the mount) must be unique per app; keyVault.secrets[0].objectAlias has it already in configurable's mount`],
   ],
   [
     "duplicate object names, in any case",
     (c) => c.keyVault.secrets.push(secret({ objectName: "Configurable-Secrets" })),
     [`${F}: keyVault.secrets[1].objectName = "Configurable-Secrets": objectName must be unique; keyVault.secrets[0].objectName has it already`],
   ],
-  ["replicas 0", (c) => (c.app.replicas = 0), [`${F}: app.replicas = 0: ${REPLICAS_RULE}`]],
-  ["replicas 1.5", (c) => (c.app.replicas = 1.5), [`${F}: app.replicas = 1.5: ${REPLICAS_RULE}`]],
-  ["replicas as a string", (c) => (c.app.replicas = "2"), [`${F}: app.replicas = "2": ${REPLICAS_RULE}`]],
+  ["replicas 0", (c) => (c.apps[0].replicas = 0), [`${F}: apps[0].replicas = 0: ${REPLICAS_RULE}`]],
+  ["replicas 1.5", (c) => (c.apps[0].replicas = 1.5), [`${F}: apps[0].replicas = 1.5: ${REPLICAS_RULE}`]],
+  ["replicas as a string", (c) => (c.apps[0].replicas = "2"), [`${F}: apps[0].replicas = "2": ${REPLICAS_RULE}`]],
   ["rotation interval in words", (c) => (c.aks.secretRotationInterval = "2 minutes"), [`${F}: aks.secretRotationInterval = "2 minutes": ${DURATION_RULE}`]],
   ["rotation interval without a unit", (c) => (c.aks.secretRotationInterval = "120"), [`${F}: aks.secretRotationInterval = "120": ${DURATION_RULE}`]],
   ["rotation interval of zero", (c) => (c.aks.secretRotationInterval = "0s"), [`${F}: aks.secretRotationInterval = "0s": ${DURATION_RULE}`]],
   ["object type not secret, key or cert", (c) => (c.keyVault.secrets[0].objectType = "password"), [`${F}: keyVault.secrets[0].objectType = "password": must be one of "secret", "key", "cert"`]],
   ["node count 0", (c) => (c.aks.nodeCount = 0), [`${F}: aks.nodeCount = 0: must be a whole number from 1 to 1000`]],
   ["vm size not a size", (c) => (c.aks.vmSize = "large"), [`${F}: aks.vmSize = "large": must be an Azure VM size such as "Standard_D2s_v5"`]],
-  ["image without a tag", (c) => (c.app.image = "sixeyed/configurable"), [`${F}: app.image = "sixeyed/configurable": ${IMAGE_RULE}`]],
-  ["image tagged latest", (c) => (c.app.image = "nginx:latest"), [`${F}: app.image = "nginx:latest": ${IMAGE_RULE}`]],
-  ["namespace default", (c) => (c.app.namespace = "default"), [`${F}: app.namespace = "default": ${NAMESPACE_RULE}`]],
-  ["namespace kube-system", (c) => (c.app.namespace = "kube-system"), [`${F}: app.namespace = "kube-system": ${NAMESPACE_RULE}`]],
-  ["namespace not a DNS label", (c) => (c.app.namespace = "My_App"), [`${F}: app.namespace = "My_App": ${NAMESPACE_RULE}`]],
+  ["image without a tag", (c) => (c.apps[0].image = "sixeyed/configurable"), [`${F}: apps[0].image = "sixeyed/configurable": ${IMAGE_RULE}`]],
+  ["image tagged latest", (c) => (c.apps[0].image = "nginx:latest"), [`${F}: apps[0].image = "nginx:latest": ${IMAGE_RULE}`]],
+  ["namespace default", (c) => (c.apps[0].namespace = "default"), [`${F}: apps[0].namespace = "default": ${NAMESPACE_RULE}`]],
+  ["namespace kube-system", (c) => (c.apps[0].namespace = "kube-system"), [`${F}: apps[0].namespace = "kube-system": ${NAMESPACE_RULE}`]],
+  ["namespace not a DNS label", (c) => (c.apps[0].namespace = "My_App"), [`${F}: apps[0].namespace = "My_App": ${NAMESPACE_RULE}`]],
   ["location with spaces", (c) => (c.location = "West Europe"), [`${F}: location = "West Europe": must be an Azure region name in lowercase letters and digits, such as "westeurope"`]],
   [
     "unknown top-level key",
     (c) => (c.locaton = "westeurope"),
-    [`${F}: locaton = "westeurope": unknown field; known fields here are $schema, location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, ci, network, aks, keyVault, app, policyWaivers`],
+    [`${F}: locaton = "westeurope": unknown field; known fields here are $schema, location, resourceGroupName, subscriptionId, deployerObjectId, tags, backend, ci, network, aks, keyVault, apps, policyWaivers`],
   ],
   [
     "unknown nested key (a typo)",
@@ -87,13 +87,13 @@ const cases: [string, (c: Json) => void, string[]][] = [
   [
     "unknown key in a secret",
     (c) => (c.keyVault.secrets[0].version = "abc"),
-    [`${F}: keyVault.secrets[0].version = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, expiresAt, objectVersion, objectVersionHistory, objectFormat, objectEncoding, env, tlsSecret, filePermission, source`],
+    [`${F}: keyVault.secrets[0].version = "abc": unknown field; known fields here are objectName, objectType, objectAlias, contentType, expiresAt, objectVersion, objectVersionHistory, objectFormat, objectEncoding, env, tlsSecret, app, sharedWith, filePermission, source`],
   ],
   ["missing field", (c) => delete c.aks.vmSize, [`${F}: aks.vmSize is missing: must be an Azure VM size such as "Standard_D2s_v5"`]],
   [
     "missing section",
-    (c) => delete c.app,
-    [`${F}: app is missing: must be an object with the fields namespace, name, image, replicas, containerPort, identity, runAsUser, resources, probePath, env, rolloutOnSecretChange`],
+    (c) => delete c.apps,
+    [`${F}: apps is missing: must be a non-empty array of apps, each with namespace, name, image and replicas`],
   ],
   [
     "no secrets",
@@ -164,9 +164,9 @@ const cases: [string, (c: Json) => void, string[]][] = [
     [`${F}: keyVault.secrets[0].env = "APP_CONFIG": takes one value, but with objectVersionHistory the alias is a folder of versions: leave one of them out`],
   ],
   [
-    "a variable app.env sets already",
-    (c) => Object.assign(c, { app: { ...c.app, env: { APP_CONFIG: "x" } } }, { keyVault: { ...c.keyVault, secrets: [{ ...c.keyVault.secrets[0], env: "APP_CONFIG" }] } }),
-    [`${F}: keyVault.secrets[0].env = "APP_CONFIG": names a variable app.env.APP_CONFIG sets already; each variable gets one value`],
+    "a variable apps[0].env sets already",
+    (c) => Object.assign(c, { apps: [{ ...c.apps[0], env: { APP_CONFIG: "x" } }] }, { keyVault: { ...c.keyVault, secrets: [{ ...c.keyVault.secrets[0], env: "APP_CONFIG" }] } }),
+    [`${F}: keyVault.secrets[0].env = "APP_CONFIG": names a variable apps[0].env.APP_CONFIG sets already; each variable gets one value`],
   ],
   ["a variable name with a dash", (c) => (c.keyVault.secrets[0].env = "APP-CONFIG"), [`${F}: keyVault.secrets[0].env = "APP-CONFIG": environment variable names must be letters, digits and '_', not starting with a digit`]],
   [
@@ -266,9 +266,9 @@ const securityCases: [string, (c: Json) => void, string[]][] = [
   [
     "workload identity without the OIDC issuer",
     (c) => (c.aks.oidcIssuer = false),
-    [`${P}: app.identity = "workload": needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)`],
+    [`${P}: apps[0].identity = "workload": needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)`],
   ],
-  ["an unknown identity kind", (c) => (c.app.identity = "pod-identity"), [`${P}: app.identity = "pod-identity": must be "addon" (the add-on's node identity, as in the lab) or "workload" (an identity for this app only)`]],
+  ["an unknown identity kind", (c) => (c.apps[0].identity = "pod-identity"), [`${P}: apps[0].identity = "pod-identity": must be "addon" (the add-on's node identity, as in the lab) or "workload" (an identity for this app only)`]],
   [
     "a private cluster with authorized IP ranges",
     (c) => (c.aks.privateCluster = true),
@@ -276,9 +276,9 @@ const securityCases: [string, (c: Json) => void, string[]][] = [
   ],
   ["vault audit logs without a workspace", (c) => (c.aks.monitoring = false), [`${P}: keyVault.diagnostics = true: needs aks.monitoring true (audit logs go to its Log Analytics workspace)`]],
   ["an unknown network policy engine", (c) => (c.aks.networkPolicy = "weave"), [`${P}: aks.networkPolicy = "weave": must be one of "calico", "cilium", "none"`]],
-  ["running as root", (c) => (c.app.runAsUser = 0), [`${P}: app.runAsUser = 0: must be a whole number from 10000 to 65535 (a non-root user that no image account is likely to share)`]],
-  ["a privileged port", (c) => (c.app.containerPort = 80), [`${P}: app.containerPort = 80: must be a whole number from 1024 to 65535 (the pod runs as non-root and cannot bind lower ports)`]],
-  ["a memory limit without a unit", (c) => (c.app.resources = { memoryLimit: "256" }), [`${P}: app.resources.memoryLimit = "256": must be a Kubernetes memory quantity such as "128Mi" or "1Gi"`]],
+  ["running as root", (c) => (c.apps[0].runAsUser = 0), [`${P}: apps[0].runAsUser = 0: must be a whole number from 10000 to 65535 (a non-root user that no image account is likely to share)`]],
+  ["a privileged port", (c) => (c.apps[0].containerPort = 80), [`${P}: apps[0].containerPort = 80: must be a whole number from 1024 to 65535 (the pod runs as non-root and cannot bind lower ports)`]],
+  ["a memory limit without a unit", (c) => (c.apps[0].resources = { memoryLimit: "256" }), [`${P}: apps[0].resources.memoryLimit = "256": must be a Kubernetes memory quantity such as "128Mi" or "1Gi"`]],
   ["an expiry without a time", (c) => (c.keyVault.secrets[0].expiresAt = "2027-12-31"), [`${P}: keyVault.secrets[0].expiresAt = "2027-12-31": must be a UTC time in RFC 3339 form, such as "2027-12-31T00:00:00Z"`]],
   [
     "a waiver of something that is not a checkov ID",
@@ -343,13 +343,13 @@ describe("environment file validation", () => {
   test("reports every problem of a file at once, one line each, in field order", () => {
     const lines = problemsFor((c) => {
       c.keyVault.name = "kv--bad";
-      c.app.replicas = 0;
+      c.apps[0].replicas = 0;
       c.aks.secretRotationInterval = "soon";
     });
     expect(lines).toEqual([
       `${F}: aks.secretRotationInterval = "soon": ${DURATION_RULE}`,
       `${F}: keyVault.name = "kv--bad": ${KV_NAME_RULE}`,
-      `${F}: app.replicas = 0: ${REPLICAS_RULE}`,
+      `${F}: apps[0].replicas = 0: ${REPLICAS_RULE}`,
     ]);
   });
 
@@ -382,7 +382,7 @@ describe("environment file validation", () => {
         networkDefaultAction: "Deny",
         diagnostics: true,
       },
-      app: { name: "configurable", containerPort: 8080, identity: "addon", runAsUser: 10001, probePath: "/" },
+      apps: [{ name: "configurable", containerPort: 8080, identity: "addon", runAsUser: 10001, probePath: "/" }],
     });
   });
 });
@@ -492,7 +492,7 @@ describe("the JSON Schema for editors (config/schema/environment.schema.json)", 
     "hex-decoding a PFX",
     "base64-decoding a PEM",
     "a variable from a version history",
-    "a variable app.env sets already",
+    "a variable apps[0].env sets already",
     "a TLS Secret from a certificate's public part",
     "two TLS Secrets of one name",
     "cluster name that cannot be a DNS prefix",
@@ -515,11 +515,12 @@ describe("the JSON Schema for editors (config/schema/environment.schema.json)", 
     ["aks.nodeCount", 0],
     ["aks.nodeCount", 5000],
     ["keyVault.name", "kv--double"],
-    ["app.replicas", 101],
+    ["apps.0.replicas", 101],
   ])("rejects %s = %s as an editor would", (field, value) => {
     const config = baseConfig("dev");
-    const [section, key] = field.split(".");
-    config[section][key] = value;
+    const keys = field.split(".");
+    const parent = keys.slice(0, -1).reduce((at, key) => at[key], config);
+    parent[keys.at(-1)!] = value;
     expect(validate(config)).toBe(false);
   });
 

@@ -46,7 +46,7 @@ export function baseConfig(env = "dev"): Json {
         },
       ],
     },
-    app: { namespace: "configurable", image: "sixeyed/configurable:21.04", replicas: 1 },
+    apps: [{ namespace: "configurable", image: "sixeyed/configurable:21.04", replicas: 1 }],
   };
 }
 
@@ -61,7 +61,7 @@ export function hardenedConfig(env = "prod"): Json {
     networkDefaultAction: "Deny",
     allowedCidrs: ["198.18.0.7"],
   });
-  config.app.identity = "workload";
+  config.apps[0].identity = "workload";
   return config;
 }
 

@@ -165,11 +165,13 @@ describe("Key Vault stack with Azure RBAC", () => {
     expect(resourcesOfType(json, "azurerm_key_vault_access_policy")).toEqual([]);
   });
 
-  test("assigns Key Vault Secrets User to the reader's OBJECT ID and Secrets Officer to the deployer, on this vault only", () => {
-    expect(resource(json, "azurerm_role_assignment", "secrets-reader-role")).toMatchObject({
-      scope: "${azurerm_key_vault.vault.id}",
+  test("assigns Key Vault Secrets User to the reader's OBJECT ID on its secret only, and Secrets Officer to the deployer on this vault", () => {
+    expect(resource(json, "azurerm_role_assignment", "reads-configurable-secrets")).toMatchObject({
+      scope: "${azurerm_key_vault.vault.id}/secrets/configurable-secrets",
       role_definition_name: "Key Vault Secrets User",
       principal_id: expect.stringMatching(/app-identityprincipal_id\}$/),
+      // The scope exists once the secret does.
+      depends_on: ["azurerm_key_vault_secret.secret-configurable-secrets"],
     });
     expect(resource(json, "azurerm_role_assignment", "deployer-role")).toMatchObject({
       scope: "${azurerm_key_vault.vault.id}",

@@ -216,9 +216,9 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
   const config = JSON.parse(fs.readFileSync(configFile, "utf8"));
   // The lab's config differences: the stand-in app's image (pinned by digest) and a short rotation interval;
   // and, so the scenarios can share the node at once, a namespace, a vault and a load-balancer address each.
-  config.app.image = `${IMAGES.app}@${labTools.images[IMAGES.app].digest}`;
+  config.apps[0].image = `${IMAGES.app}@${labTools.images[IMAGES.app].digest}`;
   config.aks.secretRotationInterval = ROTATION;
-  config.app.namespace = `${config.app.namespace}-${label}`;
+  config.apps[0].namespace = `${config.apps[0].namespace}-${label}`;
   if (objects) config.keyVault.name = "kv-aks-secrets-lab-obj";
   /** Where the lab's load balancer answers for this scenario's LoadBalancer Service: loopback. */
   const LB_IP = `127.0.0.${3 + scenarios.length}`;
@@ -257,7 +257,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
     for (const [stack, json] of [[`aks-${env}`, aks], [`keyvault-${env}`, keyVaultStack]] as const) {
       const outputs = Object.fromEntries(Object.entries(json.output ?? {}).map(([name, o]) => [name, outputValue(String((o as Json).value), config, ca, node!.cluster.host, versions)]));
       for (const [name, value] of Object.entries(outputs)) {
-        if (changes.clientId && value === (config.app.identity === "workload" ? ID.appClient : ID.addonClient)) outputs[name] = changes.clientId;
+        if (changes.clientId && value === (config.apps[0].identity === "workload" ? ID.appClient : ID.addonClient)) outputs[name] = changes.clientId;
         if (changes.tenant && value === TENANT) outputs[name] = changes.tenant;
       }
       writeOutputsState(project, stack, outputs);
@@ -270,7 +270,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
   }
 
   const api = (p: string) => node!.api("GET", p).then((r) => r.body);
-  const ns = config.app.namespace;
+  const ns = config.apps[0].namespace;
   const pods = async () => ((await api(`/api/v1/namespaces/${ns}/pods`))?.items ?? []) as Json[];
   /** The namespace's events, newest last, one line each: what a failed wait reports. */
   const events = async () =>
@@ -411,7 +411,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
     const deploy = await deployApp((e) => e.filter((line) => / FailedMount: .*failed to mount objects/.test(line)).length >= 3);
     expect(deploy.output.split("\n").filter((l) => /Error:/.test(l))).toEqual([]);
     expect(deploy.status === 0 ? "applied" : `exit ${deploy.status}; ${deploy.output.slice(-1600)}`).toBe("applied");
-    await waitUntil(`${config.app.replicas} replica(s) of ${config.app.name} available`, async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 120);
+    await waitUntil(`${config.apps[0].replicas} replica(s) of ${config.apps[0].name} available`, async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.apps[0].name}`))?.status?.availableReplicas === config.apps[0].replicas, 120);
     const pod = (await pods()).find((p) => p.status?.phase === "Running");
     expect(pod.spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
     expect(scenario.vault!.audit.some((line) => line.startsWith(`GET /secrets/${objectName}/`) && line.endsWith("-> 200"))).toBe(true);
@@ -485,11 +485,11 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       writeUpstream();
       const deploy = await deployApp();
       expect(deploy.status).toBe(0);
-      const deployment = await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`);
+      const deployment = await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.apps[0].name}`);
       expect(deployment.spec.template.metadata.annotations["aks-keyvault.cdktf.io/secret-versions"]).toBe(`${objectName}=${versions[objectName]}`);
       await waitUntil("the rolled pods ready and the old ones gone", async () => {
         const now = await pods();
-        return now.length === config.app.replicas && now.every((p) => !before.has(p.metadata.name) && p.status?.conditions?.some((c: Json) => c.type === "Ready" && c.status === "True"));
+        return now.length === config.apps[0].replicas && now.every((p) => !before.has(p.metadata.name) && p.status?.conditions?.some((c: Json) => c.type === "Ready" && c.status === "True"));
       }, 120);
       const check = await verify();
       expect(check.report?.checks?.find((c: Json) => c.id === "mounted")?.passed).toBe(true);
@@ -537,7 +537,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
         [
           "a federated credential for another service account",
           async () => void ((scenario.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:other`),
-          async () => void ((scenario.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:${config.app.name}`),
+          async () => void ((scenario.identities[1].federatedCredentials[0] as { subject: string }).subject = `system:serviceaccount:${ns}:${config.apps[0].name}`),
           /AADSTS700213/,
           "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
         ],
@@ -557,7 +557,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
         expect(message).toMatch(error);
         expect(report.status).toBe(1);
         expect(report.output).toContain(section);
-        await waitUntil("the app available again once mended", async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.app.name}`))?.status?.availableReplicas === config.app.replicas, 90);
+        await waitUntil("the app available again once mended", async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.apps[0].name}`))?.status?.availableReplicas === config.apps[0].replicas, 90);
       }, 300_000);
     }
   }

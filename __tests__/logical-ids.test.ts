@@ -63,7 +63,7 @@ describe("logical IDs", () => {
       "azurerm_key_vault_secret.secret-configurable-secrets",
       "azurerm_monitor_diagnostic_setting.vault-audit-logs",
       "azurerm_role_assignment.deployer-role",
-      "azurerm_role_assignment.secrets-reader-role",
+      "azurerm_role_assignment.reads-configurable-secrets",
     ]);
   });
 

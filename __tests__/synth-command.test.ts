@@ -26,14 +26,14 @@ describe("the app command (node tools/build/app.mjs)", () => {
 
     const bad = baseConfig("dev");
     bad.keyVault.name = "kv--bad";
-    bad.app.replicas = 0;
+    bad.apps[0].replicas = 0;
     fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(bad));
     const result = run(process.execPath, [runner], root);
 
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split("\n")).toEqual([
       "error: config/dev.json: keyVault.name = \"kv--bad\": must be 3-24 characters of letters, digits and hyphens, start with a letter, end with a letter or digit, and contain no '--'",
-      "error: config/dev.json: app.replicas = 0: must be a whole number >= 1 (and at most 100)",
+      "error: config/dev.json: apps[0].replicas = 0: must be a whole number >= 1 (and at most 100)",
       "2 configuration problem(s); nothing was synthesized",
     ]);
     expect(stacksIn(root)).toEqual([]);
@@ -53,13 +53,13 @@ describe("the app command's validated configs", () => {
     expect(Object.values(cache).map((c: any) => c.environment)).toEqual(["dev"]);
 
     // An entry that differs from what validation gives shows whether the next synth reused it.
-    for (const config of Object.values(cache) as any[]) config.app.replicas = 7;
+    for (const config of Object.values(cache) as any[]) config.apps[0].replicas = 7;
     fs.writeFileSync(cacheFile, JSON.stringify(cache));
     expect(run(process.execPath, [runner], root).status).toBe(0);
     expect(replicas(root)).toBe("7");
 
     const edited = baseConfig("dev");
-    edited.app.replicas = 3;
+    edited.apps[0].replicas = 3;
     fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(edited));
     expect(run(process.execPath, [runner], root).status).toBe(0);
     expect(replicas(root)).toBe("3");

@@ -220,7 +220,7 @@ describe("what the deployment must carry comes from the stacks' outputs", () => 
 
   test("dev (the add-on's identity): userAssignedIdentityID, the add-on's IDs, the vault's tenant and secret version", () => {
     const { config } = validateEnvironment("dev", "config/dev.json", baseConfig("dev"));
-    const got = verifyInput(config!, aks, keyVault, "/nowhere", 30);
+    const got = verifyInput(config!, config!.apps[0], aks, keyVault, "/nowhere", 30);
     expect(got.clientId).toEqual({ value: "addon-client", source: "secrets_provider_client_id of aks-dev", parameter: "userAssignedIdentityID" });
     expect(got.objectId).toBe("addon-object");
     expect(got.keyVaultName.value).toBe("kv-from-output");
@@ -246,7 +246,7 @@ describe("what the deployment must carry comes from the stacks' outputs", () => 
     raw.keyVault.secrets.push({ objectName: "keystore", objectType: "secret", objectAlias: "keystore.p12", source: { file: "secrets/dev/keystore.b64" }, objectEncoding: "base64" });
     const { config, problems } = validateEnvironment("dev", "config/dev.json", raw);
     expect(problems).toEqual([]);
-    const got = verifyInput(config!, aks, keyVault, "/nowhere", 30);
+    const got = verifyInput(config!, config!.apps[0], aks, keyVault, "/nowhere", 30);
     expect(got.objects.map((o) => [o.alias, o.localFile, o.decodedFrom])).toEqual([
       ["secret.json/0", "secrets/dev/configurable-secret.json", undefined],
       ["keystore.p12", undefined, "base64"],
@@ -255,7 +255,7 @@ describe("what the deployment must carry comes from the stacks' outputs", () => 
 
   test("prod (workload identity): clientID from the app identity's output", () => {
     const { config } = validateEnvironment("prod", "config/prod.json", hardenedConfig("prod"));
-    const got = verifyInput(config!, aks, keyVault, "/nowhere", 30);
+    const got = verifyInput(config!, config!.apps[0], aks, keyVault, "/nowhere", 30);
     expect(got.clientId).toEqual({ value: "app-client", source: "workload_identity_client_id of aks-prod", parameter: "clientID" });
     expect(got.objectId).toBe("app-object");
   });

@@ -125,7 +125,7 @@ export function loadEnvironments(projectRoot: string, configDir = "config", cach
       }
     });
   }
-  for (const env of environments) warnings.push(...placeholderCidrWarnings(env));
+  for (const env of environments) warnings.push(...placeholderCidrWarnings(env), ...sharedReaderWarnings(env));
   for (const env of environments.filter((e) => e.backend && !e.deployerObjectId)) {
     warnings.push(
       `${env.file}: deployerObjectId is not set: the deployer's cluster-admin role and vault access go to whoever runs Terraform, ` +
@@ -133,6 +133,29 @@ export function loadEnvironments(projectRoot: string, configDir = "config", cach
     );
   }
   return { environments, warnings };
+}
+
+const and = (names: readonly string[]) => (names.length < 3 ? names.join(" and ") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
+
+/**
+ * Where apps can read each other's secrets: apps on the add-on's node identity share it, whatever the
+ * authorization; access policies grant each identity the whole vault.
+ */
+export function sharedReaderWarnings(env: EnvironmentConfig): string[] {
+  const warnings: string[] = [];
+  const onNodes = env.apps.filter((app) => app.identity === "addon").map((app) => app.name);
+  if (onNodes.length > 1) {
+    warnings.push(
+      `${env.file}: apps ${and(onNodes)} read the vault as the add-on's node identity, which every pod on the nodes can use: each reads the other's secrets; give each "identity": "workload"`,
+    );
+  }
+  const identities = new Set(env.apps.map((app) => (app.identity === "addon" ? "addon" : app.name)));
+  if (env.keyVault.authorization === "accessPolicy" && identities.size > 1) {
+    warnings.push(
+      `${env.file}: keyVault.authorization "accessPolicy" grants vault-wide: ${and(env.apps.map((a) => a.name))} read every secret in ${env.keyVault.name}, each other's too; use "rbac" for grants on each app's own secrets`,
+    );
+  }
+  return warnings;
 }
 
 /** AKSKV_RUNNER_IP, validated: one IPv4 address (a hosted runner's public one), or undefined when unset. */

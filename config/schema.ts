@@ -60,7 +60,10 @@ function map(key: Rule<string>, value: Rule<string>, doc: string) {
 
 /** An object whose unknown keys are errors: a typo such as "nodeCont" must not be ignored. */
 function section<S extends z.ZodRawShape>(shape: S) {
-  const fields = Object.keys(shape).join(", ");
+  // A field that is only there to be refused with its replacement (z.never) is no field to offer.
+  const fields = Object.keys(shape)
+    .filter((key) => !(shape[key] instanceof z.ZodOptional && shape[key].unwrap() instanceof z.ZodNever))
+    .join(", ");
   return z.strictObject(shape, {
     error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field; known fields here are ${fields}` : `must be an object with the fields ${fields}`),
   });
@@ -117,7 +120,7 @@ const aks = section({
   localAccountDisabled: flag(true, "`true` or `false`; `false` brings back the static admin kubeconfig"),
   adminGroupObjectIds: list(rules.guid, "Entra ID group object IDs (GUIDs) that get cluster admin"),
   kubeloginMode: oneOf(KUBELOGIN_MODE_NAMES, rules.kubeloginMode.describe, "`azurecli` (the Azure CLI's sign-in), `workloadidentity` (a federated token; the workflows write GitHub's) or `msi` (the managed identity of a self-hosted runner on an Azure VM; needs `ci.runsOn`): how `kubelogin` gets Terraform's token").default("azurecli"),
-  oidcIssuer: flag(true, 'OIDC issuer and workload identity; `app.identity: "workload"` needs it'),
+  oidcIssuer: flag(true, 'OIDC issuer and workload identity; `apps[].identity: "workload"` needs it'),
   networkPolicy: oneOf(["calico", "cilium", "none"], rules.networkPolicy.describe, "`calico`, `cilium` (also selects the Cilium data plane) or `none`; Azure CNI overlay either way").default("calico"),
   apiServerAuthorizedIpRanges: defaulted(
     list(rules.cidr, "IPv4 addresses or CIDRs allowed to reach the API server: your deployers' and CI runners' public IPs"),
@@ -210,6 +213,8 @@ const secret = section({
   objectEncoding: oneOf(["utf-8", "hex", "base64"], rules.objectEncoding.describe, "`objectType: \"secret\"` only: how the value is encoded in Key Vault; the file gets it decoded (binary for `hex`/`base64`)").optional(),
   env: text(rules.envName, "also give the value to the app as this environment variable, through a Kubernetes Secret the driver syncs (`secretObjects`); it changes only when the pods restart (see [rotation.md](rotation.md))").optional(),
   tlsSecret: text(rules.kubernetesSecretName, 'also sync the certificate to a `kubernetes.io/tls` Secret of this name (`tls.crt`, `tls.key`) for an ingress controller: a certificate with its key, i.e. `objectType: "secret"`, `objectFormat: "pem"`, `existing`').optional(),
+  app: text(rules.appName, "the `apps[].name` that reads it; may be left out while there is one app").optional(),
+  sharedWith: list(rules.appName, "other `apps[].name`s that read it too, on purpose: each gets it in its own mount"),
   filePermission: text(rules.filePermission, 'octal mode of the mounted file, e.g. `"0444"`; the default is the driver\'s `0644`. Others must keep read: the app\'s non-root user does not own the files').optional(),
   source: z
     .strictObject(
@@ -271,7 +276,6 @@ const keyVault = section({
       }
     }
     requireUnique(kv.secrets, "objectName", "objectName", ctx);
-    requireUnique(kv.secrets, "objectAlias", "objectAlias (the file name in the mount)", ctx);
     // Kubernetes names are lowercase already: comparing case-insensitively changes nothing for them.
     requireUnique(kv.secrets, "tlsSecret", "", ctx);
   })
@@ -284,7 +288,7 @@ const resources = section({
   memoryLimit: text(rules.memoryQuantity, "Kubernetes memory quantity").default("256Mi"),
 });
 
-const app = section({
+const appEntry = section({
   namespace: text(rules.namespace, "Kubernetes namespace name the stack creates and owns: not `default` or `kube-*`"),
   name: text(rules.appName, "1-63 lowercase letters, digits, `-`; names the Deployment and Service").default("configurable"),
   image: text(rules.image, "image with a fixed tag other than `latest`, optionally `@sha256:<digest>`, e.g. `sixeyed/configurable:21.04`"),
@@ -324,6 +328,63 @@ const policyWaivers = z
   })
   .meta({ description: "checkov checks this environment does not meet, each with a reason; see below" });
 
+type AppsInput = { apps: z.output<typeof appEntry>[]; keyVault: z.output<typeof keyVault>; aks: z.output<typeof aks> };
+
+/**
+ * What spans the apps and their objects, each as [path, value, message]: names and namespaces unique,
+ * each object read by apps that exist, and per app (its own objects and those shared with it) one file
+ * per alias and one value per environment variable.
+ */
+function appProblems(config: AppsInput): [PropertyKey[], unknown, string][] {
+  const problems: [PropertyKey[], unknown, string][] = [];
+  const names = config.apps.map((a) => a.name);
+  for (const key of ["name", "namespace"] as const) {
+    config.apps.forEach((a, index) => {
+      const first = config.apps.findIndex((other) => other[key] === a[key]);
+      if (first < index) problems.push([["apps", index, key], a[key], `must be unique; apps[${first}].${key} has it already (each app gets its own ${key === "name" ? "Deployment, Service and identity" : "namespace"})`]);
+    });
+  }
+  const secrets = config.keyVault.secrets;
+  secrets.forEach((s, index) => {
+    if (s.app === undefined && config.apps.length > 1) {
+      problems.push([["keyVault", "secrets", index, "app"], undefined, `is needed with several apps: which one reads it (${names.join(", ")}); share it with others on purpose through sharedWith`]);
+    } else if (s.app !== undefined && !names.includes(s.app)) {
+      problems.push([["keyVault", "secrets", index, "app"], s.app, `names no app; apps here: ${names.join(", ")}`]);
+    }
+    s.sharedWith.forEach((other, k) => {
+      if (!names.includes(other)) problems.push([["keyVault", "secrets", index, "sharedWith", k], other, `names no app; apps here: ${names.join(", ")}`]);
+      else if (other === (s.app ?? names[0])) problems.push([["keyVault", "secrets", index, "sharedWith", k], other, "is the app that owns it already"]);
+    });
+  });
+  config.apps.forEach((a, appIndex) => {
+    if (a.identity === "workload" && !config.aks.oidcIssuer) {
+      problems.push([["apps", appIndex, "identity"], "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)"]);
+    }
+    const reads = secrets.map((s, index) => ({ s, index })).filter(({ s }) => (s.app ?? names[0]) === a.name || s.sharedWith.includes(a.name));
+    // One file per alias in this app's mount.
+    const aliases = new Map<string, number>();
+    for (const { s, index } of reads) {
+      const first = aliases.get(s.objectAlias.toLowerCase());
+      if (first !== undefined) problems.push([["keyVault", "secrets", index, "objectAlias"], s.objectAlias, `objectAlias (the file name in the mount) must be unique per app; keyVault.secrets[${first}].objectAlias has it already in ${a.name}'s mount`]);
+      else aliases.set(s.objectAlias.toLowerCase(), index);
+    }
+    // One name, one value: a variable from Key Vault must not also be set by the app's env or another object.
+    const envFrom = new Map(Object.keys(a.env).map((name) => [name, `apps[${appIndex}].env.${name}`]));
+    for (const { s, index } of reads) {
+      if (s.env === undefined) continue;
+      const taken = envFrom.get(s.env);
+      if (taken) problems.push([["keyVault", "secrets", index, "env"], s.env, `names a variable ${taken} sets already; each variable gets one value`]);
+      else envFrom.set(s.env, `keyVault.secrets[${index}].env`);
+    }
+    for (const { s, index } of reads) {
+      if (s.tlsSecret === `${a.name}-keyvault-env`) problems.push([["keyVault", "secrets", index, "tlsSecret"], s.tlsSecret, "is the name of the Secret the driver syncs for env objects; pick another"]);
+    }
+  });
+  return problems;
+}
+
+const APPS_RULE = "must be a non-empty array of apps, each with namespace, name, image and replicas";
+
 /** One environment file, as written. */
 export const environmentFile = section({
   $schema: z.string({ error: "must be the path of the JSON Schema, such as \"./schema/environment.schema.json\"" }).optional().meta({ description: "for editors: `./schema/environment.schema.json`" }),
@@ -340,7 +401,14 @@ export const environmentFile = section({
   network: defaulted(network.optional().meta({ description: 'see below; needed for `keyVault.networkDefaultAction: "Deny"`' }), "none: nodes in an AKS-managed VNet"),
   aks: aks.meta({ description: "see below" }),
   keyVault: keyVault.meta({ description: "see below" }),
-  app: app.meta({ description: "see below" }),
+  apps: z
+    .array(appEntry, { error: APPS_RULE })
+    .min(1, { error: APPS_RULE })
+    .meta({ description: "the workloads, each with its own namespace, service account, identity and objects; see below" }),
+  app: z
+    .never({ error: 'is now "apps", a list: write "apps": [ <this object> ], and the logical IDs stay those of app (docs/configuration.md#from-app-to-apps)' })
+    .optional()
+    .meta({ description: "replaced by `apps`: `\"apps\": [ <the former app> ]`" }),
   policyWaivers,
 })
   .superRefine((config, ctx) => {
@@ -356,25 +424,12 @@ export const environmentFile = section({
     if (config.aks.kubeloginMode === "msi" && config.ci.runsOn.length === 0) {
       fail("aks.kubeloginMode", "msi", "signs in with the managed identity of the machine, which a GitHub-hosted runner has none of; name a self-hosted runner on an Azure VM in ci.runsOn, or use \"azurecli\"");
     }
-    // One name, one value: a variable from Key Vault must not also be set by app.env or another object.
-    const envFrom = new Map(Object.keys(config.app.env).map((name) => [name, `app.env.${name}`]));
-    config.keyVault.secrets.forEach((secret, index) => {
-      if (secret.env === undefined) return;
-      const taken = envFrom.get(secret.env);
-      if (taken) ctx.addIssue({ code: "custom", path: ["keyVault", "secrets", index, "env"], input: secret.env, message: `names a variable ${taken} sets already; each variable gets one value` });
-      else envFrom.set(secret.env, `keyVault.secrets[${index}].env`);
-    });
-    config.keyVault.secrets.forEach((secret, index) => {
-      if (secret.tlsSecret === `${config.app.name}-keyvault-env`) {
-        ctx.addIssue({ code: "custom", path: ["keyVault", "secrets", index, "tlsSecret"], input: secret.tlsSecret, message: "is the name of the Secret the driver syncs for env objects; pick another" });
-      }
-    });
-    if (config.app.identity === "workload" && !config.aks.oidcIssuer) {
-      fail("app.identity", "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)");
-    }
+    appProblems(config).forEach(([where, input, message]) => ctx.addIssue({ code: "custom", path: where, input, message }));
   })
-  .transform(({ $schema: _editorsOnly, ci, ...config }) => {
+  .transform(({ $schema: _editorsOnly, app: _replaced, ci, ...config }) => {
     // Absent runsOn: a GitHub-hosted runner.
     const runsOn: string[] | undefined = ci.runsOn.length > 0 ? ci.runsOn : undefined;
-    return { ...config, ci: { ...ci, runsOn } };
+    // Each object names its app from here on: the only one, where the file leaves it out.
+    const secrets = config.keyVault.secrets.map((secret) => ({ ...secret, app: secret.app ?? config.apps[0].name }));
+    return { ...config, ci: { ...ci, runsOn }, keyVault: { ...config.keyVault, secrets } };
   });

@@ -22,7 +22,7 @@ export type SecretConfig = KeyVaultConfig["secrets"][number];
 /** A value read from a local file at apply time and written with the provider's write-only argument. */
 export type FileSource = Extract<SecretConfig["source"], { kind: "file" }>;
 export type ObjectType = SecretConfig["objectType"];
-export type AppConfig = EnvironmentConfig["app"];
+export type AppConfig = EnvironmentConfig["apps"][number];
 export type AppResources = AppConfig["resources"];
 export type AppIdentity = AppConfig["identity"];
 export type KeyVaultAuthorization = KeyVaultConfig["authorization"];

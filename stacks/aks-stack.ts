@@ -11,7 +11,8 @@ import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { OUTPUTS } from "../lib/names";
 import type { Construct } from "constructs";
-import type { AksConfig, EnvironmentConfig } from "../config/types";
+import type { AksConfig, AppConfig, EnvironmentConfig } from "../config/types";
+import { appLogicalId, appOutputName } from "../lib/apps";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
 import { ContainerInsights } from "../constructs/container-insights";
@@ -30,8 +31,8 @@ export interface ReaderIdentity {
 }
 
 /** The service account a workload identity is federated with: system:serviceaccount:<namespace>:<name>. */
-export function workloadServiceAccount(config: EnvironmentConfig): { namespace: string; name: string } {
-  return { namespace: config.app.namespace, name: config.app.name };
+export function workloadServiceAccount(app: AppConfig): { namespace: string; name: string } {
+  return { namespace: app.namespace, name: app.name };
 }
 
 /**
@@ -65,8 +66,8 @@ export class AksStack extends TerraformStack {
   readonly cluster: KubernetesCluster;
   /** The add-on's own identity: shared by every pod on the nodes. */
   readonly secretsProviderIdentity: ReaderIdentity;
-  /** With app.identity "workload": an identity for this app's service account only. */
-  readonly workloadIdentity?: ReaderIdentity;
+  /** By app name, for each app with identity "workload": an identity for that app's service account only. */
+  readonly workloadIdentities: Record<string, ReaderIdentity> = {};
   /** With a network section: the subnet the vault admits through its service endpoint. */
   readonly aksSubnet?: Subnet;
   /** With aks.monitoring: Container Insights and the vault's audit logs go here. */
@@ -219,16 +220,16 @@ export class AksStack extends TerraformStack {
       });
     }
 
-    if (config.app.identity === "workload") {
-      const uai = new UserAssignedIdentity(this, "app-identity", {
-        name: `id-${config.app.name}-${config.environment}`,
+    for (const app of config.apps.filter((a) => a.identity === "workload")) {
+      const uai = new UserAssignedIdentity(this, appLogicalId(config, app, "app-identity"), {
+        name: `id-${app.name}-${config.environment}`,
         location: this.resourceGroup.location,
         resourceGroupName: this.resourceGroup.name,
         tags: config.tags,
       });
-      const account = workloadServiceAccount(config);
+      const account = workloadServiceAccount(app);
       // Only tokens for this one service account, issued by this cluster, can act as the identity.
-      new FederatedIdentityCredential(this, "app-identity-federation", {
+      new FederatedIdentityCredential(this, appLogicalId(config, app, "app-identity-federation"), {
         name: `${aks.name}-${account.namespace}-${account.name}`,
         resourceGroupName: this.resourceGroup.name,
         parentId: uai.id,
@@ -236,9 +237,9 @@ export class AksStack extends TerraformStack {
         subject: `system:serviceaccount:${account.namespace}:${account.name}`,
         audience: ["api://AzureADTokenExchange"],
       });
-      this.workloadIdentity = { clientId: uai.clientId, objectId: uai.principalId };
-      new TerraformOutput(this, OUTPUTS.workloadIdentityClientId, { value: uai.clientId });
-      new TerraformOutput(this, OUTPUTS.workloadIdentityObjectId, { value: uai.principalId, description: "Object ID of the app's identity (goes into role assignments and access policies)" });
+      this.workloadIdentities[app.name] = { clientId: uai.clientId, objectId: uai.principalId };
+      new TerraformOutput(this, appOutputName(config, app, OUTPUTS.workloadIdentityClientId), { value: uai.clientId });
+      new TerraformOutput(this, appOutputName(config, app, OUTPUTS.workloadIdentityObjectId), { value: uai.principalId, description: "Object ID of the app's identity (goes into role assignments and access policies)" });
     }
 
     const identity = this.cluster.keyVaultSecretsProvider.secretIdentity.get(0);

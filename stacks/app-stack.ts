@@ -6,7 +6,8 @@ import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Fn, TerraformOutput, TerraformStack } from "cdktf";
 import { envSecretName, OUTPUTS, secretProviderClassName } from "../lib/names";
 import type { Construct } from "constructs";
-import { SECRETS_MOUNT_PATH, type EnvironmentConfig } from "../config/types";
+import { SECRETS_MOUNT_PATH, type AppConfig, type EnvironmentConfig } from "../config/types";
+import { appLogicalId, appOutputName, objectsOf } from "../lib/apps";
 import { configureState, type StateProps } from "../lib/backend";
 import { kubeloginExec } from "../lib/kubelogin";
 import { rolloutAnnotations } from "../lib/rollout";
@@ -23,8 +24,8 @@ export interface AppStackProps {
   readonly state: StateProps;
   /** From the AKS stack. */
   readonly cluster: { readonly host: string; readonly caCertificate: string };
-  /** CLIENT ID of the identity that reads the vault (add-on's or the app's), from the AKS stack. */
-  readonly identityClientId: string;
+  /** By app name: the CLIENT ID of the identity that reads the vault for it (the add-on's or the app's own), from the AKS stack. */
+  readonly identityClientIds: Readonly<Record<string, string>>;
   /** From the Key Vault stack. */
   readonly keyVault: { readonly name: string; readonly tenantId: string };
   /** objectName -> Key Vault version of each managed secret (empty: no rollout on secret change). */
@@ -32,21 +33,15 @@ export interface AppStackProps {
 }
 
 /**
- * Stack 3: the Kubernetes side. A SecretProviderClass mapping Key Vault objects
- * to files, a Deployment that mounts them read-only at /app/secrets, and a
- * LoadBalancer Service so a person can browse to the app. Its own stack because
- * kubernetes_manifest needs the cluster and the CRD at plan time.
+ * Stack 3: the Kubernetes side. For each app, in its own namespace: a
+ * SecretProviderClass mapping its Key Vault objects to files, a Deployment that
+ * mounts them read-only at /app/secrets, and a LoadBalancer Service so a person
+ * can browse to it. Its own stack because kubernetes_manifest needs the cluster
+ * and the CRD at plan time.
  */
 export class AppStack extends TerraformStack {
-  readonly namespace: NamespaceV1;
-  readonly serviceAccount: ServiceAccountV1;
-  readonly secretProviderClass: SecretProviderClass;
-  readonly deployment: DeploymentV1;
-  readonly service: ServiceV1;
-
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id);
-    const app = props.config.app;
     configureState(this, props.state);
 
     new KubernetesProvider(this, "kubernetes", {
@@ -55,42 +50,52 @@ export class AppStack extends TerraformStack {
       exec: [kubeloginExec(props.config.aks.kubeloginMode)],
     });
 
+    for (const app of props.config.apps) this.addApp(props, app);
+  }
+
+  /** One app's resources; apps[0]'s keep the logical IDs of the one-app stack (lib/apps.ts). */
+  private addApp(props: AppStackProps, app: AppConfig): void {
+    const id = (name: string) => appLogicalId(props.config, app, name);
+    const objects = objectsOf(props.config, app);
+    const identityClientId = props.identityClientIds[app.name];
+    const secretVersions = app.rolloutOnSecretChange ? Object.fromEntries(Object.entries(props.secretVersions).filter(([name]) => objects.some((o) => o.objectName === name))) : {};
+
     const labels = { app: app.name, "app.kubernetes.io/name": app.name, "app.kubernetes.io/part-of": "aks-keyvault" };
 
-    this.namespace = new NamespaceV1(this, "namespace", { metadata: { name: app.namespace } });
+    const namespace = new NamespaceV1(this, id("namespace"), { metadata: { name: app.namespace } });
 
     const workload = app.identity === "workload";
-    const account = workloadServiceAccount(props.config);
+    const account = workloadServiceAccount(app);
     // The app's own account, with no API token mounted: the CSI driver asks the
     // kubelet for the workload identity token itself, so the pod needs none.
-    this.serviceAccount = new ServiceAccountV1(this, "service-account", {
+    const serviceAccount = new ServiceAccountV1(this, id("service-account"), {
       metadata: {
         name: account.name,
-        namespace: this.namespace.metadata.name,
+        namespace: namespace.metadata.name,
         labels,
-        annotations: workload ? { "azure.workload.identity/client-id": props.identityClientId } : undefined,
+        annotations: workload ? { "azure.workload.identity/client-id": identityClientId } : undefined,
       },
       automountServiceAccountToken: false,
     });
 
     // Objects that are also environment variables: one Opaque Secret the driver syncs, read by secretKeyRef.
-    const fromVault = props.config.keyVault.secrets.filter((secret) => secret.env !== undefined);
+    const fromVault = objects.filter((secret) => secret.env !== undefined);
     const envSecret = fromVault.length > 0 ? { secretName: envSecretName(app.name), type: "Opaque" as const, data: fromVault.map((secret) => ({ objectName: secret.objectAlias, key: secret.env! })) } : undefined;
 
-    this.secretProviderClass = new SecretProviderClass(this, "secret-provider-class", {
+    const secretProviderClass = new SecretProviderClass(this, id("secret-provider-class"), {
       name: secretProviderClassName(app.name),
       // A literal, not a reference: kubernetes_manifest plans better with known metadata.
       namespace: app.namespace,
-      dependsOn: [this.namespace],
+      dependsOn: [namespace],
       keyVaultName: props.keyVault.name,
       tenantId: props.keyVault.tenantId,
-      identityClientId: props.identityClientId,
+      identityClientId,
       identityKind: workload ? "workload" : "node",
-      objects: props.config.keyVault.secrets,
+      objects,
       syncedSecrets: [
         ...(envSecret ? [envSecret] : []),
         // For an ingress controller: the driver splits the PEM into the key and the chain.
-        ...props.config.keyVault.secrets
+        ...objects
           .filter((secret) => secret.tlsSecret !== undefined)
           .map((secret) => ({ secretName: secret.tlsSecret!, type: "kubernetes.io/tls" as const, data: [{ objectName: secret.objectAlias, key: "tls.key" }, { objectName: secret.objectAlias, key: "tls.crt" }] })),
       ],
@@ -98,15 +103,15 @@ export class AppStack extends TerraformStack {
 
     const probe = { httpGet: { path: app.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 2 };
 
-    this.deployment = new DeploymentV1(this, "deployment", {
-      metadata: { name: app.name, namespace: this.namespace.metadata.name, labels },
+    new DeploymentV1(this, id("deployment"), {
+      metadata: { name: app.name, namespace: namespace.metadata.name, labels },
       spec: {
         replicas: String(app.replicas),
         selector: { matchLabels: { app: app.name } },
         template: {
-          metadata: { labels, annotations: rolloutAnnotations(props.secretVersions) },
+          metadata: { labels, annotations: rolloutAnnotations(secretVersions) },
           spec: {
-            serviceAccountName: this.serviceAccount.metadata.name,
+            serviceAccountName: serviceAccount.metadata.name,
             automountServiceAccountToken: false,
             securityContext: {
               runAsNonRoot: true,
@@ -156,7 +161,7 @@ export class AppStack extends TerraformStack {
                 csi: {
                   driver: CSI_DRIVER,
                   readOnly: true,
-                  volumeAttributes: { secretProviderClass: this.secretProviderClass.name },
+                  volumeAttributes: { secretProviderClass: secretProviderClass.name },
                 },
               },
             ],
@@ -164,11 +169,11 @@ export class AppStack extends TerraformStack {
         },
       },
       // A pod whose class does not exist yet fails its mount and waits; create the class first.
-      dependsOn: [this.secretProviderClass.manifest],
+      dependsOn: [secretProviderClass.manifest],
     });
 
-    this.service = new ServiceV1(this, "service", {
-      metadata: { name: app.name, namespace: this.namespace.metadata.name, labels },
+    const service = new ServiceV1(this, id("service"), {
+      metadata: { name: app.name, namespace: namespace.metadata.name, labels },
       spec: {
         type: "LoadBalancer",
         selector: { app: app.name },
@@ -176,8 +181,8 @@ export class AppStack extends TerraformStack {
       },
     });
 
-    const ingress = this.service.status.get(0).loadBalancer.get(0).ingress.get(0);
-    new TerraformOutput(this, OUTPUTS.appUrl, {
+    const ingress = service.status.get(0).loadBalancer.get(0).ingress.get(0);
+    new TerraformOutput(this, appOutputName(props.config, app, OUTPUTS.appUrl), {
       // try(): while the Service has no address (the cloud controller has not
       // given one yet, or is replacing the load balancer) a bare index fails
       // every plan and apply of this stack with "Invalid index".

@@ -1,9 +1,9 @@
 import * as path from "path";
 import type { App } from "cdktf";
-import type { EnvironmentConfig } from "../config/types";
+import type { AppConfig, EnvironmentConfig } from "../config/types";
 import { AksStack } from "./aks-stack";
 import { AppStack } from "./app-stack";
-import { KeyVaultStack } from "./keyvault-stack";
+import { KeyVaultStack, type VaultReader } from "./keyvault-stack";
 import type { StateProps } from "../lib/backend";
 import { stackName } from "../lib/names";
 
@@ -35,15 +35,22 @@ export function defineEnvironment(app: App, config: EnvironmentConfig, projectRo
 
   const aks = new AksStack(app, stackName("aks", env), { config, state });
 
-  // The identity that reads the vault: the app's own, or the add-on's node identity.
-  const reader = aks.workloadIdentity ?? aks.secretsProviderIdentity;
+  // The identities that read the vault: each workload app's own, and the add-on's node identity for the rest (shared).
+  const readerOf = (app: AppConfig) => (app.identity === "workload" ? { key: app.name, ...aks.workloadIdentities[app.name] } : { key: "addon", ...aks.secretsProviderIdentity });
+  const readers: VaultReader[] = [];
+  for (const app of config.apps) {
+    const { key, objectId } = readerOf(app);
+    const known = readers.find((r) => r.key === key);
+    if (known) (known.apps as AppConfig[]).push(app);
+    else readers.push({ key, objectId, apps: [app] });
+  }
 
   const keyVault = new KeyVaultStack(app, stackName("keyvault", env), {
     config,
     state,
     resourceGroupName: aks.resourceGroup.name,
     location: aks.resourceGroup.location,
-    readerObjectId: reader.objectId,
+    readers,
     aksSubnetId: aks.aksSubnet?.id,
     logAnalyticsWorkspaceId: aks.logAnalytics?.id,
   });
@@ -52,9 +59,9 @@ export function defineEnvironment(app: App, config: EnvironmentConfig, projectRo
     config,
     state,
     cluster: { host: aks.kubeHost, caCertificate: aks.kubeCaCertificate },
-    identityClientId: reader.clientId,
+    identityClientIds: Object.fromEntries(config.apps.map((a) => [a.name, readerOf(a).clientId])),
     keyVault: { name: keyVault.vault.name, tenantId: keyVault.vault.tenantId },
-    secretVersions: config.app.rolloutOnSecretChange ? keyVault.secretVersions : {},
+    secretVersions: keyVault.secretVersions,
   });
   // Implied by the references above; stated so a refactor cannot silently reorder deploys.
   keyVault.addDependency(aks);

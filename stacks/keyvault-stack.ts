@@ -6,7 +6,8 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
-import type { EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
+import type { AppConfig, EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
+import { objectsOf } from "../lib/apps";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
 import { OUTPUTS, secretLogicalId } from "../lib/names";
@@ -16,13 +17,27 @@ export interface KeyVaultStackProps {
   readonly state: StateProps;
   readonly resourceGroupName: string;
   readonly location: string;
-  /** OBJECT ID of the identity that reads secrets for pods (the add-on's, or the app's workload identity). */
-  readonly readerObjectId: string;
+  /** The identities that read for pods, each with the apps it reads for; the first keeps the one-app logical IDs. */
+  readonly readers: readonly VaultReader[];
   /** The AKS subnet, admitted by the vault's firewall (with a network section). */
   readonly aksSubnetId?: string;
   /** Where AuditEvent logs go (with keyVault.diagnostics). */
   readonly logAnalyticsWorkspaceId?: string;
 }
+
+/** An identity that reads the vault for pods: the add-on's (shared by its apps) or one app's workload identity. */
+export interface VaultReader {
+  /** "addon", or the app's name: what its resources' logical IDs carry. */
+  readonly key: string;
+  /** OBJECT ID: access policies and role assignments take it. */
+  readonly objectId: string;
+  readonly apps: readonly AppConfig[];
+}
+
+/** The built-in role that reads one object of each type, and nothing else. */
+const OBJECT_READER_ROLE: Record<ObjectType, string | undefined> = { secret: undefined, cert: "Key Vault Certificate User", key: "Key Vault Crypto User" };
+/** Where an object sits under the vault's resource ID: what a role assignment at its scope names. */
+const OBJECT_COLLECTION: Record<ObjectType, string> = { secret: "secrets", cert: "certificates", key: "keys" };
 
 /** Secret permissions Terraform needs to create, rotate, delete, purge and recover secrets. */
 export const DEPLOYER_SECRET_PERMISSIONS = ["Get", "List", "Set", "Delete", "Purge", "Recover"];
@@ -99,23 +114,21 @@ export class KeyVaultStack extends TerraformStack {
     });
 
     if (kv.authorization === "rbac") {
-      new RoleAssignment(this, "secrets-reader-role", {
-        scope: this.vault.id,
-        roleDefinitionName: kv.readerRole,
-        principalId: props.readerObjectId,
-      });
       this.deployerAccess = new RoleAssignment(this, "deployer-role", {
         scope: this.vault.id,
         roleDefinitionName: kv.deployerRole,
         principalId: deployerObjectId(config.deployerObjectId, deployer),
       });
     } else {
-      new KeyVaultAccessPolicyA(this, "secrets-provider-access", {
-        keyVaultId: this.vault.id,
-        tenantId: deployer.tenantId,
-        objectId: props.readerObjectId,
-        ...readerPermissions(kv.secrets.map((s) => s.objectType)),
-        storagePermissions: [],
+      // Access policies grant vault-wide: each reader reads every object (synth warns where apps share a vault this way).
+      props.readers.forEach((reader, index) => {
+        new KeyVaultAccessPolicyA(this, index === 0 ? "secrets-provider-access" : `${reader.key}-access`, {
+          keyVaultId: this.vault.id,
+          tenantId: deployer.tenantId,
+          objectId: reader.objectId,
+          ...readerPermissions(reader.apps.flatMap((app) => objectsOf(config, app).map((s) => s.objectType))),
+          storagePermissions: [],
+        });
       });
       this.deployerAccess = new KeyVaultAccessPolicyA(this, "deployer-access", {
         keyVaultId: this.vault.id,
@@ -134,11 +147,30 @@ export class KeyVaultStack extends TerraformStack {
       });
     }
 
+    const managedByName = new Map<string, KeyVaultSecret>();
     for (const secret of kv.secrets) {
       if (secret.source.kind !== "file") continue;
       const managed = this.managedSecret(secret, secret.source.file, props.state);
       this.secrets.push(managed);
+      managedByName.set(secret.objectName, managed);
       this.secretVersions[secret.objectName] = managed.version;
+    }
+
+    if (kv.authorization === "rbac") {
+      // Each reader, on each object its apps mount and no other: app A's identity cannot read app B's secret.
+      props.readers.forEach((reader, index) => {
+        const objects = kv.secrets.filter((secret) => reader.apps.some((app) => objectsOf(config, app).includes(secret)));
+        for (const secret of objects) {
+          const managed = managedByName.get(secret.objectName);
+          new RoleAssignment(this, `${index === 0 ? "" : `${reader.key}-`}reads-${secret.objectName}`, {
+            scope: `${this.vault.id}/${OBJECT_COLLECTION[secret.objectType]}/${secret.objectName}`,
+            roleDefinitionName: OBJECT_READER_ROLE[secret.objectType] ?? kv.readerRole,
+            principalId: reader.objectId,
+            // The scope must exist: an uploaded secret first.
+            dependsOn: managed ? [managed] : undefined,
+          });
+        }
+      });
     }
 
     new TerraformOutput(this, OUTPUTS.keyVaultName, { value: this.vault.name });

@@ -44,7 +44,8 @@ export async function main(args: readonly string[]): Promise<number> {
     const config = loadEnvironments(process.cwd()).environments.find((e) => e.environment === env);
     if (!config) throw new UsageError(`no environment ${JSON.stringify(env)} in config/`);
     const wait = {
-      namespace: config.app.namespace,
+      // Any app's namespace: the deployer's role is cluster-wide.
+      namespace: config.apps[0].namespace,
       cluster: config.aks.name,
       timeoutSeconds: seconds(flags.get("--timeout"), "--timeout", 900),
       pollSeconds: seconds(flags.get("--poll"), "--poll", 15),

@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadEnvironments } from "../../config/load";
+import { readersOf } from "../../lib/apps";
 import { reportFailure, wallClock } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { durationSeconds } from "../../config/rules";
@@ -53,12 +54,14 @@ export function inputFromConfig(root: string, args: Arguments, newValue: string)
     throw new RotationCheckError(`--secret ${JSON.stringify(args.secret)}: not a secret mapped in ${config.file}; mapped: ${secrets.map((s) => s.objectName).join(", ")}`);
   }
   const interval = durationSeconds(config.aks.secretRotationInterval);
+  // The pods of the app that owns it: the first of those that mount it.
+  const [app] = readersOf(config, secret);
   return {
     vaultName: config.keyVault.name,
     objectName: secret.objectName,
     mountedFile: `${SECRETS_MOUNT_PATH}/${secret.objectAlias}`,
-    namespace: config.app.namespace,
-    labelSelector: `app=${config.app.name}`,
+    namespace: app.namespace,
+    labelSelector: `app=${app.name}`,
     container: "app",
     newValue,
     valueSource: args.valueFile,

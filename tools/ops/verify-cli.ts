@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadEnvironments } from "../../config/load";
 import { durationSeconds } from "../../config/rules";
-import { SECRETS_MOUNT_PATH, type EnvironmentConfig } from "../../config/types";
+import { SECRETS_MOUNT_PATH, type AppConfig, type EnvironmentConfig } from "../../config/types";
+import { appNamed, appOutputName, objectsOf } from "../../lib/apps";
 import { engineOnPath, firstError, runEngine } from "../offline/engines";
 import { reportFailure, wallClock } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
@@ -18,7 +19,7 @@ import { KUBELOGIN_MODES, kubeloginExec } from "../../lib/kubelogin";
 import { currentKubeConfig, firstRunningPod, NoKubeContextError, readPodFile } from "./kube";
 import { formatChecklist, verifyDeployment, VerifyError, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
 
-export const USAGE = "usage: npm run verify -- --env <name> [--json <file>] [--timeout <seconds>] [--kube-context]";
+export const USAGE = "usage: npm run verify -- --env <name> [--app <name>] [--json <file>] [--timeout <seconds>] [--kube-context]";
 
 const HELP = `${USAGE}
 
@@ -31,6 +32,7 @@ secret version reaches the pod. One line per check, exit 0 only when all pass.
 
   --timeout <s>     how long to wait for the app and its address (default 600)
   --json <file>     also write the report as JSON (for CI)
+  --app <name>      which of the environment's apps (default: the first in apps)
   --kube-context    use the current kubectl context instead of the AKS stack's outputs and kubelogin
 
 Reads the stacks' outputs with terraform (or tofu) in cdktf.out/stacks: run npx cdktf synth first.`;
@@ -96,29 +98,30 @@ async function stackOutputs(root: string, stack: string): Promise<Record<string,
 }
 
 /** What the deployment must carry, from the config and the AKS and Key Vault stacks' outputs. */
-export function verifyInput(config: EnvironmentConfig, aks: Record<string, unknown>, keyVault: Record<string, unknown>, root: string, timeoutSeconds: number): VerifyInput {
+export function verifyInput(config: EnvironmentConfig, app: AppConfig, aks: Record<string, unknown>, keyVault: Record<string, unknown>, root: string, timeoutSeconds: number): VerifyInput {
   const env = config.environment;
-  const workload = config.app.identity === "workload";
-  const clientOutput = workload ? OUTPUTS.workloadIdentityClientId : OUTPUTS.secretsProviderClientId;
-  const objectId = aks[workload ? OUTPUTS.workloadIdentityObjectId : OUTPUTS.secretsProviderObjectId];
-  const versions = config.app.rolloutOnSecretChange
+  const workload = app.identity === "workload";
+  const clientOutput = workload ? appOutputName(config, app, OUTPUTS.workloadIdentityClientId) : OUTPUTS.secretsProviderClientId;
+  const objectId = aks[workload ? appOutputName(config, app, OUTPUTS.workloadIdentityObjectId) : OUTPUTS.secretsProviderObjectId];
+  const objects = objectsOf(config, app);
+  const versions = app.rolloutOnSecretChange
     ? Object.fromEntries(
-        config.keyVault.secrets
+        objects
           .filter((s) => s.source.kind === "file")
           .map((s) => [s.objectName, String(keyVault[OUTPUTS.secretVersion(s.objectName)] ?? "(no output)")]),
       )
     : {};
   return {
     environment: env,
-    namespace: config.app.namespace,
-    app: config.app.name,
-    secretProviderClass: secretProviderClassName(config.app.name),
+    namespace: app.namespace,
+    app: app.name,
+    secretProviderClass: secretProviderClassName(app.name),
     mountPath: SECRETS_MOUNT_PATH,
     keyVaultName: { value: String(keyVault[OUTPUTS.keyVaultName]), source: `${OUTPUTS.keyVaultName} of ${stackName("keyvault", env)}` },
     tenantId: { value: String(keyVault[OUTPUTS.keyVaultTenantId]), source: `${OUTPUTS.keyVaultTenantId} of ${stackName("keyvault", env)}` },
     clientId: { value: String(aks[clientOutput]), source: `${clientOutput} of ${stackName("aks", env)}`, parameter: workload ? "clientID" : "userAssignedIdentityID" },
     objectId: objectId === undefined ? undefined : String(objectId),
-    objects: config.keyVault.secrets.map((s) => {
+    objects: objects.map((s) => {
       // With a version history the alias is a folder; /0 is the newest version, the one the file holds.
       const alias = s.objectVersionHistory ? `${s.objectAlias}/0` : s.objectAlias;
       if (s.source.kind !== "file") return { objectName: s.objectName, alias };
@@ -236,7 +239,7 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const flags = parseFlags(args, { values: ["--env", "--json", "--timeout"], switches: ["--kube-context"] }, USAGE);
+    const flags = parseFlags(args, { values: ["--env", "--app", "--json", "--timeout"], switches: ["--kube-context"] }, USAGE);
     const env = flags.get("--env");
     if (!env) throw new UsageError(`--env is required; ${USAGE}`);
     const rawTimeout = flags.get("--timeout") ?? "600";
@@ -245,6 +248,8 @@ export async function main(args: readonly string[]): Promise<number> {
     const root = process.cwd();
     const config = loadEnvironments(root).environments.find((e) => e.environment === env);
     if (!config) throw new UsageError(`--env ${JSON.stringify(env)} is not in config/; ${USAGE}`);
+    const app = appNamed(config, flags.get("--app"));
+    if (!app) throw new UsageError(`--app ${JSON.stringify(flags.get("--app"))} is not an app of ${env} (there: ${config.apps.map((a) => a.name).join(", ")}); ${USAGE}`);
     const log = (line: string) => process.stdout.write(`${line}\n`);
     await checkPrerequisites(root, config, flags.has("--kube-context"));
     log(`Reading the outputs of ${stackName("aks", env)} and ${stackName("keyvault", env)}...`);
@@ -254,7 +259,7 @@ export async function main(args: readonly string[]): Promise<number> {
     await view.nodeCount().catch((error) => {
       throw explainClusterError(error, server);
     });
-    const verdicts = await verifyDeployment(verifyInput(config, aks, keyVault, root, timeout), { cluster: view, http, clock: wallClock }, durationSeconds, log);
+    const verdicts = await verifyDeployment(verifyInput(config, app, aks, keyVault, root, timeout), { cluster: view, http, clock: wallClock }, durationSeconds, log);
     const passed = verdicts.every((v) => v.passed);
     log(formatChecklist(env, verdicts));
     const json = flags.get("--json");

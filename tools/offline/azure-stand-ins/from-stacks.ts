@@ -38,6 +38,14 @@ export function resolver(stack: Json, own: Outputs, upstream: Record<string, Out
   };
 }
 
+/** The secret a role assignment's scope names ("<vault id>/secrets/<name>"); the vault itself, none. */
+function secretScope(scope: unknown): { secret?: string } {
+  const match = typeof scope === "string" ? /^\$\{azurerm_key_vault\.[\w-]+\.id\}\/secrets\/([\w-]+)$/.exec(scope) : null;
+  if (match) return { secret: match[1] };
+  if (typeof scope === "string" && /^\$\{azurerm_key_vault\.[\w-]+\.id\}$/.test(scope)) return {};
+  throw new StandInWiringError(`a role assignment at ${String(scope)}: neither the vault nor one of its secrets`);
+}
+
 /** Who may do what on the vault's secrets, from keyvault-<env>'s access policies or role assignments. */
 export function vaultGrants(keyVaultStack: Json, resolve: (e: unknown) => string): VaultGrant[] {
   const policies = Object.values(keyVaultStack.resource?.azurerm_key_vault_access_policy ?? {}) as Json[];
@@ -50,7 +58,7 @@ export function vaultGrants(keyVaultStack: Json, resolve: (e: unknown) => string
     })),
     ...roles
       .filter((r) => r.role_definition_name in ROLE_PERMISSIONS)
-      .map((r) => ({ objectId: resolve(r.principal_id), secretPermissions: ROLE_PERMISSIONS[r.role_definition_name], via: "rbac" as const })),
+      .map((r) => ({ objectId: resolve(r.principal_id), secretPermissions: ROLE_PERMISSIONS[r.role_definition_name], via: "rbac" as const, ...secretScope(r.scope) })),
   ];
 }
 

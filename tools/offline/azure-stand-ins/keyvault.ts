@@ -23,6 +23,8 @@ export interface VaultGrant {
   readonly secretPermissions: readonly SecretPermission[];
   /** "accessPolicy" or the role's name, for the 403 message Azure gives each. */
   readonly via: "accessPolicy" | "rbac";
+  /** A role assigned at one secret's scope covers that secret only; absent, the whole vault (as an access policy always does). */
+  readonly secret?: string;
 }
 
 /** Built-in roles' secret data actions, as permissions. */
@@ -166,7 +168,7 @@ export class KeyVaultStandIn {
     const operation: SecretPermission | undefined =
       request.method === "GET" ? (third === "versions" ? "list" : "get") : request.method === "PUT" && parts.length === 2 ? "set" : undefined;
     if (!operation) return kvError(405, "MethodNotAllowed", `${request.method} is not allowed on ${request.url.pathname}`);
-    const grant = this.config.grants.find((g) => g.objectId === who.claims.oid && g.secretPermissions.includes(operation));
+    const grant = this.config.grants.find((g) => g.objectId === who.claims.oid && g.secretPermissions.includes(operation) && (g.secret === undefined || g.secret.toLowerCase() === name.toLowerCase()));
     if (!grant) return this.forbidden(who.claims, operation, name);
 
     if (operation === "set") {
