@@ -78,8 +78,11 @@ describe("npm run validate", () => {
     validWithDevConfig((config) => (config.backend = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" }), ["bootstrap", "keyvault-dev"]);
   }, 600_000);
 
-  test("an environment with every object option on (held out, written here, never shipped) validates with the real engine", () => {
+  test("an environment with every object option on and a second app on its own workload identity, the vault in rbac mode (held out, written here, never shipped), validates with the real engine", () => {
     validWithDevConfig((config) => {
+      config.keyVault.authorization = "rbac";
+      config.apps.push({ ...config.apps[0], name: "billing", namespace: "billing", identity: "workload" });
+      config.keyVault.secrets[0].app = "configurable";
       config.keyVault.secrets[0].env = "APP_CONFIG";
       config.keyVault.secrets[0].filePermission = "0444";
       config.keyVault.secrets.push(
@@ -87,9 +90,10 @@ describe("npm run validate", () => {
         { objectName: "kestrel", objectType: "secret", objectAlias: "kestrel.pfx", source: { existing: true }, objectFormat: "pfx", objectEncoding: "base64" },
         { objectName: "api-key", objectType: "secret", objectAlias: "api-key", source: { existing: true }, objectVersion: "0123456789abcdef0123456789abcdef", objectVersionHistory: 3 },
         { objectName: "signing", objectType: "key", objectAlias: "signing.pem", source: { existing: true } },
-        { objectName: "ca", objectType: "cert", objectAlias: "ca.pem", source: { existing: true } },
+        { objectName: "ca", objectType: "cert", objectAlias: "ca.pem", source: { existing: true }, sharedWith: ["billing"] },
+        { objectName: "billing-db", objectType: "secret", objectAlias: "db.txt", source: { existing: true }, app: "billing" },
       );
-    }, ["keyvault-dev", "app-dev"]);
+    }, ["aks-dev", "keyvault-dev", "app-dev"]);
   }, 600_000);
 
   test("a missing toolchain stops validate with one line naming the command that builds it", () => {
