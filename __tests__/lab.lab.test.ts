@@ -555,7 +555,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, objects) => {
       step(`a wiring fault ends in FailedMount with the provider's error, and npm run verify points to its troubleshooting section: ${name}`, async () => {
         const { message, report } = await fault(name, breakIt, mendIt);
         expect(message).toMatch(error);
-        expect(report.status).toBe(1);
+        expect(report.status === 1 ? "exit 1" : `exit ${report.status}: ${report.output.slice(-1500)}`).toBe("exit 1");
         expect(report.output).toContain(section);
         await waitUntil("the app available again once mended", async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.apps[0].name}`))?.status?.availableReplicas === config.apps[0].replicas, 90);
       }, 300_000);

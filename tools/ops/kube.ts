@@ -49,18 +49,30 @@ export interface PodExec {
 }
 
 /** What a command prints in a container, or undefined when it names no such file. */
-export function podCommandOutput(exec: PodExec, namespace: string, pod: string, container: string, command: string[]): Promise<string | undefined> {
+export function podCommandOutput(exec: PodExec, namespace: string, pod: string, container: string, command: string[], timeoutSeconds = 30): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
+    let settled = false;
+    // A pod that goes away mid-exec closes the socket with no status: that, too, must end the wait.
+    const timer = setTimeout(() => finish(() => reject(new Error(`${command[0]} in ${pod}: no answer within ${timeoutSeconds} s`))), timeoutSeconds * 1000);
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      settle();
+    };
     const sink = (append: (s: string) => void) => new Writable({ write: (chunk, _encoding, done) => (append(chunk.toString()), done()) });
     exec
-      .exec(namespace, pod, container, command, sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) => {
-        if (status.status === "Success") resolve(out);
-        else if (/No such file/i.test(err)) resolve(undefined);
-        else reject(new Error(err.trim() || status.message || `${command[0]} failed`));
-      })
-      .catch(reject);
+      .exec(namespace, pod, container, command, sink((s) => (out += s)), sink((s) => (err += s)), null, false, (status) =>
+        finish(() => {
+          if (status.status === "Success") resolve(out);
+          else if (/No such file/i.test(err)) resolve(undefined);
+          else reject(new Error(err.trim() || status.message || `${command[0]} failed`));
+        }),
+      )
+      .then((socket) => (socket as { on?: (event: string, listener: () => void) => void } | undefined)?.on?.("close", () => finish(() => reject(new Error(`${command[0]} in ${pod}: the connection closed without an exit status${err ? `: ${err.trim()}` : ""}`)))))
+      .catch((error) => finish(() => reject(error)));
   });
 }
 
