@@ -35,7 +35,8 @@ secret version reaches the pod. One line per check, exit 0 only when all pass.
   --app <name>      which of the environment's apps (default: the first in apps)
   --kube-context    use the current kubectl context instead of the AKS stack's outputs and kubelogin
 
-Reads the stacks' outputs with terraform (or tofu) in cdktf.out/stacks: run npx cdktf synth first.`;
+Reads the AKS and Key Vault stacks' outputs from their local state files, or, with a backend, with
+terraform (or tofu) output in cdktf.out/stacks: run npx cdktf synth first.`;
 
 /** Runs a command and tells whether it exited 0; injected in tests. */
 export type Probe = (command: string, args: string[]) => boolean;
@@ -80,8 +81,15 @@ export async function checkPrerequisites(root: string, config: EnvironmentConfig
   }
 }
 
-/** Outputs of a deployed stack, as `terraform output -json` gives them. */
-async function stackOutputs(root: string, stack: string): Promise<Record<string, unknown>> {
+/**
+ * Outputs of a deployed stack. Local state (no backend): read from its state file, as `terraform output`
+ * would, without an init that installs the azurerm provider (300 MB) first. Shared state: `output -json`.
+ */
+async function stackOutputs(root: string, stack: string, config: EnvironmentConfig): Promise<Record<string, unknown>> {
+  if (!config.backend) {
+    const state = JSON.parse(fs.readFileSync(path.join(root, `terraform.${stack}.tfstate`), "utf8")) as { outputs?: Record<string, { value: unknown }> };
+    return Object.fromEntries(Object.entries(state.outputs ?? {}).map(([name, o]) => [name, o.value]));
+  }
   const engine = engineOnPath(process.env);
   if (typeof engine === "string") throw new VerifyError(engine);
   const dir = path.join(root, "cdktf.out", "stacks", stack);
@@ -225,10 +233,16 @@ async function kubernetesCluster(useContext: boolean, aks: Record<string, unknow
 
 const http: HttpClient = {
   async status(url) {
+    // A timer of our own, not AbortSignal.timeout: that one does not keep the process alive, and a
+    // connection that is accepted and never answered then ends node with exit 13 instead of a verdict.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 5000);
     try {
-      return (await fetch(url, { signal: AbortSignal.timeout(5000), redirect: "manual" })).status;
+      return (await fetch(url, { signal: abort.signal, redirect: "manual" })).status;
     } catch {
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   },
 };
@@ -253,12 +267,16 @@ export async function main(args: readonly string[]): Promise<number> {
     const log = (line: string) => process.stdout.write(`${line}\n`);
     await checkPrerequisites(root, config, flags.has("--kube-context"));
     log(`Reading the outputs of ${stackName("aks", env)} and ${stackName("keyvault", env)}...`);
-    const [aks, keyVault] = await Promise.all([stackOutputs(root, stackName("aks", env)), stackOutputs(root, stackName("keyvault", env))]);
+    const [aks, keyVault] = await Promise.all([stackOutputs(root, stackName("aks", env), config), stackOutputs(root, stackName("keyvault", env), config)]);
+    const trace = (what: string) => process.env.AKSKV_TRACE && process.stderr.write(`trace: ${what}\n`);
+    trace("outputs read");
     const { view, server } = await kubernetesCluster(flags.has("--kube-context"), aks, config);
+    trace("client made");
     // One call first: a sign-in or network failure is one line, not six failed checks.
     await view.nodeCount().catch((error) => {
       throw explainClusterError(error, server);
     });
+    trace("nodes listed");
     const verdicts = await verifyDeployment(verifyInput(config, app, aks, keyVault, root, timeout), { cluster: view, http, clock: wallClock }, durationSeconds, log);
     const passed = verdicts.every((v) => v.passed);
     log(formatChecklist(env, verdicts));

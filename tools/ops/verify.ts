@@ -263,6 +263,7 @@ export async function verifyDeployment(
   ];
   const verdicts: CheckVerdict[] = [];
   for (const [id, title, check] of checks) {
+    if (process.env.AKSKV_TRACE) process.stderr.write(`trace: check ${id}\n`);
     try {
       verdicts.push(await check());
     } catch (error) {
