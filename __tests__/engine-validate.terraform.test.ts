@@ -93,6 +93,8 @@ describe("npm run validate", () => {
         { objectName: "ca", objectType: "cert", objectAlias: "ca.pem", source: { existing: true }, sharedWith: ["billing"] },
         { objectName: "billing-db", objectType: "secret", objectAlias: "db.txt", source: { existing: true }, app: "billing" },
       );
+      // With two apps, each object names its own.
+      for (const secret of config.keyVault.secrets) secret.app ??= "configurable";
     }, ["aks-dev", "keyvault-dev", "app-dev"]);
   }, 600_000);
 
