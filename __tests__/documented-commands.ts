@@ -2,7 +2,7 @@
 // `npm run ...` in the workflows' run steps, the README, `help` and docs/
 // (fenced blocks, inline code, help's command column), with its file and line,
 // split into words as the shell would and with the environment filled in.
-// documented-commands.test.ts runs them as far as they get without a toolchain,
+// documented-commands.commands.test.ts runs them as far as they get without a toolchain,
 // documented-commands.terraform.test.ts the cdktf ones on to the Azure sign-in.
 import * as fs from "fs";
 import * as path from "path";

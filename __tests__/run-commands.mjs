@@ -1,4 +1,4 @@
-// For documented-commands.test.ts: runs many of the project's command modules
+// For documented-commands.commands.test.ts: runs many of the project's command modules
 // one after another in this one process, each through the same main(args) its
 // npm script calls (tools/build/run-ts.mjs) in the working directory given, and
 // prints each one's exit code and output as JSON. One process instead of one
