@@ -451,6 +451,11 @@ export const waiverRule = rule<string>({
   pattern: CHECKOV_ID,
 });
 
+/** Whether an app mounts an object: it is the object's app, or one the object is shared with. */
+export function mountsObject(appName: string, secret: { readonly app?: string; readonly sharedWith: readonly string[] }): boolean {
+  return secret.app === appName || secret.sharedWith.includes(appName);
+}
+
 /** What to say of a waiver that still names a retired project rule (AKS-008): the checks to waive instead. */
 export function retiredRuleProblem(id: string): string | undefined {
   const checks = RETIRED_RULES[id];

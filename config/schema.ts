@@ -360,7 +360,7 @@ function appProblems(config: AppsInput): [PropertyKey[], unknown, string][] {
     if (a.identity === "workload" && !config.aks.oidcIssuer) {
       problems.push([["apps", appIndex, "identity"], "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)"]);
     }
-    const reads = secrets.map((s, index) => ({ s, index })).filter(({ s }) => (s.app ?? names[0]) === a.name || s.sharedWith.includes(a.name));
+    const reads = secrets.map((s, index) => ({ s, index })).filter(({ s }) => rules.mountsObject(a.name, { ...s, app: s.app ?? names[0] }));
     // One file per alias in this app's mount.
     const aliases = new Map<string, number>();
     for (const { s, index } of reads) {

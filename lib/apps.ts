@@ -1,16 +1,17 @@
 // The apps of an environment and what each reads. apps[0] is the app that an environment
 // with one `app` had: its resources keep their logical IDs and its outputs their names, so
 // moving from `app` to `apps` replaces nothing. Every other app's carry its name.
+import { mountsObject } from "../config/rules";
 import type { AppConfig, EnvironmentConfig, SecretConfig } from "../config/types";
 
 /** The objects an app mounts: its own and those shared with it, in config order. */
 export function objectsOf(config: EnvironmentConfig, app: AppConfig): SecretConfig[] {
-  return config.keyVault.secrets.filter((secret) => secret.app === app.name || secret.sharedWith.includes(app.name));
+  return config.keyVault.secrets.filter((secret) => mountsObject(app.name, secret));
 }
 
 /** The apps that mount an object. */
 export function readersOf(config: EnvironmentConfig, secret: SecretConfig): AppConfig[] {
-  return config.apps.filter((app) => secret.app === app.name || secret.sharedWith.includes(app.name));
+  return config.apps.filter((app) => mountsObject(app.name, secret));
 }
 
 const isFirst = (config: EnvironmentConfig, app: AppConfig) => config.apps[0].name === app.name;

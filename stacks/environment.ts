@@ -37,13 +37,15 @@ export function defineEnvironment(app: App, config: EnvironmentConfig, projectRo
 
   // The identities that read the vault: each workload app's own, and the add-on's node identity for the rest (shared).
   const readerOf = (app: AppConfig) => (app.identity === "workload" ? { key: app.name, ...aks.workloadIdentities[app.name] } : { key: "addon", ...aks.secretsProviderIdentity });
-  const readers: VaultReader[] = [];
+  const byKey = new Map<string, { key: string; objectId: string; apps: AppConfig[] }>();
   for (const app of config.apps) {
     const { key, objectId } = readerOf(app);
-    const known = readers.find((r) => r.key === key);
-    if (known) (known.apps as AppConfig[]).push(app);
-    else readers.push({ key, objectId, apps: [app] });
+    const known = byKey.get(key);
+    if (known) known.apps.push(app);
+    else byKey.set(key, { key, objectId, apps: [app] });
   }
+  // In the order of their first app: the first keeps the one-app logical IDs.
+  const readers: VaultReader[] = [...byKey.values()];
 
   const keyVault = new KeyVaultStack(app, stackName("keyvault", env), {
     config,

@@ -7,6 +7,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import type { AppConfig, EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
+import { mountsObject } from "../config/rules";
 import { objectsOf } from "../lib/apps";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
@@ -159,7 +160,7 @@ export class KeyVaultStack extends TerraformStack {
     if (kv.authorization === "rbac") {
       // Each reader, on each object its apps mount and no other: app A's identity cannot read app B's secret.
       props.readers.forEach((reader, index) => {
-        const objects = kv.secrets.filter((secret) => reader.apps.some((app) => objectsOf(config, app).includes(secret)));
+        const objects = kv.secrets.filter((secret) => reader.apps.some((app) => mountsObject(app.name, secret)));
         for (const secret of objects) {
           const managed = managedByName.get(secret.objectName);
           new RoleAssignment(this, `${index === 0 ? "" : `${reader.key}-`}reads-${secret.objectName}`, {
