@@ -336,7 +336,7 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
         secretVersions: { "configurable-secrets": VERSION_1 },
         timeoutSeconds: 5,
       },
-      { cluster, http: { status: async () => undefined }, clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 500))) } },
+      { cluster, http: { get: async () => ({}) }, clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 500))) } },
       durationSeconds,
       () => undefined,
     );

@@ -98,6 +98,20 @@ describe("app stack", () => {
     ]);
   });
 
+  test("with https, the app is served on 443 only, from its mounted certificate: the Service forwards 443 to the https port, the probes use HTTPS, app_url says https", () => {
+    const config = baseConfig("dev");
+    config.keyVault.secrets.push({ objectName: "web-tls", objectType: "secret", objectAlias: "web.pem", source: { existing: true }, objectFormat: "pem" });
+    config.apps[0].https = { certificate: "web.pem" };
+    const stack = synthProject({ dev: config }).json("app-dev");
+    const container = resourcesOfType(stack, "kubernetes_deployment_v1")[0].spec.template.spec.container[0];
+    expect(container.port).toEqual([{ name: "http", container_port: 8080 }, { name: "https", container_port: 8443 }]);
+    for (const probe of [container.liveness_probe, container.readiness_probe]) expect(probe.http_get).toEqual({ path: "/", port: "https", scheme: "HTTPS" });
+    expect(resourcesOfType(stack, "kubernetes_service_v1")[0].spec.port).toEqual([{ name: "https", port: 443, target_port: "https" }]);
+    expect(stack.output.app_url.value).toMatch(/^\$\{try\("https:\/\/\$\{kubernetes_service_v1\./);
+    // Without https, nothing of it: plain HTTP on 80, probes without a scheme.
+    expect(deployment.spec.template.spec.container[0].readiness_probe.http_get).toEqual({ path: "/", port: "http" });
+  });
+
   test("mounts the class through the CSI driver, read-only, at /app/secrets, and a small writable /tmp", () => {
     const pod = deployment.spec.template.spec;
     expect(pod.volume).toEqual([

@@ -78,7 +78,7 @@ describe("npm run validate", () => {
     validWithDevConfig((config) => (config.backend = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" }), ["bootstrap", "keyvault-dev"]);
   }, 600_000);
 
-  test("an environment with every object option on and a second app on its own workload identity, the vault in rbac mode (held out, written here, never shipped), validates with the real engine", () => {
+  test("an environment with every object option on, HTTPS in both apps and a second app on its own workload identity, the vault in rbac mode (held out, written here, never shipped), validates with the real engine", () => {
     validWithDevConfig((config) => {
       config.keyVault.authorization = "rbac";
       config.apps.push({ ...config.apps[0], name: "billing", namespace: "billing", identity: "workload" });
@@ -93,6 +93,9 @@ describe("npm run validate", () => {
         { objectName: "ca", objectType: "cert", objectAlias: "ca.pem", source: { existing: true }, sharedWith: ["billing"] },
         { objectName: "billing-db", objectType: "secret", objectAlias: "db.txt", source: { existing: true }, app: "billing" },
       );
+      config.apps[0].https = { certificate: "web.pem" };
+      config.apps[1].https = { certificate: "kestrel.pfx", port: 9443 };
+      config.keyVault.secrets.find((s: Json) => s.objectName === "kestrel").app = "billing";
       // With two apps, each object names its own.
       for (const secret of config.keyVault.secrets) secret.app ??= "configurable";
     }, ["aks-dev", "keyvault-dev", "app-dev"]);

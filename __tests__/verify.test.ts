@@ -1,11 +1,12 @@
 // npm run verify's checks with injected clients: each check's pass and fail
 // paths, the report, and the one-line failures before any check can run.
 import { spawnSync } from "child_process";
+import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { validateEnvironment } from "../config/validate";
 import { durationSeconds } from "../config/rules";
-import { checkPrerequisites, explainClusterError, verifyInput } from "../tools/ops/verify-cli";
+import { checkPrerequisites, explainClusterError, httpClient, verifyInput } from "../tools/ops/verify-cli";
 import { SECRET_VERSIONS_ANNOTATION as VERSIONS_ANNOTATION } from "../lib/rollout";
 import { formatChecklist, TROUBLESHOOTING, verifyDeployment, type ClusterView, type HttpClient, type VerifyInput } from "../tools/ops/verify";
 import { baseConfig, copyOfProject, hardenedConfig, synthProject, tempDir, type Json } from "./helpers";
@@ -60,7 +61,7 @@ function healthy(): ClusterView & { state: Json } {
   };
 }
 
-const answering = (status: number | undefined): HttpClient => ({ status: async () => status });
+const answering = (status: number | undefined, certificate?: string): HttpClient => ({ get: async () => ({ status, certificate }) });
 
 function fakeClock() {
   let t = 0;
@@ -183,6 +184,55 @@ describe("npm run verify, check by check", () => {
       "the pod template carries configurable-secrets=v1, Key Vault has configurable-secrets=v2: deploy app-dev",
     ]);
     expect(text.split("\n").at(-1)).toBe("5 of 6 checks passed; FAILED: rotation");
+  });
+});
+
+describe("npm run verify on an app served over HTTPS (apps[].https)", () => {
+  // A throwaway certificate, made here so no private key is ever committed.
+  const dir = tempDir("akskv-verify-tls-");
+  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "k"), "-out", path.join(dir, "c"), "-days", "1", "-subj", "/CN=verify.invalid"], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`openssl req failed: ${made.stderr}`);
+  const [key, cert] = ["k", "c"].map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+  const fingerprint = new X509Certificate(cert).fingerprint256;
+  const https = { certificateFile: "/app/secrets/web.pem", pem: true };
+  const served = () => {
+    const cluster = healthy();
+    cluster.state.files["/app/secrets/web.pem"] = `${key}${cert}`;
+    return cluster;
+  };
+
+  test("passes when the app serves the certificate mounted from Key Vault, over https://", async () => {
+    const { byId } = await run(served(), answering(200, fingerprint), { https });
+    expect(byId.answers).toMatchObject({ passed: true, detail: `GET https://198.51.100.7/ -> 200, serving the certificate mounted at /app/secrets/web.pem (SHA-256 ${fingerprint})` });
+  });
+
+  test("fails when it serves another certificate, and says to restart after a renewal", async () => {
+    const { byId } = await run(served(), answering(200, "AA:BB"), { https });
+    expect(byId.answers.passed).toBe(false);
+    expect(byId.answers.detail).toBe(`GET https://198.51.100.7/ -> 200, but it serves certificate AA:BB, not the one mounted at /app/secrets/web.pem (${fingerprint}): restart the app if the certificate was renewed`);
+  });
+
+  test("the real client reads the served certificate over TLS from a server whose chain it cannot check", async () => {
+    const tls = await import("https");
+    const server = tls.createServer({ key, cert }, (_req, res) => res.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      expect(await httpClient.get(`https://127.0.0.1:${port}/`)).toEqual({ status: 200, certificate: fingerprint });
+    } finally {
+      server.close();
+    }
+    // Nothing listening: no status, no certificate.
+    expect(await httpClient.get("http://127.0.0.1:9/")).toEqual({});
+  });
+
+  test("verify's input names the app's certificate file, PEM or not", () => {
+    const raw = baseConfig("dev");
+    raw.keyVault.secrets.push({ objectName: "web-tls", objectType: "secret", objectAlias: "web.pem", source: { existing: true }, objectFormat: "pem" });
+    raw.apps[0].https = { certificate: "web.pem" };
+    const { config, problems } = validateEnvironment("dev", "config/dev.json", raw);
+    expect(problems).toEqual([]);
+    expect(verifyInput(config!, config!.apps[0], {}, {}, "/nowhere", 30).https).toEqual({ certificateFile: "/app/secrets/web.pem", pem: true });
   });
 });
 

@@ -288,6 +288,11 @@ const resources = section({
   memoryLimit: text(rules.memoryQuantity, "Kubernetes memory quantity").default("256Mi"),
 });
 
+const https = section({
+  certificate: text(rules.objectAlias, 'the `objectAlias` of a certificate with its private key in this app\'s mount: `objectType: "secret"` on the certificate\'s name, `objectFormat` `"pem"` or `"pfx"` (with `objectEncoding: "base64"`)'),
+  port: whole(rules.unprivilegedPort, "the container port the app serves HTTPS on (1024-65535, not `containerPort`); the Service listens on 443 and forwards here").default(8443),
+});
+
 const appEntry = section({
   namespace: text(rules.namespace, "Kubernetes namespace name the stack creates and owns: not `default` or `kube-*`"),
   name: text(rules.appName, "1-63 lowercase letters, digits, `-`; names the Deployment and Service").default("configurable"),
@@ -303,6 +308,10 @@ const appEntry = section({
   resources: defaulted(resources.default(resources.parse({})).meta({ description: "CPU and memory requests and limits" }), "see below"),
   probePath: text(rules.probePath, "HTTP path for the liveness and readiness probes").default("/"),
   env: map(rules.envName, rules.envValue, "environment variables, names of letters, digits and `_`; never secrets (those belong in Key Vault)"),
+  https: https.optional().meta({
+    description:
+      "serve the app over HTTPS from a certificate in its mount: the Service listens on 443 only and the probes use HTTPS, so a pod that does not serve it never becomes ready. The app reads the file itself, e.g. Kestrel: `ASPNETCORE_URLS` `https://+:8443` and `ASPNETCORE_Kestrel__Certificates__Default__Path` (and `__KeyPath`) `/app/secrets/<certificate>`",
+  }),
   rolloutOnSecretChange: flag(true, "the pod template carries the Key Vault version of each secret this project uploads, so a deploy that changes one rolls the pods (see [rotation.md](rotation.md))"),
 });
 
@@ -327,6 +336,29 @@ const policyWaivers = z
     });
   })
   .meta({ description: "checkov checks this environment does not meet, each with a reason; see below" });
+
+/** What the app's HTTPS needs of the certificate it names: one file in its mount holding the certificate and its key. */
+function httpsProblems(a: z.output<typeof appEntry>, appIndex: number, reads: { s: z.output<typeof secret>; index: number }[]): [PropertyKey[], unknown, string][] {
+  const { certificate, port } = a.https!;
+  const where = ["apps", appIndex, "https"];
+  const problems: [PropertyKey[], unknown, string][] = [];
+  if (port === a.containerPort) problems.push([[...where, "port"], port, `is containerPort already; HTTPS needs a port of its own`]);
+  const found = reads.find(({ s }) => s.objectAlias.toLowerCase() === certificate.toLowerCase());
+  if (!found) {
+    problems.push([[...where, "certificate"], certificate, `names no file in ${a.name}'s mount; its objectAliases: ${reads.map(({ s }) => s.objectAlias).join(", ") || "none"}`]);
+    return problems;
+  }
+  const { s, index } = found;
+  const object = `keyVault.secrets[${index}]`;
+  if (s.objectType !== "secret" || s.objectFormat === undefined) {
+    problems.push([[...where, "certificate"], certificate, `names ${object}, which holds no private key: fetch the certificate's name as objectType "secret" with objectFormat "pem" or "pfx"`]);
+  } else if (s.objectVersionHistory !== undefined) {
+    problems.push([[...where, "certificate"], certificate, `names ${object}, whose objectVersionHistory makes the alias a folder of versions, not one file: leave objectVersionHistory out`]);
+  } else if (s.objectFormat === "pfx" && s.objectEncoding !== "base64") {
+    problems.push([[...where, "certificate"], certificate, `names ${object}, a PFX left as its base64 text: set its objectEncoding "base64" so the file holds the PKCS#12 a server loads`]);
+  }
+  return problems;
+}
 
 type AppsInput = { apps: z.output<typeof appEntry>[]; keyVault: z.output<typeof keyVault>; aks: z.output<typeof aks> };
 
@@ -376,6 +408,7 @@ function appProblems(config: AppsInput): [PropertyKey[], unknown, string][] {
       if (taken) problems.push([["keyVault", "secrets", index, "env"], s.env, `names a variable ${taken} sets already; each variable gets one value`]);
       else envFrom.set(s.env, `keyVault.secrets[${index}].env`);
     }
+    if (a.https) problems.push(...httpsProblems(a, appIndex, reads));
     for (const { s, index } of reads) {
       if (s.tlsSecret === `${a.name}-keyvault-env`) problems.push([["keyVault", "secrets", index, "tlsSecret"], s.tlsSecret, "is the name of the Secret the driver syncs for env objects; pick another"]);
     }

@@ -101,7 +101,8 @@ export class AppStack extends TerraformStack {
       ],
     });
 
-    const probe = { httpGet: { path: app.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 2 };
+    // With HTTPS the probes use it too: a pod that does not serve it never becomes ready, and the deploy says so.
+    const probe = { httpGet: app.https ? { path: app.probePath, port: "https", scheme: "HTTPS" } : { path: app.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 2 };
 
     new DeploymentV1(this, id("deployment"), {
       metadata: { name: app.name, namespace: namespace.metadata.name, labels },
@@ -127,7 +128,7 @@ export class AppStack extends TerraformStack {
                 // A tag can be moved to other content; Always makes every start ask the
                 // registry what it names now. A digest names one content for good.
                 imagePullPolicy: app.image.includes("@sha256:") ? "IfNotPresent" : "Always",
-                port: [{ name: "http", containerPort: app.containerPort }],
+                port: [{ name: "http", containerPort: app.containerPort }, ...(app.https ? [{ name: "https", containerPort: app.https.port }] : [])],
                 env: [
                   ...Object.entries(app.env).map(([name, value]) => ({ name, value })),
                   // Set when the container starts, never after: the rollout annotation restarts the pods on a new version.
@@ -177,7 +178,8 @@ export class AppStack extends TerraformStack {
       spec: {
         type: "LoadBalancer",
         selector: { app: app.name },
-        port: [{ name: "http", port: 80, targetPort: "http" }],
+        // Only one of them: with HTTPS on, plain HTTP never leaves the cluster.
+        port: [app.https ? { name: "https", port: 443, targetPort: "https" } : { name: "http", port: 80, targetPort: "http" }],
       },
     });
 
@@ -186,7 +188,7 @@ export class AppStack extends TerraformStack {
       // try(): while the Service has no address (the cloud controller has not
       // given one yet, or is replacing the load balancer) a bare index fails
       // every plan and apply of this stack with "Invalid index".
-      value: Fn.try([`http://${ingress.ip}`, APP_URL_PENDING]),
+      value: Fn.try([`${app.https ? "https" : "http"}://${ingress.ip}`, APP_URL_PENDING]),
       description: "Browse here to see the app show the secrets it reads from /app/secrets",
     });
   }

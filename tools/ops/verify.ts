@@ -1,7 +1,7 @@
 // After a deploy: every check of the lab, each with a one-line verdict. The
 // cluster and HTTP clients are injected: the real ones talk to AKS
 // (tools/ops/verify-cli.ts), the tests use fakes and the local API server.
-import { createHash } from "crypto";
+import { createHash, X509Certificate } from "crypto";
 import type { Clock } from "./rotation-check";
 import { SECRET_VERSIONS_ANNOTATION } from "../../lib/rollout";
 
@@ -35,8 +35,8 @@ export interface ClusterView {
 }
 
 export interface HttpClient {
-  /** The status code of a GET, or undefined when nothing answered. */
-  status(url: string): Promise<number | undefined>;
+  /** A GET's status code (undefined when nothing answered) and, over HTTPS, the SHA-256 fingerprint of the certificate served. */
+  get(url: string): Promise<{ readonly status?: number; readonly certificate?: string }>;
 }
 
 /** A value the deployment must carry, and where the expected value comes from (for messages). */
@@ -74,6 +74,8 @@ export interface VerifyInput {
   /** objectName -> the version Key Vault holds now (the Key Vault stack's outputs); empty without rollout. */
   readonly secretVersions: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
+  /** Set when the app serves HTTPS (apps[].https): the mounted certificate it must serve, and whether it is PEM (comparable here). */
+  readonly https?: { readonly certificateFile: string; readonly pem: boolean };
 }
 
 export interface CheckVerdict {
@@ -191,6 +193,20 @@ async function secretsMounted(cluster: ClusterView, input: VerifyInput): Promise
   return verdict("mounted", title, passed, `${input.objects.length} files in pod ${pod}`, lines);
 }
 
+/** Over HTTPS, the app must serve the certificate in its mount: the one Key Vault gave it, not one of its own or an old one. */
+async function servesMountedCertificate(cluster: ClusterView, input: VerifyInput, https: NonNullable<VerifyInput["https"]>, url: string, served: string | undefined): Promise<CheckVerdict> {
+  const title = "The app answers";
+  if (!https.pem) return verdict("answers", title, true, `GET ${url} -> 200, serving certificate ${served ?? "(none)"}; ${https.certificateFile} is a PFX, not compared`);
+  const pod = await cluster.runningPod(input.namespace, `app=${input.app}`);
+  const pem = pod ? await cluster.readFile(input.namespace, pod, "app", https.certificateFile) : undefined;
+  const block = pem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0];
+  if (!block) return verdict("answers", title, false, `GET ${url} -> 200, but ${https.certificateFile} holds no certificate to compare with`);
+  const mounted = new X509Certificate(block).fingerprint256;
+  return mounted === served
+    ? verdict("answers", title, true, `GET ${url} -> 200, serving the certificate mounted at ${https.certificateFile} (SHA-256 ${mounted})`)
+    : verdict("answers", title, false, `GET ${url} -> 200, but it serves certificate ${served ?? "(none)"}, not the one mounted at ${https.certificateFile} (${mounted}): restart the app if the certificate was renewed`);
+}
+
 async function appAnswers(cluster: ClusterView, http: HttpClient, input: VerifyInput, clock: Clock, log: (line: string) => void): Promise<CheckVerdict> {
   const title = "The app answers";
   const deadline = clock.now() + input.timeoutSeconds * 1000;
@@ -199,9 +215,9 @@ async function appAnswers(cluster: ClusterView, http: HttpClient, input: VerifyI
   for (;;) {
     const address = await cluster.serviceAddress(input.namespace, input.app);
     if (address) {
-      const url = `http://${address}/`;
-      const status = await http.status(url);
-      if (status === 200) return verdict("answers", title, true, `GET ${url} -> 200`);
+      const url = `${input.https ? "https" : "http"}://${address}/`;
+      const { status, certificate } = await http.get(url);
+      if (status === 200) return input.https ? servesMountedCertificate(cluster, input, input.https, url, certificate) : verdict("answers", title, true, `GET ${url} -> 200`);
       last = `GET ${url} -> ${status ?? "no answer"}`;
     }
     if (clock.now() >= deadline) return verdict("answers", title, false, `${last} after ${input.timeoutSeconds} s`);
