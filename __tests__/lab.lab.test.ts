@@ -22,8 +22,10 @@ import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
+import * as https from "https";
 import * as net from "net";
 import * as path from "path";
+import type * as tls from "tls";
 import { stripVTControlCharacters } from "util";
 import { directoryIdentities, resolver, vaultGrants } from "../tools/offline/azure-stand-ins/from-stacks";
 import { AUTHORITY_HOST, type Directory } from "../tools/offline/azure-stand-ins/entra";
@@ -46,6 +48,8 @@ const clusterTools = loadClusterTools(clusterCacheDir(process.env));
 const labTools = loadLabTools(labCacheDir(process.env));
 
 const ROTATION = "5s";
+/** The second app of the objects scenario. */
+const BILLING = "billing";
 const STAND_IN_IP = "127.0.0.2";
 const TENANT = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
 const ISSUER = `https://westeurope.oic.prod-aks.azure.com/${TENANT}/lab/`;
@@ -54,13 +58,16 @@ const ID = {
   addonObject: "22222222-bbbb-4bbb-8bbb-222222222222",
   appClient: "33333333-cccc-4ccc-8ccc-333333333333",
   appObject: "44444444-dddd-4ddd-8ddd-444444444444",
+  /** The second app's own identity, where a scenario has two apps. */
+  billingClient: "66666666-cccc-4ccc-8ccc-666666666666",
+  billingObject: "77777777-dddd-4ddd-8ddd-777777777777",
   deployer: "55555555-eeee-4eee-8eee-555555555555",
 };
 type Ids = Omit<typeof ID, "deployer">;
 /** Each scenario's own identities, as each cluster has: they differ in the last byte. The deployer is one. */
 const idsOf = (index: number): Ids => {
   const own = (id: string) => `${id.slice(0, -2)}${index.toString(16).padStart(2, "0")}`;
-  return { addonClient: own(ID.addonClient), addonObject: own(ID.addonObject), appClient: own(ID.appClient), appObject: own(ID.appObject) };
+  return { addonClient: own(ID.addonClient), addonObject: own(ID.addonObject), appClient: own(ID.appClient), appObject: own(ID.appObject), billingClient: own(ID.billingClient), billingObject: own(ID.billingObject) };
 };
 const entraKeys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
 
@@ -228,6 +235,8 @@ function spawned(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutSec
 function outputValue(expression: string, config: Json, labCa: string, host: string, versions: Record<string, string>, ids: Ids): unknown {
   if (expression.includes("secret_identity[0].client_id")) return ids.addonClient;
   if (expression.includes("secret_identity[0].object_id")) return ids.addonObject;
+  if (expression.includes("billing-app-identity.client_id")) return ids.billingClient;
+  if (expression.includes("billing-app-identity.principal_id")) return ids.billingObject;
   if (expression.includes("app-identity.client_id")) return ids.appClient;
   if (expression.includes("app-identity.principal_id")) return ids.appObject;
   if (expression.includes("oidc_issuer_url")) return ISSUER;
@@ -252,13 +261,13 @@ function certificatePem(dir: string): { pem: string; cert: string; key: string }
 }
 
 // dev and prod as shipped (but for the lab's image, interval, namespace and, where they would share one, vault);
-// dev with every object option on; and each environment's wiring faults, in a deployment of their own so
-// breaking it holds up nothing else.
+// prod with every object option on, served over HTTPS, beside a second app that must not read the first's
+// secrets; and each environment's wiring faults, in a deployment of their own so breaking it holds up nothing else.
 type Kind = "main" | "objects" | "faults";
 const SCENARIOS: [string, string, Kind][] = [
   ["dev (the add-on's identity, managed-identity path)", "dev", "main"],
   ["prod (workload identity)", "prod", "main"],
-  ["dev with every object option", "dev", "objects"],
+  ["prod with every object option, HTTPS and a second app (rbac)", "prod", "objects"],
   ["dev's wiring faults", "dev", "faults"],
   ["prod's wiring faults", "prod", "faults"],
 ];
@@ -294,7 +303,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   let aks: Json;
   let keyVaultStack: Json;
   const stackJson = (stack: string) => JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json"), "utf8"));
-  let tls: { pem: string; cert: string; key: string } | undefined;
+  let webCert: { pem: string; cert: string; key: string } | undefined;
   let pinned = "";
 
   /** The engine's copy of each synthesized stack, adapted to the provider stand-ins. */
@@ -327,10 +336,12 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
 
   const api = (p: string) => node!.api("GET", p).then((r) => r.body);
   const ns = config.apps[0].namespace;
-  const pods = async () => ((await api(`/api/v1/namespaces/${ns}/pods`))?.items ?? []) as Json[];
-  /** The namespace's events, newest last, one line each: what a failed wait reports. */
-  const events = async () =>
-    (((await api(`/api/v1/namespaces/${ns}/events`))?.items ?? []) as Json[]).map((e) => `${e.involvedObject?.name} ${e.reason}: ${String(e.message).slice(0, 1500)}`);
+  const podsIn = async (namespace: string) => ((await api(`/api/v1/namespaces/${namespace}/pods`))?.items ?? []) as Json[];
+  const pods = () => podsIn(ns);
+  /** A namespace's events, newest last, one line each: what a failed wait reports. */
+  const eventsIn = async (namespace: string) =>
+    (((await api(`/api/v1/namespaces/${namespace}/events`))?.items ?? []) as Json[]).map((e) => `${e.involvedObject?.name} ${e.reason}: ${String(e.message).slice(0, 1500)}`);
+  const events = () => eventsIn(ns);
 
   /**
    * The cloud's load balancer, as far as the app stack can tell: a LoadBalancer Service gets an address
@@ -338,12 +349,12 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
    */
   const balancers = new Map<number, net.Server>();
   async function playLoadBalancer(): Promise<void> {
-    for (const service of ((await api(`/api/v1/namespaces/${ns}/services`))?.items ?? []) as Json[]) {
+    for (const service of (await Promise.all(config.apps.map(async (a: Json) => ((await api(`/api/v1/namespaces/${a.namespace}/services`))?.items ?? []) as Json[]))).flat()) {
       if (service.spec?.type !== "LoadBalancer") continue;
       for (const port of service.spec.ports ?? []) {
         if (balancers.has(port.port)) continue;
         const server = net.createServer((client) => {
-          void pods().then((all) => {
+          void podsIn(service.metadata.namespace).then((all) => {
             const target = all.find((p) => p.status?.podIP && (p.status?.conditions ?? []).some((c: Json) => c.type === "Ready" && c.status === "True") && Object.entries(service.spec.selector ?? {}).every(([k, v]) => p.metadata?.labels?.[k] === v));
             if (!target) {
               client.destroy();
@@ -361,7 +372,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
         balancers.set(port.port, server);
       }
       if (!service.status?.loadBalancer?.ingress?.length) {
-        await node!.api("PUT", `/api/v1/namespaces/${ns}/services/${service.metadata.name}/status`, { ...service, status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } });
+        await node!.api("PUT", `/api/v1/namespaces/${service.metadata.namespace}/services/${service.metadata.name}/status`, { ...service, status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } });
       }
     }
   }
@@ -394,6 +405,18 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
         { objectName: "api-key", objectType: "secret", objectAlias: "api-key-pinned", source: { existing: true }, objectVersion: "0".repeat(32) },
         { objectName: "api-key-history", objectType: "secret", objectAlias: "api-key-history", source: { existing: true }, objectVersionHistory: 2 },
       );
+      // Served over HTTPS from the certificate, as Kestrel is configured; one replica each keeps the node light.
+      Object.assign(config.apps[0], { replicas: 1, https: { certificate: "web.pem" } });
+      Object.assign(config.apps[0].env, {
+        ASPNETCORE_URLS: "http://+:8080;https://+:8443",
+        ASPNETCORE_Kestrel__Certificates__Default__Path: "/app/secrets/web.pem",
+        ASPNETCORE_Kestrel__Certificates__Default__KeyPath: "/app/secrets/web.pem",
+      });
+      // A second app on its own workload identity with a secret of its own; per-object role assignments keep each to its own.
+      config.keyVault.authorization = "rbac";
+      config.apps.push({ ...config.apps[0], name: BILLING, namespace: `billing-${label}`, https: undefined, env: { ASPNETCORE_URLS: "http://+:8080" } });
+      for (const secret of config.keyVault.secrets) secret.app ??= config.apps[0].name;
+      config.keyVault.secrets.push({ objectName: "billing-db", objectType: "secret", objectAlias: "db.txt", source: { existing: true }, app: BILLING });
     }
     fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
     for (const other of fs.readdirSync(path.join(project, "config")).filter((f) => f.endsWith(".json") && f !== `${env}.json`)) fs.rmSync(path.join(project, "config", other));
@@ -450,12 +473,13 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     deployVaultSecret();
     if (objects) {
       // What the objects' owners put in the vault out of band; the pin names the first of two versions.
-      tls = certificatePem(scratch);
-      vault.importCertificate("web-tls", tls.pem);
+      webCert = certificatePem(scratch);
+      vault.importCertificate("web-tls", webCert.pem);
       pinned = vault.setSecret("api-key", "api key, version 1");
       vault.setSecret("api-key", "api key, version 2");
       vault.setSecret("api-key-history", "history, version 1");
       vault.setSecret("api-key-history", "history, version 2");
+      vault.setSecret("billing-db", "billing's database password");
       const pinnedObject = config.keyVault.secrets.find((s: Json) => s.objectName === "api-key");
       pinnedObject.objectVersion = pinned;
       fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -470,26 +494,31 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     const deploy = await deployApp((e) => e.filter((line) => / FailedMount: .*failed to mount objects/.test(line)).length >= 3);
     expect(deploy.output.split("\n").filter((l) => /Error:/.test(l))).toEqual([]);
     expect(deploy.status === 0 ? "applied" : `exit ${deploy.status}; ${deploy.output.slice(-1600)}`).toBe("applied");
-    await waitUntil(`${config.apps[0].replicas} replica(s) of ${config.apps[0].name} available`, async () => (await api(`/apis/apps/v1/namespaces/${ns}/deployments/${config.apps[0].name}`))?.status?.availableReplicas === config.apps[0].replicas, 120);
+    for (const app of config.apps as Json[]) {
+      await waitUntil(`${app.replicas} replica(s) of ${app.name} available`, async () => (await api(`/apis/apps/v1/namespaces/${app.namespace}/deployments/${app.name}`))?.status?.availableReplicas === app.replicas, 120);
+    }
     const pod = (await pods()).find((p) => p.status?.phase === "Running");
     expect(pod.spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
     expect(scenario.vault!.audit.some((line) => line.startsWith(`GET /secrets/${objectName}/`) && line.endsWith("-> 200"))).toBe(true);
   }, 300_000);
 
+  /** A shell command's output in a running pod of the namespace's app. */
+  async function execIn(namespace: string, script: string): Promise<string> {
+    const pod = (await podsIn(namespace)).find((p) => p.status?.phase === "Running");
+    // client-node is an ES module, which jest cannot load: a plain node process runs the exec.
+    const code = `import * as k8s from "@kubernetes/client-node"; import { Writable } from "node:stream";
+      const kc = new k8s.KubeConfig(); kc.loadFromFile(process.env.KUBECONFIG);
+      let out = ""; const sink = (w) => new Writable({ write: (c, _e, done) => (w(c.toString()), done()) });
+      await new k8s.Exec(kc).exec(process.env.NS, process.env.POD, "app", ["sh", "-c", process.env.SCRIPT], sink((c) => (out += c)), sink((c) => process.stderr.write(c)), null, false,
+        (status) => { process.stdout.write(out); process.exit(status.status === "Success" ? 0 : 1); });`;
+    const result = await runAsync(repo, [process.execPath, "--input-type=module", "-e", code], { ...process.env, KUBECONFIG: node!.kubeconfig, NS: namespace, POD: pod?.metadata.name, SCRIPT: script }, 60);
+    return result.status === 0 ? result.output : `exit ${result.status}: ${result.output}`;
+  }
+
   if (objects) {
     step("every object option reaches the pod as the provider v1.7.0 gives it: the certificate with its key, the TLS Secret split from it, the pinned version, the history newest first, the env var", async () => {
-      const pod = (await pods()).find((p) => p.status?.phase === "Running");
-      // client-node is an ES module, which jest cannot load: a plain node process runs the exec.
-      const exec = async (script: string) => {
-        const code = `import * as k8s from "@kubernetes/client-node"; import { Writable } from "node:stream";
-          const kc = new k8s.KubeConfig(); kc.loadFromFile(process.env.KUBECONFIG);
-          let out = ""; const sink = (w) => new Writable({ write: (c, _e, done) => (w(c.toString()), done()) });
-          await new k8s.Exec(kc).exec(process.env.NS, process.env.POD, "app", ["sh", "-c", process.env.SCRIPT], sink((c) => (out += c)), sink((c) => process.stderr.write(c)), null, false,
-            (status) => { process.stdout.write(out); process.exit(status.status === "Success" ? 0 : 1); });`;
-        const result = await runAsync(repo, [process.execPath, "--input-type=module", "-e", code], { ...process.env, KUBECONFIG: node!.kubeconfig, NS: ns, POD: pod.metadata.name, SCRIPT: script }, 60);
-        return result.status === 0 ? result.output : `exit ${result.status}: ${result.output}`;
-      };
-      expect(await exec("cat /app/secrets/web.pem")).toBe(tls!.pem);
+      const exec = (script: string) => execIn(ns, script);
+      expect(await exec("cat /app/secrets/web.pem")).toBe(webCert!.pem);
       expect(await exec("stat -L -c %a /app/secrets/web.pem")).toBe("444\n");
       expect(await exec("cat /app/secrets/api-key-pinned")).toBe("api key, version 1");
       expect(await exec("cat /app/secrets/api-key-history/0; echo; cat /app/secrets/api-key-history/1")).toBe("history, version 2\nhistory, version 1");
@@ -497,17 +526,60 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
       const synced = (await api(`/api/v1/namespaces/${ns}/secrets/web-tls`)) as Json;
       expect(synced.type).toBe("kubernetes.io/tls");
       // The driver re-encodes what it splits out: the chain as it came, the RSA key as PKCS#1. Same key, same certificate.
-      expect(new crypto.X509Certificate(Buffer.from(synced.data["tls.crt"], "base64")).fingerprint256).toBe(new crypto.X509Certificate(tls!.cert).fingerprint256);
+      expect(new crypto.X509Certificate(Buffer.from(synced.data["tls.crt"], "base64")).fingerprint256).toBe(new crypto.X509Certificate(webCert!.cert).fingerprint256);
       const key = Buffer.from(synced.data["tls.key"], "base64").toString();
       expect(key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
-      expect(crypto.createPrivateKey(key).export({ format: "jwk" })).toEqual(crypto.createPrivateKey(tls!.key).export({ format: "jwk" }));
+      expect(crypto.createPrivateKey(key).export({ format: "jwk" })).toEqual(crypto.createPrivateKey(webCert!.key).export({ format: "jwk" }));
+    }, 120_000);
+
+    step("apps[].https: the load balancer's 443 reaches the app over TLS, serving the certificate mounted from the vault; plain HTTP is not offered", async () => {
+      const served = await new Promise<{ status?: number; fingerprint?: string; error?: string }>((resolve) => {
+        const request = https.get({ host: LB_IP, port: 443, path: "/", rejectUnauthorized: false, timeout: 10_000 }, (response) => {
+          const fingerprint = (response.socket as tls.TLSSocket).getPeerX509Certificate()?.fingerprint256;
+          response.resume();
+          resolve({ status: response.statusCode, fingerprint });
+        });
+        request.on("timeout", () => request.destroy(new Error("no answer in 10 s")));
+        request.on("error", (error) => resolve({ error: error.message }));
+      });
+      expect(served).toEqual({ status: 200, fingerprint: new crypto.X509Certificate(webCert!.cert).fingerprint256 });
+      const service = await api(`/api/v1/namespaces/${ns}/services/${config.apps[0].name}`);
+      expect(service.spec.ports.map((p: Json) => `${p.name} ${p.port}`)).toEqual(["https 443"]);
+    }, 60_000);
+
+    step("npm run verify --app for the HTTPS app passes all six checks: it answers on https:// with the mounted certificate", async () => {
+      const result = await verify(60, ["--app", config.apps[0].name]);
+      expect(result.report?.checks?.map((c: Json) => `${c.id}: ${c.passed ? "passed" : c.detail}`)).toEqual(["addon", "class", "available", "mounted", "answers", "rotation"].map((id) => `${id}: passed`));
+      expect(result.report.checks.find((c: Json) => c.id === "answers").detail).toMatch(/^GET https:\/\/127\.0\.0\.\d+\/ -> 200, serving the certificate mounted at \/app\/secrets\/web\.pem/);
+      expect(result.status).toBe(0);
+    }, 240_000);
+
+    step("the second app mounts its own secret only, and its identity is refused on the first app's: Key Vault's 403 ForbiddenByRbac in its FailedMount", async () => {
+      const billing = config.apps[1];
+      expect(await execIn(billing.namespace, "ls /app/secrets; cat /app/secrets/db.txt")).toBe("db.txt\nbilling's database password");
+      // Its class asks for the first app's secret instead, as a mistaken or hostile edit would; its pod starts anew.
+      const classPath = `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${billing.namespace}/secretproviderclasses/${BILLING}-keyvault`;
+      const spc = await api(classPath);
+      spc.spec.parameters.objects = spc.spec.parameters.objects.replace("objectName: billing-db", `objectName: ${objectName}`);
+      expect((await node!.api("PUT", classPath, spc)).status).toBe(200);
+      const since = new Set(await eventsIn(billing.namespace));
+      for (const pod of await podsIn(billing.namespace)) await node!.api("DELETE", `/api/v1/namespaces/${billing.namespace}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
+      let message = "";
+      await waitUntil(`${BILLING}'s new pod: a FailedMount with Key Vault's refusal`, async () => {
+        message = (await eventsIn(billing.namespace)).filter((e) => !since.has(e) && / FailedMount: .*failed to mount objects/.test(e)).at(-1) ?? "";
+        return message !== "";
+      }, 60);
+      expect(message).toMatch(new RegExp(`403.*ForbiddenByRbac|Caller is not authorized.*oid=${ids.billingObject}`, "s"));
+      expect(scenario.vault!.audit).toContainEqual(expect.stringMatching(new RegExp(`^GET /secrets/${objectName}/\\S* oid=${ids.billingObject} -> 403$`)));
+      // The first app's identity still reads it.
+      expect(scenario.vault!.audit).toContainEqual(expect.stringMatching(new RegExp(`^GET /secrets/${objectName}/\\S* oid=${ids.appObject} -> 200$`)));
     }, 120_000);
   }
 
   /** npm run verify as an operator runs it, with its JSON report. */
-  async function verify(timeoutSeconds = 60): Promise<{ status: number | null; output: string; report: Json }> {
+  async function verify(timeoutSeconds = 60, extra: string[] = []): Promise<{ status: number | null; output: string; report: Json }> {
     const report = path.join(project, `verify-${Date.now()}.json`);
-    const result = await runAsync(project, [process.execPath, path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/verify-cli.ts", "--env", env, "--timeout", String(timeoutSeconds), "--json", report], { ...engineEnv, AKSKV_TRACE: "1" }, 180);
+    const result = await runAsync(project, [process.execPath, path.join(project, "tools", "build", "run-ts.mjs"), "tools/ops/verify-cli.ts", "--env", env, ...extra, "--timeout", String(timeoutSeconds), "--json", report], { ...engineEnv, AKSKV_TRACE: "1" }, 180);
     return { ...result, report: fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, "utf8")) : undefined };
   }
 
@@ -627,16 +699,18 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   step("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
     const destroy = await runAsync(project, ["npx", "cdktf", "destroy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
     expect(destroy.status).toBe(0);
-    await waitUntil(`namespace ${ns} gone`, async () => (await node!.api("GET", `/api/v1/namespaces/${ns}`)).status === 404, 60);
+    for (const app of config.apps as Json[]) await waitUntil(`namespace ${app.namespace} gone`, async () => (await node!.api("GET", `/api/v1/namespaces/${app.namespace}`)).status === 404, 60);
   }, 240_000);
 
   afterAll(async () => {
     await steps.finished;
     for (const server of balancers.values()) await new Promise((r) => server.close(r));
     // Whatever a failed step left, so the next environment starts clean.
-    if (node && (await node.api("GET", `/api/v1/namespaces/${ns}`)).status === 200) {
-      await node.api("DELETE", `/api/v1/namespaces/${ns}`);
-      await waitUntil(`namespace ${ns} gone`, async () => (await node!.api("GET", `/api/v1/namespaces/${ns}`)).status === 404, 90).catch(() => undefined);
+    for (const { namespace } of config.apps as Json[]) {
+      if (node && (await node.api("GET", `/api/v1/namespaces/${namespace}`)).status === 200) {
+        await node.api("DELETE", `/api/v1/namespaces/${namespace}`);
+        await waitUntil(`namespace ${namespace} gone`, async () => (await node!.api("GET", `/api/v1/namespaces/${namespace}`)).status === 404, 90).catch(() => undefined);
+      }
     }
   }, 120_000);
 });

@@ -1,7 +1,9 @@
 // configurable stands in for the lab's app, sixeyed/configurable, which cannot
-// be pulled here: an HTTP server on the port in ASPNETCORE_URLS (as the
-// ASP.NET app reads it) whose page shows the configuration it finds under
-// /app/secrets: each JSON file's settings, each other file's text.
+// be pulled here: a server on each URL in ASPNETCORE_URLS (as the ASP.NET app
+// reads them; https:// ones from the PEM certificate and key Kestrel's
+// Certificates:Default:Path and :KeyPath name) whose page shows the
+// configuration it finds under /app/secrets: each JSON file's settings, each
+// other file's text.
 package main
 
 import (
@@ -69,12 +71,24 @@ func page(w http.ResponseWriter, _ *http.Request) {
 }
 
 func main() {
-	address := ":80"
-	if urls := os.Getenv("ASPNETCORE_URLS"); urls != "" {
-		first := strings.Split(urls, ";")[0]
-		address = ":" + first[strings.LastIndex(first, ":")+1:]
+	urls := os.Getenv("ASPNETCORE_URLS")
+	if urls == "" {
+		urls = "http://+:80"
 	}
 	http.HandleFunc("/", page)
-	log.Printf("configurable stand-in on %s, reading %s", address, secrets)
-	log.Fatal(http.ListenAndServe(address, nil))
+	failed := make(chan error)
+	for _, url := range strings.Split(urls, ";") {
+		address := ":" + url[strings.LastIndex(url, ":")+1:]
+		if strings.HasPrefix(url, "https://") {
+			// As Kestrel does: the certificate file may hold the key too, and LoadX509KeyPair skips the other blocks.
+			cert := os.Getenv("ASPNETCORE_Kestrel__Certificates__Default__Path")
+			key := os.Getenv("ASPNETCORE_Kestrel__Certificates__Default__KeyPath")
+			log.Printf("configurable stand-in on %s (HTTPS from %s), reading %s", address, cert, secrets)
+			go func() { failed <- http.ListenAndServeTLS(address, cert, key, nil) }()
+		} else {
+			log.Printf("configurable stand-in on %s, reading %s", address, secrets)
+			go func() { failed <- http.ListenAndServe(address, nil) }()
+		}
+	}
+	log.Fatal(<-failed)
 }
