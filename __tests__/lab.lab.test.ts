@@ -22,10 +22,8 @@ import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import * as https from "https";
 import * as net from "net";
 import * as path from "path";
-import type * as tls from "tls";
 import { stripVTControlCharacters } from "util";
 import { directoryIdentities, resolver, vaultGrants } from "../tools/offline/azure-stand-ins/from-stacks";
 import { AUTHORITY_HOST, type Directory } from "../tools/offline/azure-stand-ins/entra";
@@ -37,6 +35,7 @@ import { clusterCacheDir, loadClusterTools } from "../tools/offline/cluster-tool
 import { makeCa, startLabNode, waitUntil, type LabNode } from "../tools/offline/lab-node";
 import { IMAGES, labCacheDir, loadLabTools } from "../tools/offline/lab-tools";
 import { writeOutputsState } from "../tools/offline/mock-test";
+import { httpClient } from "../tools/ops/verify-cli";
 import { adaptStack } from "../tools/offline/stand-in";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { copyOfProject, tempDir, type Json } from "./helpers";
@@ -304,7 +303,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   let keyVaultStack: Json;
   const stackJson = (stack: string) => JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json"), "utf8"));
   let webCert: { pem: string; cert: string; key: string } | undefined;
-  let pinned = "";
+  const pinned = crypto.randomBytes(16).toString("hex");
 
   /** The engine's copy of each synthesized stack, adapted to the provider stand-ins. */
   function adaptStacks() {
@@ -402,7 +401,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
       config.keyVault.secrets[0].env = "APP_CONFIG";
       config.keyVault.secrets.push(
         { objectName: "web-tls", objectType: "secret", objectAlias: "web.pem", source: { existing: true }, objectFormat: "pem", tlsSecret: "web-tls", filePermission: "0444" },
-        { objectName: "api-key", objectType: "secret", objectAlias: "api-key-pinned", source: { existing: true }, objectVersion: "0".repeat(32) },
+        // The pin names the first of the two versions its owner will write (setup): known now, so one synth does.
+        { objectName: "api-key", objectType: "secret", objectAlias: "api-key-pinned", source: { existing: true }, objectVersion: pinned },
         { objectName: "api-key-history", objectType: "secret", objectAlias: "api-key-history", source: { existing: true }, objectVersionHistory: 2 },
       );
       // Served over HTTPS from the certificate, as Kestrel is configured; one replica each keeps the node light.
@@ -475,17 +475,11 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
       // What the objects' owners put in the vault out of band; the pin names the first of two versions.
       webCert = certificatePem(scratch);
       vault.importCertificate("web-tls", webCert.pem);
-      pinned = vault.setSecret("api-key", "api key, version 1");
+      vault.setSecret("api-key", "api key, version 1", undefined, pinned);
       vault.setSecret("api-key", "api key, version 2");
       vault.setSecret("api-key-history", "history, version 1");
       vault.setSecret("api-key-history", "history, version 2");
       vault.setSecret("billing-db", "billing's database password");
-      const pinnedObject = config.keyVault.secrets.find((s: Json) => s.objectName === "api-key");
-      pinnedObject.objectVersion = pinned;
-      fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-      const synthAgain = await runAsync(project, ["npx", "cdktf", "synth"], engineEnv);
-      expect(synthAgain.status === 0 ? "synthesized" : synthAgain.output.slice(-1600)).toBe("synthesized");
-      adaptStacks();
     }
     writeUpstream();
   }
@@ -533,16 +527,9 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     }, 120_000);
 
     step("apps[].https: the load balancer's 443 reaches the app over TLS, serving the certificate mounted from the vault; plain HTTP is not offered", async () => {
-      const served = await new Promise<{ status?: number; fingerprint?: string; error?: string }>((resolve) => {
-        const request = https.get({ host: LB_IP, port: 443, path: "/", rejectUnauthorized: false, timeout: 10_000 }, (response) => {
-          const fingerprint = (response.socket as tls.TLSSocket).getPeerX509Certificate()?.fingerprint256;
-          response.resume();
-          resolve({ status: response.statusCode, fingerprint });
-        });
-        request.on("timeout", () => request.destroy(new Error("no answer in 10 s")));
-        request.on("error", (error) => resolve({ error: error.message }));
-      });
-      expect(served).toEqual({ status: 200, fingerprint: new crypto.X509Certificate(webCert!.cert).fingerprint256 });
+      // verify's own client: the chain is not checked (an IP address), the certificate served is compared.
+      const served = await httpClient.get(`https://${LB_IP}/`);
+      expect(served).toEqual({ status: 200, certificate: new crypto.X509Certificate(webCert!.cert).fingerprint256 });
       const service = await api(`/api/v1/namespaces/${ns}/services/${config.apps[0].name}`);
       expect(service.spec.ports.map((p: Json) => `${p.name} ${p.port}`)).toEqual(["https 443"]);
     }, 60_000);
@@ -634,8 +621,22 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
       for (const pod of await pods()) await node!.api("DELETE", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
     }
 
+    const classPath = `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${ns}/secretproviderclasses/${config.apps[0].name}-keyvault`;
+    /** The class as the correct deploy made it, taken before each fault. */
+    let deployedClass: Json;
+    /**
+     * Mends a fault that came through the stacks' outputs: the outputs as they were, and the class as the
+     * correct deploy made it (what redeploying would give, without a cdktf run: the lab is CPU-bound).
+     */
+    async function mendThroughOutputs(): Promise<void> {
+      writeUpstream();
+      const current = await api(classPath);
+      expect((await node!.api("PUT", classPath, { ...deployedClass, metadata: { ...deployedClass.metadata, resourceVersion: current.metadata.resourceVersion } })).status).toBe(200);
+    }
+
     /** Breaks one piece of wiring, restarts the pods, and returns the FailedMount message and verify's report. */
     async function fault(name: string, breakIt: () => Promise<void>, mendIt: () => Promise<void>) {
+      deployedClass = await api(classPath);
       const since = new Set(await events());
       await breakIt();
       await restartPods();
@@ -655,7 +656,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
         [
           "the object ID given where the client ID belongs",
           async () => (writeUpstream({ clientId: ids.addonObject }), expect((await deployApp()).status).toBe(0)),
-          async () => (writeUpstream(), expect((await deployApp()).status).toBe(0)),
+          mendThroughOutputs,
           /ManagedIdentityCredential.*Identity not found/s,
           "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
         ],
@@ -678,7 +679,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
         [
           "another tenant's ID",
           async () => (writeUpstream({ tenant: "99999999-0000-4000-8000-000000000000" }), expect((await deployApp()).status).toBe(0)),
-          async () => (writeUpstream(), expect((await deployApp()).status).toBe(0)),
+          mendThroughOutputs,
           /AADSTS90002/,
           "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id",
         ],

@@ -81,9 +81,11 @@ export class KeyVaultStandIn {
     return Math.floor((this.config.now ?? Date.now)() / 1000);
   }
 
-  /** What a deploy (Terraform's write) or `az keyvault secret set` leaves: a new version. */
-  setSecret(name: string, value: string, contentType?: string): string {
-    const version = crypto.randomBytes(16).toString("hex");
+  /**
+   * What a deploy (Terraform's write) or `az keyvault secret set` leaves: a new version. Key Vault makes
+   * the version ID up; `version` is for a lab that must name it before the write (a pin synthesized first).
+   */
+  setSecret(name: string, value: string, contentType?: string, version = crypto.randomBytes(16).toString("hex")): string {
     const versions = this.secrets.get(name.toLowerCase()) ?? [];
     versions.push({ version, value, contentType, created: this.seconds() });
     this.secrets.set(name.toLowerCase(), versions);
