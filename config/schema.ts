@@ -298,7 +298,7 @@ const appEntry = section({
   name: text(rules.appName, "1-63 lowercase letters, digits, `-`; names the Deployment and Service").default("configurable"),
   image: text(rules.image, "image with a fixed tag other than `latest`, optionally `@sha256:<digest>`, e.g. `sixeyed/configurable:21.04`"),
   replicas: whole(rules.replicas, "whole number 1-100"),
-  containerPort: whole(rules.unprivilegedPort, '1024-65535 (the pod runs as non-root); the Service listens on 80 and forwards here. Make the app listen here, e.g. `"env": {"ASPNETCORE_URLS": "http://+:8080"}`').default(8080),
+  containerPort: whole(rules.unprivilegedPort, '1024-65535 (the pod runs as non-root); the Service listens on 80 and forwards here (with `https`, on 443 to `https.port` only). Make the app listen here, e.g. `"env": {"ASPNETCORE_URLS": "http://+:8080"}`').default(8080),
   identity: oneOf(
     ["addon", "workload"],
     rules.appIdentity.describe,
