@@ -138,6 +138,17 @@ describe("npm run verify, check by check", () => {
     ]);
   });
 
+  test.each([
+    ["a sign-in error whose identity endpoint's port reads 403", "failed to get token: ManagedIdentityCredential: GET https://10.0.0.1:44031/metadata/identity/oauth2/token RESPONSE 400: Identity not found", "the-pod-is-stuck-in-containercreating-wrong-identity-client-id"],
+    ["Key Vault's 403 with access policies", "failed to get objectType:secret: GET https://kv.vault.azure.net/secrets/x/ RESPONSE 403: 403 Forbidden ERROR CODE: Forbidden ... does not have secrets get permission on key vault", "403-from-key-vault"],
+    ["Key Vault's 403 with RBAC", "Caller is not authorized to perform action on resource. ... ForbiddenByRbac", "403-from-key-vault"],
+  ])("a FailedMount is pointed to its section by what it says, not by a number inside a URL: %s", async (_what, message, section) => {
+    const cluster = healthy();
+    cluster.state.deployment = { ...cluster.state.deployment, available: 0 };
+    cluster.state.warnings = [{ pod: "configurable-abc", reason: "FailedMount", message }];
+    expect((await run(cluster)).byId.available.lines.at(-1)).toBe(`see docs/troubleshooting.md#${section}`);
+  });
+
   test("a mounted file that differs from the local one says so without printing either", async () => {
     const cluster = healthy();
     cluster.state.files = { "/app/secrets/secret.json": '{"apiKey": "an-older-value"}' };

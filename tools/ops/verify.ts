@@ -94,8 +94,9 @@ const ADDON_DAEMONSETS = ["aks-secrets-store-csi-driver", "aks-secrets-store-pro
 /** docs/troubleshooting.md sections by the pod event that points to them. */
 export const TROUBLESHOOTING: [RegExp, string][] = [
   [/secretproviderclass.*not found/i, "docs/troubleshooting.md#secretproviderclass-not-found-or-in-another-namespace"],
-  [/403|forbidden/i, "docs/troubleshooting.md#403-from-key-vault"],
+  // Sign-in first: its message carries the identity endpoint's URL, whose port may read 403.
   [/identity not found|ManagedIdentityCredential|AADSTS/i, "docs/troubleshooting.md#the-pod-is-stuck-in-containercreating-wrong-identity-client-id"],
+  [/\b(RESPONSE|StatusCode:?) 403\b|403 Forbidden|ForbiddenByRbac|AccessDenied|does not have \w+ \w+ permission|Caller is not authorized/i, "docs/troubleshooting.md#403-from-key-vault"],
   [/not found|SecretNotFound|objectType/i, "docs/troubleshooting.md#object-not-found-or-the-wrong-objecttype"],
   [/BackOff|CrashLoop/i, "docs/troubleshooting.md#the-pod-runs-but-crash-loops"],
 ];

@@ -13,9 +13,11 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 const secrets = "/app/secrets"
@@ -90,5 +92,14 @@ func main() {
 			go func() { failed <- http.ListenAndServe(address, nil) }()
 		}
 	}
-	log.Fatal(<-failed)
+	// As ASP.NET does on SIGTERM: stop. As PID 1 without a handler the signal would be ignored, and every
+	// pod would hold its rollout or its namespace's deletion for the whole 30 s grace period.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
+	select {
+	case err := <-failed:
+		log.Fatal(err)
+	case sig := <-stop:
+		log.Printf("configurable stand-in: %s, stopping", sig)
+	}
 }
