@@ -265,12 +265,13 @@ function certificatePem(dir: string): { pem: string; cert: string; key: string }
 // prod with every object option on, served over HTTPS, beside a second app that must not read the first's
 // secrets; and each environment's wiring faults, in a deployment of their own so breaking it holds up nothing else.
 type Kind = "main" | "objects" | "faults";
+// In the order of their steps' length after the deploy, longest first: the cdktf runs queue in this order.
 const SCENARIOS: [string, string, Kind][] = [
   ["dev (the add-on's identity, managed-identity path)", "dev", "main"],
   ["prod (workload identity)", "prod", "main"],
-  ["prod with every object option, HTTPS and a second app (rbac)", "prod", "objects"],
   ["dev's wiring faults", "dev", "faults"],
   ["prod's wiring faults", "prod", "faults"],
+  ["prod with every object option, HTTPS and a second app (rbac)", "prod", "objects"],
 ];
 
 describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
