@@ -110,6 +110,14 @@ describe("Key Vault stack", () => {
     expect(reader.key_permissions).toEqual(["Get"]);
     expect(reader.certificate_permissions).toEqual([]);
   });
+
+  test("adds List on certificates (or keys) when one has a version history, which the provider lists", () => {
+    const { json } = synthKeyVault((c) => {
+      c.keyVault.secrets.push({ objectName: "web", objectType: "cert", objectAlias: "web.crt", source: { existing: true }, objectVersionHistory: 2 });
+    });
+    const reader = resource(json, "azurerm_key_vault_access_policy", READER);
+    expect([reader.key_permissions, reader.certificate_permissions]).toEqual([[], ["Get", "List"]]);
+  });
 });
 
 describe("Key Vault stack, hardened", () => {

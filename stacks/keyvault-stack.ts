@@ -45,18 +45,19 @@ export const DEPLOYER_SECRET_PERMISSIONS = ["Get", "List", "Set", "Delete", "Pur
 
 /**
  * What the reading identity may do: Get and List on secrets, and Get on keys or
- * certificates only when such objects are mapped. Nothing else.
+ * certificates only when such objects are mapped, List too when one of them has a
+ * version history (the provider lists its versions). Nothing else.
  */
-export function readerPermissions(types: readonly ObjectType[]): {
+export function readerPermissions(objects: readonly { objectType: ObjectType; objectVersionHistory?: number }[]): {
   secretPermissions: string[];
   keyPermissions: string[];
   certificatePermissions: string[];
 } {
-  return {
-    secretPermissions: ["Get", "List"],
-    keyPermissions: types.includes("key") ? ["Get"] : [],
-    certificatePermissions: types.includes("cert") ? ["Get"] : [],
+  const of = (type: ObjectType) => {
+    const mapped = objects.filter((o) => o.objectType === type);
+    return mapped.length === 0 ? [] : mapped.some((o) => o.objectVersionHistory !== undefined) ? ["Get", "List"] : ["Get"];
   };
+  return { secretPermissions: ["Get", "List"], keyPermissions: of("key"), certificatePermissions: of("cert") };
 }
 
 /**
@@ -127,7 +128,7 @@ export class KeyVaultStack extends TerraformStack {
           keyVaultId: this.vault.id,
           tenantId: deployer.tenantId,
           objectId: reader.objectId,
-          ...readerPermissions(reader.apps.flatMap((app) => objectsOf(config, app).map((s) => s.objectType))),
+          ...readerPermissions(reader.apps.flatMap((app) => objectsOf(config, app))),
           storagePermissions: [],
         });
       });
