@@ -7,7 +7,7 @@ import { CLIENT_ASSERTION_TYPE, entraEndpoint, managedIdentityEndpoint, TOKEN_EX
 import type { StandInRequest } from "../tools/offline/azure-stand-ins/http";
 import { jwtClaims, signJwt } from "../tools/offline/azure-stand-ins/jwt";
 import { KeyVaultStandIn, VAULT_RESOURCE, type VaultGrant } from "../tools/offline/azure-stand-ins/keyvault";
-import { baseConfig, hardenedConfig, synthProject, type Json } from "./helpers";
+import { baseConfig, hardenedConfig, selfSignedCertificate, synthProject, type Json } from "./helpers";
 
 const TENANT = "aaaaaaaa-1111-4111-8111-111111111111";
 const ISSUER = "https://127.0.0.1:6443/issuer";
@@ -24,6 +24,7 @@ const entraKeys = keys();
 const clusterKeys = keys();
 const otherKeys = keys();
 const now = () => 1_900_000_000_000;
+const certificate = selfSignedCertificate();
 const nowSeconds = now() / 1000;
 
 function request(method: string, url: string, headers: Record<string, string> = {}, body = ""): StandInRequest {
@@ -148,12 +149,39 @@ describe("Key Vault stand-in", () => {
 
   test("an imported certificate's secret answers as Key Vault's does: its PEM with the key, content type application/x-pem-file, kid and managed", () => {
     const kv = vault();
-    const version = kv.importCertificate("web-tls", "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n...\n");
+    const version = kv.importCertificate("web-tls", certificate.pem);
     const body = call(kv, "GET", "/secrets/web-tls", token(ID.addonObject)).body as Json;
     expect(body).toMatchObject({ contentType: "application/x-pem-file", kid: `https://kv-lab.vault.azure.net/keys/web-tls/${version}`, managed: true });
     expect(body.value).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     // A plain secret carries neither: the provider tells the two apart by kid.
     expect(call(kv, "GET", "/secrets/app-secret", token(ID.addonObject)).body).not.toHaveProperty("kid");
+  });
+
+  test("the same import is a certificate (its DER, as base64) and a key (its public JWK), under one version, for a reader with Get on them", () => {
+    const reader: VaultGrant = { objectId: ID.addonObject, secretPermissions: ["get", "list"], certificatePermissions: ["get"], keyPermissions: ["get"], via: "accessPolicy" };
+    const kv = vault([reader]);
+    const version = kv.importCertificate("web-tls", certificate.pem);
+    const cert = call(kv, "GET", "/certificates/web-tls/", token(ID.addonObject)).body as Json;
+    expect(cert).toMatchObject({ id: `https://kv-lab.vault.azure.net/certificates/web-tls/${version}`, sid: `https://kv-lab.vault.azure.net/secrets/web-tls/${version}`, kid: `https://kv-lab.vault.azure.net/keys/web-tls/${version}` });
+    expect(new crypto.X509Certificate(Buffer.from(cert.cer, "base64")).fingerprint256).toBe(new crypto.X509Certificate(certificate.cert).fingerprint256);
+    const key = (call(kv, "GET", `/keys/web-tls/${version}`, token(ID.addonObject)).body as Json).key;
+    expect(key).toMatchObject({ kty: "RSA", kid: `https://kv-lab.vault.azure.net/keys/web-tls/${version}` });
+    expect(crypto.createPublicKey({ key: { kty: key.kty, n: key.n, e: key.e }, format: "jwk" }).export({ format: "jwk" })).toEqual(crypto.createPublicKey(certificate.key).export({ format: "jwk" }));
+    // Never the private part.
+    expect(key).not.toHaveProperty("d");
+    expect((call(kv, "GET", "/certificates/nope", token(ID.addonObject)).body as Json).error.code).toBe("CertificateNotFound");
+  });
+
+  test.each([
+    ["a certificate to a reader with Get on secrets only", { objectId: ID.addonObject, secretPermissions: ["get", "list"], via: "accessPolicy" }, "/certificates/web-tls", "does not have certificates get permission"],
+    ["a certificate's versions to a reader with Get on certificates only", { objectId: ID.addonObject, secretPermissions: [], certificatePermissions: ["get"], via: "accessPolicy" }, "/certificates/web-tls/versions", "does not have certificates list permission"],
+    ["a key to a reader with Get on secrets only", { objectId: ID.addonObject, secretPermissions: ["get"], via: "accessPolicy" }, "/keys/web-tls", "does not have keys get permission"],
+    ["a certificate to a role at its secret's scope", { objectId: ID.addonObject, secretPermissions: ["get", "list"], via: "rbac", scope: { collection: "secrets", name: "web-tls" } }, "/certificates/web-tls", "Action: 'Microsoft.KeyVault/vaults/certificates/read'\r\nResource: '/vaults/kv-lab/certificates/web-tls'"],
+  ])("refuses %s", (_what, grant, path, message) => {
+    const kv = vault([grant as VaultGrant]);
+    kv.importCertificate("web-tls", certificate.pem);
+    const response = call(kv, "GET", path, token(ID.addonObject));
+    expect([response.status, (response.body as Json).error.message]).toEqual([403, expect.stringContaining(message)]);
   });
 
   test("the deployer sets a new version (as az keyvault secret set does), which the reader then gets", () => {
@@ -234,6 +262,23 @@ describe("what the stand-ins enforce is read from the synthesized stacks", () =>
         federatedCredentials: [{ issuer: ISSUER, subject: "system:serviceaccount:configurable:configurable", audiences: [TOKEN_EXCHANGE_AUDIENCE] }],
       });
     } else expect(identities).toHaveLength(1);
+  });
+
+  test("with access policies, a certificate with a version history can be listed by the reader (the provider lists its versions), one without cannot", () => {
+    const listing = (history: boolean) => {
+      const dev = baseConfig("dev");
+      dev.keyVault.secrets.push({ objectName: "web-tls", objectType: "cert", objectAlias: "web.crt", source: { existing: true }, ...(history ? { objectVersionHistory: 2 } : {}) });
+      const project = synthProject({ dev });
+      const keyVault = project.json("keyvault-dev");
+      const grants = vaultGrants(keyVault, resolver(keyVault, {}, { "aks-dev": outputsFor(project.json("aks-dev")) }, { object_id: ID.deployer, tenant_id: TENANT }));
+      const kv = new KeyVaultStandIn({ name: "kv-lab", tenantId: TENANT, grants, tokenKey: entraKeys.publicKey });
+      kv.importCertificate("web-tls", certificate.pem);
+      const at = Math.floor(Date.now() / 1000);
+      const bearer = signJwt({ aud: VAULT_RESOURCE, tid: TENANT, oid: ID.addonObject, appid: "x", iat: at, exp: at + 600 }, entraKeys.privateKey);
+      return ["web-tls/", "web-tls/versions"].map((p) => kv.handle(request("GET", `https://kv-lab.vault.azure.net/certificates/${p}?api-version=7.4`, { authorization: `Bearer ${bearer}` })).status);
+    };
+    expect(listing(true)).toEqual([200, 200]);
+    expect(listing(false)).toEqual([200, 403]);
   });
 
   test("two apps with Azure RBAC: each identity reads its own secret and the shared one, and is ForbiddenByRbac on the other app's", () => {

@@ -198,3 +198,16 @@ export function shippedEnvironments(root = path.resolve(__dirname, "..")): strin
 export function stacksOf(environments: readonly string[]): string[] {
   return environments.flatMap((e) => [`aks-${e}`, `app-${e}`, `keyvault-${e}`]).sort();
 }
+
+/**
+ * A throwaway self-signed certificate and its RSA key, made with openssl when a test runs, so no private
+ * key is ever committed: `pem` is both in one file, as a team imports into Key Vault.
+ */
+export function selfSignedCertificate(commonName = "web.lab.invalid"): { pem: string; cert: string; key: string } {
+  const dir = tempDir("akskv-cert-");
+  const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
+  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", `/CN=${commonName}`], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`openssl req failed (${made.error?.message ?? `exit ${made.status}`}): ${made.stderr}`);
+  const [k, c] = [fs.readFileSync(key, "utf8"), fs.readFileSync(cert, "utf8")];
+  return { pem: `${k}${c}`, cert: c, key: k };
+}

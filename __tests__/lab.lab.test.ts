@@ -18,7 +18,7 @@
 // step and reports it. One after another they took 301-310 s on a 2-core Xeon; the
 // node is one set of processes (a bridge, 127.0.0.2:443), so the scenarios
 // cannot be separate jest workers.
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -38,7 +38,7 @@ import { writeOutputsState } from "../tools/offline/mock-test";
 import { httpClient } from "../tools/ops/verify-cli";
 import { adaptStack } from "../tools/offline/stand-in";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
-import { copyOfProject, tempDir, type Json } from "./helpers";
+import { copyOfProject, selfSignedCertificate, tempDir, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 // Each fails the whole file, loudly, when its tools are missing: a check that cannot run does not pass.
@@ -251,15 +251,6 @@ function outputValue(expression: string, config: Json, labCa: string, host: stri
   return `lab-${expression.replace(/\W+/g, "-").slice(-40)}`;
 }
 
-/** A certificate and its key, made here with openssl, as a team would import into the vault. */
-function certificatePem(dir: string): { pem: string; cert: string; key: string } {
-  const key = path.join(dir, "web.key");
-  const cert = path.join(dir, "web.crt");
-  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=web.lab.invalid"], { encoding: "utf8" });
-  if (made.status !== 0) throw new Error(`openssl req: ${made.stderr}`);
-  const [k, c] = [fs.readFileSync(key, "utf8"), fs.readFileSync(cert, "utf8")];
-  return { pem: `${k}${c}`, cert: c, key: k };
-}
 
 // dev and prod as shipped (but for the lab's image, interval, namespace and, where they would share one, vault);
 // prod with every object option on, served over HTTPS, beside a second app that must not read the first's
@@ -306,6 +297,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   let keyVaultStack: Json;
   const stackJson = (stack: string) => JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json"), "utf8"));
   let webCert: { pem: string; cert: string; key: string } | undefined;
+  let apiCert: { pem: string; cert: string; key: string } | undefined;
+  let signingKey: crypto.KeyPairKeyObjectResult | undefined;
   const pinned = crypto.randomBytes(16).toString("hex");
 
   /** The engine's copy of each synthesized stack, adapted to the provider stand-ins. */
@@ -403,6 +396,9 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
         // The pin names the first of the two versions its owner will write (setup): known now, so one synth does.
         { objectName: "api-key", objectType: "secret", objectAlias: "api-key-pinned", source: { existing: true }, objectVersion: pinned },
         { objectName: "api-key-history", objectType: "secret", objectAlias: "api-key-history", source: { existing: true }, objectVersionHistory: 2 },
+        // A certificate's public part and a key's, each read with its own role at its own scope.
+        { objectName: "api-cert", objectType: "cert", objectAlias: "api.crt", source: { existing: true } },
+        { objectName: "signing-key", objectType: "key", objectAlias: "signing.pub", source: { existing: true } },
       );
       // Served over HTTPS from the certificate, as Kestrel is configured; one replica each keeps the node light.
       Object.assign(config.apps[0], { replicas: 1, https: { certificate: "web.pem" } });
@@ -472,13 +468,17 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     deployVaultSecret();
     if (objects) {
       // What the objects' owners put in the vault out of band; the pin names the first of two versions.
-      webCert = certificatePem(scratch);
+      webCert = selfSignedCertificate();
       vault.importCertificate("web-tls", webCert.pem);
       vault.setSecret("api-key", "api key, version 1", undefined, pinned);
       vault.setSecret("api-key", "api key, version 2");
       vault.setSecret("api-key-history", "history, version 1");
       vault.setSecret("api-key-history", "history, version 2");
       vault.setSecret("billing-db", "billing's database password");
+      apiCert = selfSignedCertificate("api.lab.invalid");
+      vault.importCertificate("api-cert", apiCert.pem);
+      signingKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+      vault.importKey("signing-key", signingKey.privateKey.export({ type: "pkcs8", format: "pem" }).toString());
     }
     writeUpstream();
   }
@@ -509,13 +509,20 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   }
 
   if (objects) {
-    step("every object option reaches the pod as the provider v1.7.0 gives it: the certificate with its key, the TLS Secret split from it, the pinned version, the history newest first, the env var", async () => {
+    step("every object option reaches the pod as the provider v1.7.0 gives it: the certificate with its key, the TLS Secret split from it, the pinned version, the history newest first, the env var, a certificate's and a key's public part", async () => {
       const exec = (script: string) => execIn(ns, script);
       expect(await exec("cat /app/secrets/web.pem")).toBe(webCert!.pem);
       expect(await exec("stat -L -c %a /app/secrets/web.pem")).toBe("444\n");
       expect(await exec("cat /app/secrets/api-key-pinned")).toBe("api key, version 1");
       expect(await exec("cat /app/secrets/api-key-history/0; echo; cat /app/secrets/api-key-history/1")).toBe("history, version 2\nhistory, version 1");
       expect(await exec('printf %s "$APP_CONFIG"')).toBe(fs.readFileSync(secretFile, "utf8"));
+      // objectType cert: the public certificate only, as PEM; objectType key: the public key, as PEM.
+      const crt = await exec("cat /app/secrets/api.crt");
+      expect(crt).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+      expect(new crypto.X509Certificate(crt).fingerprint256).toBe(new crypto.X509Certificate(apiCert!.cert).fingerprint256);
+      const pub = await exec("cat /app/secrets/signing.pub");
+      expect(pub).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+      expect(crypto.createPublicKey(pub).export({ format: "jwk" })).toEqual(signingKey!.publicKey.export({ format: "jwk" }));
       const synced = (await api(`/api/v1/namespaces/${ns}/secrets/web-tls`)) as Json;
       expect(synced.type).toBe("kubernetes.io/tls");
       // The driver re-encodes what it splits out: the chain as it came, the RSA key as PKCS#1. Same key, same certificate.

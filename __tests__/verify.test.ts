@@ -9,7 +9,7 @@ import { durationSeconds } from "../config/rules";
 import { checkPrerequisites, explainClusterError, httpClient, verifyInput } from "../tools/ops/verify-cli";
 import { SECRET_VERSIONS_ANNOTATION as VERSIONS_ANNOTATION } from "../lib/rollout";
 import { formatChecklist, TROUBLESHOOTING, verifyDeployment, type ClusterView, type HttpClient, type VerifyInput } from "../tools/ops/verify";
-import { baseConfig, copyOfProject, hardenedConfig, synthProject, tempDir, type Json } from "./helpers";
+import { baseConfig, copyOfProject, hardenedConfig, selfSignedCertificate, synthProject, tempDir, type Json } from "./helpers";
 
 const SECRET = '{"apiKey": "mounted-value-never-printed"}';
 const CLIENT_ID = "11111111-1111-4111-8111-111111111111";
@@ -199,11 +199,7 @@ describe("npm run verify, check by check", () => {
 });
 
 describe("npm run verify on an app served over HTTPS (apps[].https)", () => {
-  // A throwaway certificate, made here so no private key is ever committed.
-  const dir = tempDir("akskv-verify-tls-");
-  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "k"), "-out", path.join(dir, "c"), "-days", "1", "-subj", "/CN=verify.invalid"], { encoding: "utf8" });
-  if (made.status !== 0) throw new Error(`openssl req failed: ${made.stderr}`);
-  const [key, cert] = ["k", "c"].map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+  const { key, cert } = selfSignedCertificate("verify.invalid");
   const fingerprint = new X509Certificate(cert).fingerprint256;
   const https = { certificateFile: "/app/secrets/web.pem", pem: true };
   const served = () => {

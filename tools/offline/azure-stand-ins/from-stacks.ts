@@ -4,7 +4,7 @@
 // the AKS stack declares (aks-<env>). A wiring mistake in a stack is then
 // refused here as Azure would refuse it.
 import type { FederatedCredential, Identity } from "./entra";
-import { ROLE_PERMISSIONS, type SecretPermission, type VaultGrant } from "./keyvault";
+import { ROLE_PERMISSIONS, type Collection, type ReadPermission, type SecretPermission, type VaultGrant } from "./keyvault";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -38,27 +38,32 @@ export function resolver(stack: Json, own: Outputs, upstream: Record<string, Out
   };
 }
 
-/** The secret a role assignment's scope names ("<vault id>/secrets/<name>"); the vault itself, none. */
-function secretScope(scope: unknown): { secret?: string } {
-  const match = typeof scope === "string" ? /^\$\{azurerm_key_vault\.[\w-]+\.id\}\/secrets\/([\w-]+)$/.exec(scope) : null;
-  if (match) return { secret: match[1] };
+/** The object a role assignment's scope names ("<vault id>/secrets|certificates|keys/<name>"); the vault itself, none. */
+function objectScope(scope: unknown): Pick<VaultGrant, "scope"> {
+  const match = typeof scope === "string" ? /^\$\{azurerm_key_vault\.[\w-]+\.id\}\/(secrets|certificates|keys)\/([\w-]+)$/.exec(scope) : null;
+  if (match) return { scope: { collection: match[1] as Collection, name: match[2] } };
   if (typeof scope === "string" && /^\$\{azurerm_key_vault\.[\w-]+\.id\}$/.test(scope)) return {};
-  throw new StandInWiringError(`a role assignment at ${String(scope)}: neither the vault nor one of its secrets`);
+  throw new StandInWiringError(`a role assignment at ${String(scope)}: neither the vault nor one of its objects`);
 }
 
-/** Who may do what on the vault's secrets, from keyvault-<env>'s access policies or role assignments. */
+const lower = <T extends string>(permissions: readonly string[] | undefined) => (permissions ?? []).map((p) => p.toLowerCase() as T);
+
+/** Who may do what on the vault's objects, from keyvault-<env>'s access policies or role assignments. */
 export function vaultGrants(keyVaultStack: Json, resolve: (e: unknown) => string): VaultGrant[] {
   const policies = Object.values(keyVaultStack.resource?.azurerm_key_vault_access_policy ?? {}) as Json[];
   const roles = Object.values(keyVaultStack.resource?.azurerm_role_assignment ?? {}) as Json[];
   return [
     ...policies.map((p) => ({
       objectId: resolve(p.object_id),
-      secretPermissions: (p.secret_permissions ?? []).map((s: string) => s.toLowerCase() as SecretPermission),
+      secretPermissions: lower<SecretPermission>(p.secret_permissions),
+      // Get and List only: what this stand-in serves of certificates and keys.
+      certificatePermissions: lower<ReadPermission>(p.certificate_permissions).filter((x) => x === "get" || x === "list"),
+      keyPermissions: lower<ReadPermission>(p.key_permissions).filter((x) => x === "get" || x === "list"),
       via: "accessPolicy" as const,
     })),
     ...roles
       .filter((r) => r.role_definition_name in ROLE_PERMISSIONS)
-      .map((r) => ({ objectId: resolve(r.principal_id), secretPermissions: ROLE_PERMISSIONS[r.role_definition_name], via: "rbac" as const, ...secretScope(r.scope) })),
+      .map((r) => ({ objectId: resolve(r.principal_id), ...ROLE_PERMISSIONS[r.role_definition_name], via: "rbac" as const, ...objectScope(r.scope) })),
   ];
 }
 

@@ -1,10 +1,11 @@
-// A stand-in for one Key Vault's secrets data plane, following the public REST
-// API (https://<vault>.vault.azure.net/secrets/...) and refusing what Azure
-// refuses, with its error codes: no bearer token gets the 401 challenge the
-// SDKs sign in from; a token that is not Entra ID's for this vault's tenant
-// and resource gets 401; a caller whose object ID the vault's access policies
-// (or role assignments) do not give the operation gets 403. Get a secret by
-// name and version, set a new version, list versions.
+// A stand-in for one Key Vault's data plane, following the public REST API
+// (https://<vault>.vault.azure.net/secrets|certificates|keys/...) and refusing
+// what Azure refuses, with its error codes: no bearer token gets the 401
+// challenge the SDKs sign in from; a token that is not Entra ID's for this
+// vault's tenant and resource gets 401; a caller whose object ID the vault's
+// access policies (or role assignments) do not give the operation gets 403.
+// Get a secret by name and version, set a new version, list versions; get a
+// certificate or a key (its public part) and list their versions.
 import * as crypto from "crypto";
 import { AUTHORITY_HOST } from "./entra";
 import { json, type StandInRequest, type StandInResponse } from "./http";
@@ -16,34 +17,52 @@ export const VAULT_DNS_SUFFIX = "vault.azure.net";
 export const API_VERSIONS = ["7.4", "7.5", "7.6", "2025-07-01"];
 
 export type SecretPermission = "get" | "list" | "set" | "delete" | "recover" | "backup" | "restore" | "purge";
+/** What this stand-in serves of certificates and keys: reading. */
+export type ReadPermission = "get" | "list";
+export type Collection = "secrets" | "certificates" | "keys";
 
-/** Who may do what on the vault's secrets: an access policy, or a role assignment turned into permissions. */
+/** Who may do what on the vault's objects: an access policy, or a role assignment turned into permissions. */
 export interface VaultGrant {
   readonly objectId: string;
   readonly secretPermissions: readonly SecretPermission[];
+  readonly certificatePermissions?: readonly ReadPermission[];
+  readonly keyPermissions?: readonly ReadPermission[];
   /** "accessPolicy" or the role's name, for the 403 message Azure gives each. */
   readonly via: "accessPolicy" | "rbac";
-  /** A role assigned at one secret's scope covers that secret only; absent, the whole vault (as an access policy always does). */
-  readonly secret?: string;
+  /** A role assigned at one object's scope (`<vault id>/<collection>/<name>`) covers that object only; absent, the whole vault (as an access policy always does). */
+  readonly scope?: { readonly collection: Collection; readonly name: string };
 }
 
-/** Built-in roles' secret data actions, as permissions. */
-export const ROLE_PERMISSIONS: Record<string, readonly SecretPermission[]> = {
-  "Key Vault Secrets User": ["get", "list"],
-  "Key Vault Secrets Officer": ["get", "list", "set", "delete", "recover", "backup", "restore", "purge"],
-  "Key Vault Administrator": ["get", "list", "set", "delete", "recover", "backup", "restore", "purge"],
+type RolePermissions = Pick<VaultGrant, "secretPermissions" | "certificatePermissions" | "keyPermissions">;
+const ALL_SECRET: readonly SecretPermission[] = ["get", "list", "set", "delete", "recover", "backup", "restore", "purge"];
+/** Built-in roles' data actions on what this stand-in serves, as permissions. */
+export const ROLE_PERMISSIONS: Record<string, RolePermissions> = {
+  "Key Vault Secrets User": { secretPermissions: ["get", "list"] },
+  "Key Vault Secrets Officer": { secretPermissions: ALL_SECRET },
+  "Key Vault Administrator": { secretPermissions: ALL_SECRET, certificatePermissions: ["get", "list"], keyPermissions: ["get", "list"] },
+  // certificates/read, keys/read and reading the certificate's secret.
+  "Key Vault Certificate User": { secretPermissions: ["get", "list"], certificatePermissions: ["get", "list"], keyPermissions: ["get", "list"] },
+  // keys/read and the cryptographic operations, which are not stood in for.
+  "Key Vault Crypto User": { secretPermissions: [], keyPermissions: ["get", "list"] },
 };
 
-const RBAC_ACTIONS: Record<SecretPermission, string> = {
-  get: "Microsoft.KeyVault/vaults/secrets/getSecret/action",
-  list: "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
-  set: "Microsoft.KeyVault/vaults/secrets/setSecret/action",
-  delete: "Microsoft.KeyVault/vaults/secrets/delete",
-  recover: "Microsoft.KeyVault/vaults/secrets/recover/action",
-  backup: "Microsoft.KeyVault/vaults/secrets/backup/action",
-  restore: "Microsoft.KeyVault/vaults/secrets/restore/action",
-  purge: "Microsoft.KeyVault/vaults/secrets/purge/action",
+const RBAC_ACTIONS: Record<Collection, Partial<Record<SecretPermission, string>>> = {
+  secrets: {
+    get: "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+    list: "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+    set: "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+    delete: "Microsoft.KeyVault/vaults/secrets/delete",
+    recover: "Microsoft.KeyVault/vaults/secrets/recover/action",
+    backup: "Microsoft.KeyVault/vaults/secrets/backup/action",
+    restore: "Microsoft.KeyVault/vaults/secrets/restore/action",
+    purge: "Microsoft.KeyVault/vaults/secrets/purge/action",
+  },
+  certificates: { get: "Microsoft.KeyVault/vaults/certificates/read", list: "Microsoft.KeyVault/vaults/certificates/read" },
+  keys: { get: "Microsoft.KeyVault/vaults/keys/read", list: "Microsoft.KeyVault/vaults/keys/read" },
 };
+
+const permissionsIn = (grant: VaultGrant, collection: Collection): readonly string[] =>
+  (collection === "secrets" ? grant.secretPermissions : collection === "certificates" ? grant.certificatePermissions : grant.keyPermissions) ?? [];
 
 export interface VaultConfig {
   readonly name: string;
@@ -52,6 +71,14 @@ export interface VaultConfig {
   /** Verifies access tokens: the Entra ID stand-in's public key. */
   readonly tokenKey: crypto.KeyObject;
   readonly now?: () => number;
+}
+
+/** A certificate's public part (DER) or a key's public JWK, beside the secret Key Vault keeps for a certificate. */
+interface ObjectVersion {
+  readonly version: string;
+  readonly created: number;
+  readonly cer?: Buffer;
+  readonly jwk?: crypto.JsonWebKey;
 }
 
 interface SecretVersion {
@@ -68,6 +95,8 @@ const kvError = (status: number, code: string, message: string, inner?: string, 
 
 export class KeyVaultStandIn {
   private readonly secrets = new Map<string, SecretVersion[]>();
+  private readonly certificates = new Map<string, ObjectVersion[]>();
+  private readonly keys = new Map<string, ObjectVersion[]>();
   /** One line per answered request: method, path, caller's object ID, status. Never a value. */
   readonly audit: string[] = [];
 
@@ -93,17 +122,31 @@ export class KeyVaultStandIn {
   }
 
   /**
-   * What importing a PEM certificate with its private key (`az keyvault certificate import`) leaves on the
-   * secrets side: a managed secret of content type application/x-pem-file holding key and chain, with the
-   * certificate's key ID. Its certificate and key objects are not stood in for, nor what Azure answers to a
-   * set on such a managed secret.
+   * What importing a PEM certificate with its private key (`az keyvault certificate import`) leaves, all
+   * under one version ID as Azure does: the certificate (its public part), its key (the public part is what
+   * a reader gets) and a managed secret of content type application/x-pem-file holding key and chain. What
+   * Azure answers to a set on such a managed secret is not stood in for.
    */
   importCertificate(name: string, pem: string): string {
     const version = crypto.randomBytes(16).toString("hex");
-    const versions = this.secrets.get(name.toLowerCase()) ?? [];
-    versions.push({ version, value: pem, contentType: "application/x-pem-file", created: this.seconds(), kid: `https://${this.host}/keys/${name}/${version}` });
-    this.secrets.set(name.toLowerCase(), versions);
+    const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+    if (!block) throw new Error(`importCertificate ${name}: the PEM holds no certificate`);
+    const created = this.seconds();
+    this.push(this.secrets, name, { version, value: pem, contentType: "application/x-pem-file", created, kid: `https://${this.host}/keys/${name}/${version}` });
+    this.push(this.certificates, name, { version, created, cer: new crypto.X509Certificate(block).raw });
+    this.push(this.keys, name, { version, created, jwk: crypto.createPublicKey(crypto.createPrivateKey(pem)).export({ format: "jwk" }) });
     return version;
+  }
+
+  /** What importing a key (`az keyvault key import --pem-file`) leaves: a new version of the key. */
+  importKey(name: string, privateKeyPem: string): string {
+    const version = crypto.randomBytes(16).toString("hex");
+    this.push(this.keys, name, { version, created: this.seconds(), jwk: crypto.createPublicKey(crypto.createPrivateKey(privateKeyPem)).export({ format: "jwk" }) });
+    return version;
+  }
+
+  private push<T>(store: Map<string, T[]>, name: string, version: T): void {
+    store.set(name.toLowerCase(), [...(store.get(name.toLowerCase()) ?? []), version]);
   }
 
   private bundle(name: string, v: SecretVersion, withValue: boolean) {
@@ -137,17 +180,17 @@ export class KeyVaultStandIn {
     return { claims };
   }
 
-  private forbidden(claims: Record<string, unknown>, permission: SecretPermission, secret: string): StandInResponse {
+  private forbidden(claims: Record<string, unknown>, collection: Collection, permission: SecretPermission, name: string): StandInResponse {
     const who = `appid=${claims.appid};oid=${claims.oid};iss=https://sts.windows.net/${claims.tid}/`;
     if (this.config.grants.some((g) => g.via === "rbac")) {
       return kvError(
         403,
         "Forbidden",
-        `Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: ${who}\r\nAction: '${RBAC_ACTIONS[permission]}'\r\nResource: '/vaults/${this.config.name}/secrets/${secret}'`,
+        `Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nCaller: ${who}\r\nAction: '${RBAC_ACTIONS[collection][permission]}'\r\nResource: '/vaults/${this.config.name}/${collection}/${name}'`,
         "ForbiddenByRbac",
       );
     }
-    return kvError(403, "Forbidden", `The user, group or application '${who}' does not have secrets ${permission} permission on key vault '${this.config.name};location=westeurope'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`, "AccessDenied");
+    return kvError(403, "Forbidden", `The user, group or application '${who}' does not have ${collection} ${permission} permission on key vault '${this.config.name};location=westeurope'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`, "AccessDenied");
   }
 
   handle(request: StandInRequest): StandInResponse {
@@ -162,16 +205,19 @@ export class KeyVaultStandIn {
     if (!apiVersion) return kvError(400, "BadParameter", "The request URI contains an invalid or missing api-version.");
     if (!API_VERSIONS.includes(apiVersion)) return kvError(400, "BadParameter", `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (${API_VERSIONS.at(-1)}).`);
     const parts = request.url.pathname.split("/").filter(Boolean);
-    if (parts[0] !== "secrets" || parts.length < 2 || parts.length > 3) return kvError(404, "NotFound", `no ${request.method} ${request.url.pathname} in this stand-in`);
+    const collection = parts[0] as Collection;
+    if (!["secrets", "certificates", "keys"].includes(collection) || parts.length < 2 || parts.length > 3) return kvError(404, "NotFound", `no ${request.method} ${request.url.pathname} in this stand-in`);
     const who = this.caller(request);
     if ("refused" in who) return who.refused;
     caller.oid = who.claims.oid;
     const [, name, third] = parts;
     const operation: SecretPermission | undefined =
-      request.method === "GET" ? (third === "versions" ? "list" : "get") : request.method === "PUT" && parts.length === 2 ? "set" : undefined;
+      request.method === "GET" ? (third === "versions" ? "list" : "get") : request.method === "PUT" && parts.length === 2 && collection === "secrets" ? "set" : undefined;
     if (!operation) return kvError(405, "MethodNotAllowed", `${request.method} is not allowed on ${request.url.pathname}`);
-    const grant = this.config.grants.find((g) => g.objectId === who.claims.oid && g.secretPermissions.includes(operation) && (g.secret === undefined || g.secret.toLowerCase() === name.toLowerCase()));
-    if (!grant) return this.forbidden(who.claims, operation, name);
+    const covers = (g: VaultGrant) => g.scope === undefined || (g.scope.collection === collection && g.scope.name.toLowerCase() === name.toLowerCase());
+    const grant = this.config.grants.find((g) => g.objectId === who.claims.oid && permissionsIn(g, collection).includes(operation) && covers(g));
+    if (!grant) return this.forbidden(who.claims, collection, operation, name);
+    if (collection !== "secrets") return this.readObject(collection, name, third);
 
     if (operation === "set") {
       let body: { value?: unknown; contentType?: unknown };
@@ -191,5 +237,30 @@ export class KeyVaultStandIn {
     if (operation === "list") return json(200, { value: [...versions].reverse().map((v) => this.bundle(name, v, false)), nextLink: null });
     const found = third ? versions.find((v) => v.version === third) : versions.at(-1);
     return found ? json(200, this.bundle(name, found, true)) : notFound();
+  }
+
+  /** A certificate's bundle (its DER as base64) or a key's (its public JWK), or their versions. */
+  private readObject(collection: "certificates" | "keys", name: string, third: string | undefined): StandInResponse {
+    const versions = (collection === "certificates" ? this.certificates : this.keys).get(name.toLowerCase());
+    const what = collection === "certificates" ? "Certificate" : "Key";
+    const notFound = () => kvError(404, `${what}NotFound`, `A ${what.toLowerCase()} with (name/id) ${name}${third && third !== "versions" ? `/${third}` : ""} was not found in this key vault. If you recently deleted this ${what.toLowerCase()} you may be able to recover it using the correct recovery command.`);
+    if (!versions) return notFound();
+    const id = (v: ObjectVersion) => `https://${this.host}/${collection}/${name}/${v.version}`;
+    const attributes = (v: ObjectVersion) => ({ enabled: true, created: v.created, updated: v.created, recoveryLevel: "Recoverable+Purgeable", recoverableDays: 90 });
+    if (third === "versions") {
+      return json(200, { value: [...versions].reverse().map((v) => (collection === "certificates" ? { id: id(v), attributes: attributes(v) } : { kid: id(v), attributes: attributes(v) })), nextLink: null });
+    }
+    const v = third ? versions.find((candidate) => candidate.version === third) : versions.at(-1);
+    if (!v) return notFound();
+    if (collection === "keys") return json(200, { key: { ...v.jwk, kid: id(v), key_ops: ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey"] }, attributes: attributes(v), tags: {} });
+    return json(200, {
+      id: id(v),
+      kid: `https://${this.host}/keys/${name}/${v.version}`,
+      sid: `https://${this.host}/secrets/${name}/${v.version}`,
+      x5t: crypto.createHash("sha1").update(v.cer!).digest("base64url"),
+      cer: v.cer!.toString("base64"),
+      attributes: attributes(v),
+      tags: {},
+    });
   }
 }
