@@ -240,8 +240,8 @@ async function kubernetesCluster(useContext: boolean, aks: Record<string, unknow
 
 export const httpClient: HttpClient = {
   get(url) {
-    // A timer of our own, not AbortSignal.timeout: that one does not keep the process alive, and a
-    // connection that is accepted and never answered then ends node with exit 13 instead of a verdict.
+    // Bounded by the socket's own idle timeout, not AbortSignal.timeout: that one does not keep the process
+    // alive, and a connection that is accepted and never answered then ends node with exit 13, no verdict.
     // Over HTTPS the chain is not checked here (the address is an IP, which certificates rarely name);
     // the check compares the served certificate with the one mounted from Key Vault instead.
     return new Promise((resolve) => {
