@@ -90,6 +90,9 @@ interface SecretVersion {
   readonly kid?: string;
 }
 
+/** The public half of a PEM's private key, as the JWK Key Vault returns: never the private part. */
+const publicJwk = (pem: string) => crypto.createPublicKey(crypto.createPrivateKey(pem)).export({ format: "jwk" });
+
 const kvError = (status: number, code: string, message: string, inner?: string, headers: Record<string, string> = {}) =>
   json(status, { error: { code, message, ...(inner ? { innererror: { code: inner } } : {}) } }, headers);
 
@@ -115,9 +118,7 @@ export class KeyVaultStandIn {
    * the version ID up; `version` is for a lab that must name it before the write (a pin synthesized first).
    */
   setSecret(name: string, value: string, contentType?: string, version = crypto.randomBytes(16).toString("hex")): string {
-    const versions = this.secrets.get(name.toLowerCase()) ?? [];
-    versions.push({ version, value, contentType, created: this.seconds() });
-    this.secrets.set(name.toLowerCase(), versions);
+    this.push(this.secrets, name, { version, value, contentType, created: this.seconds() });
     return version;
   }
 
@@ -134,14 +135,14 @@ export class KeyVaultStandIn {
     const created = this.seconds();
     this.push(this.secrets, name, { version, value: pem, contentType: "application/x-pem-file", created, kid: `https://${this.host}/keys/${name}/${version}` });
     this.push(this.certificates, name, { version, created, cer: new crypto.X509Certificate(block).raw });
-    this.push(this.keys, name, { version, created, jwk: crypto.createPublicKey(crypto.createPrivateKey(pem)).export({ format: "jwk" }) });
+    this.push(this.keys, name, { version, created, jwk: publicJwk(pem) });
     return version;
   }
 
   /** What importing a key (`az keyvault key import --pem-file`) leaves: a new version of the key. */
   importKey(name: string, privateKeyPem: string): string {
     const version = crypto.randomBytes(16).toString("hex");
-    this.push(this.keys, name, { version, created: this.seconds(), jwk: crypto.createPublicKey(crypto.createPrivateKey(privateKeyPem)).export({ format: "jwk" }) });
+    this.push(this.keys, name, { version, created: this.seconds(), jwk: publicJwk(privateKeyPem) });
     return version;
   }
 
