@@ -36,6 +36,7 @@ import { makeCa, startLabNode, waitUntil, type LabNode } from "../tools/offline/
 import { IMAGES, labCacheDir, loadLabTools } from "../tools/offline/lab-tools";
 import { writeOutputsState } from "../tools/offline/mock-test";
 import { httpClient } from "../tools/ops/verify-cli";
+import { secretProviderClassName } from "../lib/names";
 import { adaptStack } from "../tools/offline/stand-in";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { copyOfProject, selfSignedCertificate, tempDir, type Json } from "./helpers";
@@ -551,7 +552,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
       const billing = config.apps[1];
       expect(await execIn(billing.namespace, "ls /app/secrets; cat /app/secrets/db.txt")).toBe("db.txt\nbilling's database password");
       // Its class asks for the first app's secret instead, as a mistaken or hostile edit would; its pod starts anew.
-      const classPath = `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${billing.namespace}/secretproviderclasses/${BILLING}-keyvault`;
+      const classPath = `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${billing.namespace}/secretproviderclasses/${secretProviderClassName(BILLING)}`;
       const spc = await api(classPath);
       spc.spec.parameters.objects = spc.spec.parameters.objects.replace("objectName: billing-db", `objectName: ${objectName}`);
       expect((await node!.api("PUT", classPath, spc)).status).toBe(200);
@@ -627,7 +628,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
       for (const pod of await pods()) await node!.api("DELETE", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
     }
 
-    const classPath = `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${ns}/secretproviderclasses/${config.apps[0].name}-keyvault`;
+    const classPath = `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${ns}/secretproviderclasses/${secretProviderClassName(config.apps[0].name)}`;
     /** The class as the deploy made it, taken before each fault. */
     let deployedClass: Json;
     /** Writes the class's parameters over, as a hand-edited manifest would (the lab's own mistake: IDs copied into YAML). */
@@ -700,8 +701,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     }
   }
 
-  // The faults' deployments go with their namespaces (afterAll): the destroy command is proven by the others,
-  // and two cdktf runs fewer keep the CPU-bound lab within its time.
+  // The faults' deployments go with their namespaces (their cleanup step): the destroy command is proven by
+  // the others, and two cdktf runs fewer keep the lab within its time.
   /** Deletes what a scenario's namespaces still hold: all of a faults scenario, whatever a failed step left otherwise. */
   async function deleteNamespaces(): Promise<void> {
     for (const { namespace } of config.apps as Json[]) {
