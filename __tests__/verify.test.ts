@@ -219,6 +219,13 @@ describe("npm run verify on an app served over HTTPS (apps[].https)", () => {
     expect(byId.answers.detail).toBe(`GET https://198.51.100.7/ -> 200, but it serves certificate AA:BB, not the one mounted at /app/secrets/web.pem (${fingerprint}): restart the app if the certificate was renewed`);
   });
 
+  test("fails when the mounted file holds no certificate to compare with (a key alone)", async () => {
+    const cluster = served();
+    cluster.state.files["/app/secrets/web.pem"] = key;
+    const { byId } = await run(cluster, answering(200, fingerprint), { https });
+    expect([byId.answers.passed, byId.answers.detail]).toEqual([false, "GET https://198.51.100.7/ -> 200, but /app/secrets/web.pem holds no certificate to compare with"]);
+  });
+
   test("the real client reads the served certificate over TLS from a server whose chain it cannot check", async () => {
     const tls = await import("https");
     const server = tls.createServer({ key, cert }, (_req, res) => res.end("ok"));

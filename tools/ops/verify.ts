@@ -194,15 +194,23 @@ async function secretsMounted(cluster: ClusterView, input: VerifyInput): Promise
   return verdict("mounted", title, passed, `${input.objects.length} files in pod ${pod}`, lines);
 }
 
+/** The SHA-256 fingerprint of a PEM's first certificate (OpenSSL skips the key block before it), or undefined. */
+function firstCertificateFingerprint(pem: string): string | undefined {
+  try {
+    return new X509Certificate(pem).fingerprint256;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Over HTTPS, the app must serve the certificate in its mount: the one Key Vault gave it, not one of its own or an old one. */
 async function servesMountedCertificate(cluster: ClusterView, input: VerifyInput, https: NonNullable<VerifyInput["https"]>, url: string, served: string | undefined): Promise<CheckVerdict> {
   const title = "The app answers";
   if (!https.pem) return verdict("answers", title, true, `GET ${url} -> 200, serving certificate ${served ?? "(none)"}; ${https.certificateFile} is a PFX, not compared`);
   const pod = await cluster.runningPod(input.namespace, `app=${input.app}`);
   const pem = pod ? await cluster.readFile(input.namespace, pod, "app", https.certificateFile) : undefined;
-  const block = pem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0];
-  if (!block) return verdict("answers", title, false, `GET ${url} -> 200, but ${https.certificateFile} holds no certificate to compare with`);
-  const mounted = new X509Certificate(block).fingerprint256;
+  const mounted = pem === undefined ? undefined : firstCertificateFingerprint(pem);
+  if (!mounted) return verdict("answers", title, false, `GET ${url} -> 200, but ${https.certificateFile} holds no certificate to compare with`);
   return mounted === served
     ? verdict("answers", title, true, `GET ${url} -> 200, serving the certificate mounted at ${https.certificateFile} (SHA-256 ${mounted})`)
     : verdict("answers", title, false, `GET ${url} -> 200, but it serves certificate ${served ?? "(none)"}, not the one mounted at ${https.certificateFile} (${mounted}): restart the app if the certificate was renewed`);

@@ -130,11 +130,11 @@ export class KeyVaultStandIn {
    */
   importCertificate(name: string, pem: string): string {
     const version = crypto.randomBytes(16).toString("hex");
-    const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-    if (!block) throw new Error(`importCertificate ${name}: the PEM holds no certificate`);
+    // OpenSSL reads the PEM's first certificate, past the key block; no certificate throws.
+    const cer = new crypto.X509Certificate(pem).raw;
     const created = this.seconds();
     this.push(this.secrets, name, { version, value: pem, contentType: "application/x-pem-file", created, kid: `https://${this.host}/keys/${name}/${version}` });
-    this.push(this.certificates, name, { version, created, cer: new crypto.X509Certificate(block).raw });
+    this.push(this.certificates, name, { version, created, cer });
     this.push(this.keys, name, { version, created, jwk: publicJwk(pem) });
     return version;
   }
