@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { RESOURCE_PROVIDERS } from "../lib/azure-provider";
 import { KUBERNETES_CLUSTER, RESOURCE_GROUP, ROLE_ASSIGNMENT } from "./resource-types";
-import { baseConfig, hardenedConfig, resource, resourcesOfType, synthProject, type SynthesizedProject } from "./helpers";
+import { baseConfig, hardenedConfig, resource, resourcesOfType, synthProject, type Json, type SynthesizedProject } from "./helpers";
 
 describe("AKS stack", () => {
   let project: SynthesizedProject;
@@ -198,5 +198,26 @@ describe("AKS stack, hardened (the shape of config/prod.json)", () => {
     }
     expect(resource(dev, "azurerm_kubernetes_cluster", "cluster").api_server_access_profile).toBeUndefined();
     expect(Object.keys(dev.resource.azurerm_role_assignment)).toEqual(["deployer-cluster-admin"]);
+  });
+});
+
+describe("a workload identity's federated credential name", () => {
+  test("stays within Azure's 120 characters for the longest cluster, namespace and app names, readable and unique", () => {
+    const prod = hardenedConfig("prod");
+    prod.aks.name = `a${"k".repeat(61)}s`;
+    prod.aks.dnsPrefix = "aks";
+    prod.apps[0] = { ...prod.apps[0], namespace: `n${"s".repeat(62)}`, name: `a${"p".repeat(61)}1` };
+    prod.apps.push({ ...prod.apps[0], name: `a${"p".repeat(61)}2`, namespace: `n${"s".repeat(61)}2` });
+    prod.keyVault.secrets[0].app = prod.apps[0].name;
+    const names = resourcesOfType(synthProject({ prod }).json("aks-prod"), "azurerm_federated_identity_credential").map((c: Json) => c.name as string);
+    expect(names).toHaveLength(2);
+    for (const name of names) expect(name).toMatch(/^[a-zA-Z0-9][\w-]{2,119}$/);
+    expect(names[0].startsWith(`${prod.aks.name}-nsss`)).toBe(true);
+    expect(new Set(names).size).toBe(2);
+  });
+
+  test("is cluster-namespace-account while that fits, as before", () => {
+    const [credential] = resourcesOfType(synthProject({ prod: hardenedConfig("prod") }).json("aks-prod"), "azurerm_federated_identity_credential");
+    expect(credential.name).toBe("aks-test-prod-configurable-configurable");
   });
 });

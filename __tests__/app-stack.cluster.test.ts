@@ -298,10 +298,15 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(deployment.status?.availableReplicas).toBe(config.apps[0].replicas);
     const service = await read(`/api/v1/namespaces/${namespace}/services/configurable`);
-    expect(service.spec?.type).toBe("LoadBalancer");
-
+    // dev: the public demo, for its sourceRanges only; prod: nothing outside the cluster.
     const outputs = JSON.parse((await engineRun(dir, env, ["output", "-json"])).stdout.replace(/^[^{]*/, ""));
-    expect(outputs.app_url.value).toBe(`http://${LB_IP}`);
+    if (config.apps[0].service.type === "LoadBalancer") {
+      expect([service.spec?.type, service.spec?.loadBalancerSourceRanges]).toEqual(["LoadBalancer", config.apps[0].service.sourceRanges]);
+      expect(outputs.app_url.value).toBe(`http://${LB_IP}`);
+    } else {
+      expect([service.spec?.type, service.status?.loadBalancer?.ingress]).toEqual(["ClusterIP", undefined]);
+      expect(outputs.app_url.value).toMatch(/^http:\/\/configurable\.[\w-]+\.svc\.cluster\.local \(inside the cluster only/);
+    }
   }, 240_000);
 
   test("npm run verify's object checks pass against what the apply left: the class matches the outputs, the app is available", async () => {
@@ -318,6 +323,10 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
       runningPod: async (ns) => (await read(`/api/v1/namespaces/${ns}/pods`)).items.find((p: Json) => p.status?.phase === "Running")?.metadata.name,
       readFile: async () => undefined,
       serviceAddress: async (ns, name) => (await read(`/api/v1/namespaces/${ns}/services/${name}`)).status?.loadBalancer?.ingress?.[0]?.ip,
+      // No kubelet here to stream a port-forward: the answers check is not among those this test asserts.
+      portForward: async () => {
+        throw new Error("no kubelet on the local control plane to port-forward to");
+      },
     };
     const workload = config.apps[0].identity === "workload";
     const verdicts = await verifyDeployment(
@@ -331,6 +340,7 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
         tenantId: { value: TENANT_ID, source: `tenant of keyvault-${envName}` },
         clientId: { value: CLIENT_ID, source: `client ID of aks-${envName}`, parameter: workload ? "clientID" : "userAssignedIdentityID" },
         objects: [],
+        service: { type: config.apps[0].service.type, podPort: 8080 },
         rotationInterval: config.aks.secretRotationInterval,
         rotationSeconds: durationSeconds(config.aks.secretRotationInterval),
         secretVersions: { "configurable-secrets": VERSION_1 },

@@ -281,6 +281,26 @@ describe("what the stand-ins enforce is read from the synthesized stacks", () =>
     expect(listing(false)).toEqual([200, 403]);
   });
 
+  test("with Azure RBAC, a cert or key object's reader gets the public part (GetCertificate, GetKey) and never the certificate's private key", () => {
+    const prod = hardenedConfig("prod");
+    prod.keyVault.authorization = "rbac";
+    prod.keyVault.secrets.push({ objectName: "web-tls", objectType: "cert", objectAlias: "web.crt", source: { existing: true } });
+    prod.keyVault.secrets.push({ objectName: "signing", objectType: "key", objectAlias: "signing.pem", source: { existing: true } });
+    const project = synthProject({ prod });
+    const keyVault = project.json("keyvault-prod");
+    const grants = vaultGrants(keyVault, resolver(keyVault, {}, { "aks-prod": outputsFor(project.json("aks-prod")) }, { object_id: ID.deployer, tenant_id: TENANT }));
+    const kv = new KeyVaultStandIn({ name: "kv-lab", tenantId: TENANT, grants, tokenKey: entraKeys.publicKey });
+    kv.importCertificate("web-tls", certificate.pem);
+    kv.importKey("signing", certificate.key);
+    const now = Math.floor(Date.now() / 1000);
+    const bearer = signJwt({ aud: VAULT_RESOURCE, tid: TENANT, oid: ID.appObject, appid: "x", iat: now, exp: now + 600 }, entraKeys.privateKey);
+    const get = (p: string) => {
+      const response = kv.handle(request("GET", `https://kv-lab.vault.azure.net${p}?api-version=7.4`, { authorization: `Bearer ${bearer}` }));
+      return response.status === 200 ? 200 : `${response.status} ${(response.body as Json).error?.innererror?.code}`;
+    };
+    expect([get("/certificates/web-tls/"), get("/keys/signing/"), get("/secrets/web-tls/")]).toEqual([200, 200, "403 ForbiddenByRbac"]);
+  });
+
   test("two apps with Azure RBAC: each identity reads its own secret and the shared one, and is ForbiddenByRbac on the other app's", () => {
     const prod = hardenedConfig("prod");
     prod.keyVault.authorization = "rbac";

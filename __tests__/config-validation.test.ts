@@ -70,6 +70,13 @@ const cases: [string, (c: Json) => void, string[]][] = [
   ["vm size not a size", (c) => (c.aks.vmSize = "large"), [`${F}: aks.vmSize = "large": must be an Azure VM size such as "Standard_D2s_v5"`]],
   ["image without a tag", (c) => (c.apps[0].image = "sixeyed/configurable"), [`${F}: apps[0].image = "sixeyed/configurable": ${IMAGE_RULE}`]],
   ["image tagged latest", (c) => (c.apps[0].image = "nginx:latest"), [`${F}: apps[0].image = "nginx:latest": ${IMAGE_RULE}`]],
+  ["an app named addon, the add-on identity's key", (c) => (c.apps[0].name = "addon"), [`${F}: apps[0].name = "addon": is reserved: "addon" names the add-on's identity and its vault access; pick another name`]],
+  [
+    "a public LoadBalancer without sourceRanges",
+    (c) => (c.apps[0].service = { type: "LoadBalancer" }),
+    [`${F}: apps[0].service.sourceRanges = []: must name the addresses a public LoadBalancer admits (its loadBalancerSourceRanges): without them the app, and the secrets it shows, are open to the internet; list your CIDRs, or use "InternalLoadBalancer" or "ClusterIP"`],
+  ],
+  ["sourceRanges on a ClusterIP", (c) => (c.apps[0].service = { type: "ClusterIP", sourceRanges: ["198.18.0.0/24"] }), [`${F}: apps[0].service.sourceRanges = ["198.18.0.0/24"]: applies to a public "LoadBalancer" only; a ClusterIP has no public address to restrict`]],
   ["namespace default", (c) => (c.apps[0].namespace = "default"), [`${F}: apps[0].namespace = "default": ${NAMESPACE_RULE}`]],
   ["namespace kube-system", (c) => (c.apps[0].namespace = "kube-system"), [`${F}: apps[0].namespace = "kube-system": ${NAMESPACE_RULE}`]],
   ["namespace not a DNS label", (c) => (c.apps[0].namespace = "My_App"), [`${F}: apps[0].namespace = "My_App": ${NAMESPACE_RULE}`]],
@@ -452,7 +459,9 @@ describe("loading config/*.json", () => {
   });
 
   test("warns, without failing, when a secret's file does not exist yet", () => {
-    const root = writeProject({ dev: baseConfig("dev") });
+    const dev = baseConfig("dev");
+    dev.apps[0].service = { type: "ClusterIP" };
+    const root = writeProject({ dev });
     const { environments, warnings } = loadEnvironments(root);
     expect(environments.map((e) => e.environment)).toEqual(["dev"]);
     expect(warnings).toEqual([
@@ -462,6 +471,7 @@ describe("loading config/*.json", () => {
 
   test("an environment with shared state and no deployerObjectId is warned about, naming the field and why", () => {
     const shared = baseConfig("dev");
+    shared.apps[0].service = { type: "ClusterIP" };
     shared.backend = { resourceGroupName: "rg-tfstate", storageAccountName: "sttfstate01", containerName: "tfstate" };
     const root = writeProject({ dev: shared }, { "secrets/dev/configurable-secret.json": "{}" });
     expect(loadEnvironments(root).warnings).toEqual([
@@ -470,6 +480,17 @@ describe("loading config/*.json", () => {
     ]);
     shared.deployerObjectId = "00000000-0000-4000-8000-00000000abcd";
     fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(shared));
+    expect(loadEnvironments(root).warnings).toEqual([]);
+  });
+
+  test("a public LoadBalancer is warned about: the demo app shows its secrets to the addresses it admits; ClusterIP is not", () => {
+    const dev = baseConfig("dev");
+    const root = writeProject({ dev }, { "secrets/dev/configurable-secret.json": "{}" });
+    expect(loadEnvironments(root).warnings).toEqual([
+      'config/dev.json: apps[0].service.type = "LoadBalancer": configurable gets a public address admitting 198.18.0.0/24; the demo app shows the secrets it mounts to anyone there. Keep it to a lab, or use "ClusterIP"',
+    ]);
+    dev.apps[0].service = { type: "InternalLoadBalancer" };
+    fs.writeFileSync(path.join(root, "config", "dev.json"), JSON.stringify(dev));
     expect(loadEnvironments(root).warnings).toEqual([]);
   });
 
@@ -511,6 +532,10 @@ describe("the JSON Schema for editors (config/schema/environment.schema.json)", 
     "duplicate aliases",
     "duplicate object names, in any case",
     "rotation interval of zero",
+    // Rules across fields (the app name reserved for the add-on, sourceRanges by type): refinements.
+    "an app named addon, the add-on identity's key",
+    "a public LoadBalancer without sourceRanges",
+    "sourceRanges on a ClusterIP",
     "secret with both sources",
     "key uploaded from a file",
     "a pinned version of a secret uploaded from its file",

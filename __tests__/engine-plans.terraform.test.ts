@@ -176,8 +176,10 @@ describe.each([
     expect(template.metadata[0].annotations[SECRET_VERSIONS_ANNOTATION]).toBe("configurable-secrets=0123456789abcdef0123456789abcdef");
   });
 
-  test("app_url is the LoadBalancer's address", () => {
-    expect(outputsOf(chain.app.states.apply).app_url).toBe(`http://${LB_IP}`);
+  test("app_url is the public LoadBalancer's address (dev), or the in-cluster name of a ClusterIP app (prod)", () => {
+    const url = outputsOf(chain.app.states.apply).app_url;
+    if (env === "dev") expect(url).toBe(`http://${LB_IP}`);
+    else expect(url).toMatch(/^http:\/\/configurable\.configurable\.svc\.cluster\.local \(inside the cluster only/);
   });
 });
 

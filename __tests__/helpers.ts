@@ -46,7 +46,8 @@ export function baseConfig(env = "dev"): Json {
         },
       ],
     },
-    apps: [{ namespace: "configurable", image: "sixeyed/configurable:21.04", replicas: 1 }],
+    // As config/dev.json: the public demo, for listed addresses only (hardenedConfig keeps the default ClusterIP).
+    apps: [{ namespace: "configurable", image: "sixeyed/configurable:21.04", replicas: 1, service: { type: "LoadBalancer", sourceRanges: ["198.18.0.0/24"] } }],
   };
 }
 
@@ -62,6 +63,8 @@ export function hardenedConfig(env = "prod"): Json {
     allowedCidrs: ["198.18.0.7"],
   });
   config.apps[0].identity = "workload";
+  // As config/prod.json: no address outside the cluster.
+  config.apps[0].service = { type: "ClusterIP" };
   return config;
 }
 

@@ -188,6 +188,26 @@ describe("Key Vault stack with Azure RBAC", () => {
     });
   });
 
+  test("gives a key or certificate reader Key Vault Reader (public material only) at the object's scope; a certificate fetched with its key keeps Secrets User", () => {
+    const config = hardenedConfig("prod");
+    config.keyVault.authorization = "rbac";
+    config.keyVault.secrets.push(
+      { objectName: "signing-key", objectType: "key", objectAlias: "signing.pem", source: { existing: true } },
+      { objectName: "web-cert", objectType: "cert", objectAlias: "web.crt", source: { existing: true } },
+      { objectName: "web-cert", objectType: "secret", objectAlias: "web.pem", objectFormat: "pem", source: { existing: true } },
+    );
+    // The cert's name twice (as cert and as its secret) is refused as a duplicate objectName; the secret gets its own.
+    config.keyVault.secrets[3].objectName = "web-tls";
+    const kv = synthProject({ prod: config }).json("keyvault-prod");
+    const role = (id: string) => resource(kv, "azurerm_role_assignment", id);
+    expect(role("reads-signing-key")).toMatchObject({ scope: "${azurerm_key_vault.vault.id}/keys/signing-key", role_definition_name: "Key Vault Reader" });
+    expect(role("reads-web-cert")).toMatchObject({ scope: "${azurerm_key_vault.vault.id}/certificates/web-cert", role_definition_name: "Key Vault Reader" });
+    expect(role("reads-web-tls")).toMatchObject({ scope: "${azurerm_key_vault.vault.id}/secrets/web-tls", role_definition_name: "Key Vault Secrets User" });
+    const roles = resourcesOfType(kv, "azurerm_role_assignment").map((r: Json) => r.role_definition_name);
+    expect(roles).not.toContain("Key Vault Crypto User");
+    expect(roles).not.toContain("Key Vault Certificate User");
+  });
+
   test("makes secrets wait for the deployer's role, so destroy removes them first", () => {
     expect(resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets").depends_on).toEqual([
       "azurerm_role_assignment.deployer-role",

@@ -278,6 +278,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   config.apps[0].image = `${IMAGES.app}@${labTools.images[IMAGES.app].digest}`;
   config.aks.secretRotationInterval = ROTATION;
   config.apps[0].namespace = `${config.apps[0].namespace}-${label}`;
+  // The lab's load balancer answers on loopback only (playLoadBalancer): a public Service admitting it.
+  config.apps[0].service = { type: "LoadBalancer", sourceRanges: ["127.0.0.0/8"] };
   if (kind !== "main") config.keyVault.name = { objects: "kv-aks-secrets-lab-obj", faults: `kv-aks-secrets-lab-${env}f` }[kind];
   /** Where the lab's load balancer answers for this scenario's LoadBalancer Service: loopback. */
   const LB_IP = `127.0.0.${3 + scenarios.length}`;

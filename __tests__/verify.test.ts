@@ -31,6 +31,7 @@ const input: VerifyInput = {
   rotationSeconds: 120,
   secretVersions: { "configurable-secrets": "v2" },
   timeoutSeconds: 60,
+  service: { type: "LoadBalancer", podPort: 8080 },
 };
 
 /** A healthy deployment; each test breaks one thing. */
@@ -47,6 +48,7 @@ function healthy(): ClusterView & { state: Json } {
     pod: "configurable-abc",
     files: { "/app/secrets/secret.json": SECRET },
     address: "198.51.100.7",
+    forwards: [] as string[],
   };
   return {
     state,
@@ -58,6 +60,10 @@ function healthy(): ClusterView & { state: Json } {
     runningPod: async () => state.pod,
     readFile: async (_ns, _pod, _container, file) => state.files[file],
     serviceAddress: async () => state.address,
+    portForward: async (_ns, pod, port) => {
+      state.forwards.push(`${pod}:${port}`);
+      return { address: "127.0.0.1:40123", close: () => state.forwards.push("closed") };
+    },
   };
 }
 
@@ -183,6 +189,18 @@ describe("npm run verify, check by check", () => {
     const noAddress = healthy();
     noAddress.state.address = undefined;
     expect((await run(noAddress)).byId.answers.detail).toBe("the Service has no LoadBalancer address yet after 60 s");
+  });
+
+  test.each(["ClusterIP", "InternalLoadBalancer"] as const)("a %s app is reached by port-forwarding through the API server to its pod, never its Service address", async (type) => {
+    const cluster = healthy();
+    const urls: string[] = [];
+    const http: HttpClient = { get: async (url) => (urls.push(url), { status: 200 }) };
+    const { byId } = await run(cluster, http, { service: { type, podPort: 8080 } });
+    expect(urls).toEqual(["http://127.0.0.1:40123/"]);
+    expect(cluster.state.forwards).toEqual(["configurable-abc:8080", "closed"]);
+    expect(byId.answers.detail).toBe(`GET http://127.0.0.1:40123/ -> 200 (${type}: port-forwarded through the API server to port 8080)`);
+    cluster.state.pod = undefined;
+    expect((await run(cluster, http, { service: { type, podPort: 8080 } })).byId.answers.detail).toBe(`no running pod to port-forward to (the Service is ${type}) after 60 s`);
   });
 
   test("rotation off, another interval, or pods on an older version fail the rotation check", async () => {

@@ -35,6 +35,7 @@ function placeholderCidrWarnings(env: EnvironmentConfig): string[] {
   const lists: [string, readonly string[]][] = [
     ["aks.apiServerAuthorizedIpRanges", env.aks.apiServerAuthorizedIpRanges],
     ["keyVault.allowedCidrs", env.keyVault.allowedCidrs],
+    ...env.apps.map((app, index): [string, readonly string[]] => [`apps[${index}].service.sourceRanges`, app.service.sourceRanges]),
   ];
   return lists.flatMap(([field, cidrs]) =>
     cidrs.flatMap((cidr, index) =>
@@ -125,7 +126,7 @@ export function loadEnvironments(projectRoot: string, configDir = "config", cach
       }
     });
   }
-  for (const env of environments) warnings.push(...placeholderCidrWarnings(env), ...sharedReaderWarnings(env));
+  for (const env of environments) warnings.push(...placeholderCidrWarnings(env), ...sharedReaderWarnings(env), ...publicServiceWarnings(env));
   for (const env of environments.filter((e) => e.backend && !e.deployerObjectId)) {
     warnings.push(
       `${env.file}: deployerObjectId is not set: the deployer's cluster-admin role and vault access go to whoever runs Terraform, ` +
@@ -156,6 +157,18 @@ export function sharedReaderWarnings(env: EnvironmentConfig): string[] {
     );
   }
   return warnings;
+}
+
+/** A public Service admits its sourceRanges; the demo app shows every mounted secret to whoever reaches it. */
+export function publicServiceWarnings(env: EnvironmentConfig): string[] {
+  return env.apps.flatMap((app, index) =>
+    app.service.type === "LoadBalancer"
+      ? [
+          `${env.file}: apps[${index}].service.type = "LoadBalancer": ${app.name} gets a public address admitting ${app.service.sourceRanges.join(", ")}; ` +
+            `the demo app shows the secrets it mounts to anyone there. Keep it to a lab, or use "ClusterIP"`,
+        ]
+      : [],
+  );
 }
 
 /** AKSKV_RUNNER_IP, validated: one IPv4 address (a hosted runner's public one), or undefined when unset. */

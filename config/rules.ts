@@ -412,6 +412,14 @@ export const appIdentity = rule<string>({
   values: ["addon", "workload"],
 });
 
+/** How an app is reached: only from inside the cluster, from the VNet, or from listed public addresses. */
+export const SERVICE_TYPES = ["ClusterIP", "InternalLoadBalancer", "LoadBalancer"] as const;
+
+export const serviceType = rule<string>({
+  describe: 'must be "ClusterIP" (inside the cluster only), "InternalLoadBalancer" (a private address in the VNet) or "LoadBalancer" (a public address, with sourceRanges)',
+  values: SERVICE_TYPES,
+});
+
 export const runAsUser = rule<number>({
   describe: "must be a whole number from 10000 to 65535 (a non-root user that no image account is likely to share)",
   integer: true, minimum: 10000, maximum: 65535,

@@ -293,6 +293,17 @@ const https = section({
   port: whole(rules.unprivilegedPort, "the container port the app serves HTTPS on (1024-65535, not `containerPort`); the Service listens on 443 and forwards here").default(8443),
 });
 
+const PUBLIC_WITHOUT_RANGES =
+  'must name the addresses a public LoadBalancer admits (its loadBalancerSourceRanges): without them the app, and the secrets it shows, are open to the internet; list your CIDRs, or use "InternalLoadBalancer" or "ClusterIP"';
+
+const service = section({
+  type: oneOf(rules.SERVICE_TYPES, rules.serviceType.describe, "`ClusterIP` (no address outside the cluster; `npm run verify` port-forwards through the API server), `InternalLoadBalancer` (a private address in the cluster's VNet) or `LoadBalancer` (a public address, only for `sourceRanges`)").default("ClusterIP"),
+  sourceRanges: list(rules.cidr, "with `LoadBalancer` only, and required there: the IPv4 addresses or CIDRs the public address admits (`loadBalancerSourceRanges`)"),
+}).superRefine((svc, ctx) => {
+  if (svc.type === "LoadBalancer" && svc.sourceRanges.length === 0) ctx.addIssue({ code: "custom", path: ["sourceRanges"], input: svc.sourceRanges, message: PUBLIC_WITHOUT_RANGES });
+  if (svc.type !== "LoadBalancer" && svc.sourceRanges.length > 0) ctx.addIssue({ code: "custom", path: ["sourceRanges"], input: svc.sourceRanges, message: `applies to a public "LoadBalancer" only; a ${svc.type} has no public address to restrict` });
+});
+
 const appEntry = section({
   namespace: text(rules.namespace, "Kubernetes namespace name the stack creates and owns: not `default` or `kube-*`"),
   name: text(rules.appName, "1-63 lowercase letters, digits, `-`; names the Deployment and Service").default("configurable"),
@@ -312,6 +323,7 @@ const appEntry = section({
     description:
       "serve the app over HTTPS from a certificate in its mount: the Service listens on 443 only and the probes use HTTPS, so a pod that does not serve it never becomes ready. The app reads the file itself, e.g. Kestrel: `ASPNETCORE_URLS` `https://+:8443` and `ASPNETCORE_Kestrel__Certificates__Default__Path` (and `__KeyPath`) `/app/secrets/<certificate>`",
   }),
+  service: defaulted(service.default(service.parse({})).meta({ description: "how the app is reached: the Service's type and, for a public one, whom it admits; see below" }), '`{"type": "ClusterIP"}`'),
   rolloutOnSecretChange: flag(true, "the pod template carries the Key Vault version of each secret this project uploads, so a deploy that changes one rolls the pods (see [rotation.md](rotation.md))"),
 });
 
@@ -389,6 +401,8 @@ function appProblems(config: AppsInput): [PropertyKey[], unknown, string][] {
     });
   });
   config.apps.forEach((a, appIndex) => {
+    // The add-on's identity carries "addon" in its resources' logical IDs, where an app carries its name.
+    if (a.name === "addon") problems.push([["apps", appIndex, "name"], a.name, 'is reserved: "addon" names the add-on\'s identity and its vault access; pick another name']);
     if (a.identity === "workload" && !config.aks.oidcIssuer) {
       problems.push([["apps", appIndex, "identity"], "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)"]);
     }

@@ -1,4 +1,5 @@
 // Stack names end with the environment, so `cdktf deploy '*-dev'` deploys one environment.
+import { createHash } from "crypto";
 
 export type StackKind = "aks" | "keyvault" | "app";
 
@@ -51,4 +52,18 @@ export function secretProviderClassName(appName: string): string {
 /** The Kubernetes Secret the CSI driver syncs for an app's environment variables from Key Vault. */
 export function envSecretName(appName: string): string {
   return `${appName}-keyvault-env`;
+}
+
+/** Azure's limit on a federated identity credential's name. */
+export const FEDERATED_CREDENTIAL_NAME_MAX = 120;
+
+/**
+ * A federated credential's name: "<cluster>-<namespace>-<service account>", which reads well and is
+ * unique per cluster. Azure takes 3-120 characters; a longer one keeps its first 111 and ends with
+ * 8 hex characters of the whole name's SHA-256, so two long names still differ.
+ */
+export function federatedCredentialName(cluster: string, namespace: string, serviceAccount: string): string {
+  const full = `${cluster}-${namespace}-${serviceAccount}`;
+  if (full.length <= FEDERATED_CREDENTIAL_NAME_MAX) return full;
+  return `${full.slice(0, FEDERATED_CREDENTIAL_NAME_MAX - 9)}-${createHash("sha256").update(full).digest("hex").slice(0, 8)}`;
 }

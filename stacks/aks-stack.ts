@@ -9,7 +9,7 @@ import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { TerraformOutput, TerraformStack } from "cdktf";
-import { OUTPUTS } from "../lib/names";
+import { federatedCredentialName, OUTPUTS } from "../lib/names";
 import type { Construct } from "constructs";
 import type { AksConfig, AppConfig, EnvironmentConfig } from "../config/types";
 import { appLogicalId, appOutputName } from "../lib/apps";
@@ -230,7 +230,7 @@ export class AksStack extends TerraformStack {
       const account = workloadServiceAccount(app);
       // Only tokens for this one service account, issued by this cluster, can act as the identity.
       new FederatedIdentityCredential(this, appLogicalId(config, app, "app-identity-federation"), {
-        name: `${aks.name}-${account.namespace}-${account.name}`,
+        name: federatedCredentialName(aks.name, account.namespace, account.name),
         resourceGroupName: this.resourceGroup.name,
         parentId: uai.id,
         issuer: this.cluster.oidcIssuerUrl,

@@ -19,6 +19,20 @@ export const CSI_DRIVER = "secrets-store.csi.k8s.io";
 /** app_url while the LoadBalancer Service has no address. */
 export const APP_URL_PENDING = "pending: the LoadBalancer Service has no address yet (kubectl get service -n <namespace>)";
 
+/** The annotation that gives a LoadBalancer Service a private address in the cluster's VNet (cloud-provider-azure). */
+export const INTERNAL_LOAD_BALANCER = "service.beta.kubernetes.io/azure-load-balancer-internal";
+
+/** app_url: the load balancer's address, or for ClusterIP the in-cluster name and how to reach it from outside. */
+function appUrl(app: AppConfig, service: ServiceV1): string {
+  const scheme = app.https ? "https" : "http";
+  if (app.service.type === "ClusterIP") {
+    return `${scheme}://${app.name}.${app.namespace}.svc.cluster.local (inside the cluster only; from a laptop: kubectl port-forward -n ${app.namespace} service/${app.name} 8080:${app.https ? 443 : 80})`;
+  }
+  // try(): while the Service has no address (the cloud controller has not given one yet, or is
+  // replacing the load balancer) a bare index fails every plan and apply of this stack with "Invalid index".
+  return Fn.try([`${scheme}://${service.status.get(0).loadBalancer.get(0).ingress.get(0).ip}`, APP_URL_PENDING]);
+}
+
 export interface AppStackProps {
   readonly config: EnvironmentConfig;
   readonly state: StateProps;
@@ -35,8 +49,8 @@ export interface AppStackProps {
 /**
  * Stack 3: the Kubernetes side. For each app, in its own namespace: a
  * SecretProviderClass mapping its Key Vault objects to files, a Deployment that
- * mounts them read-only at /app/secrets, and a LoadBalancer Service so a person
- * can browse to it. Its own stack because kubernetes_manifest needs the cluster
+ * mounts them read-only at /app/secrets, and a Service: ClusterIP by default,
+ * or a load balancer (internal, or public for listed addresses only). Its own stack because kubernetes_manifest needs the cluster
  * and the CRD at plan time.
  */
 export class AppStack extends TerraformStack {
@@ -173,23 +187,18 @@ export class AppStack extends TerraformStack {
       dependsOn: [secretProviderClass.manifest],
     });
 
+    const { type, sourceRanges } = app.service;
     const service = new ServiceV1(this, id("service"), {
-      metadata: { name: app.name, namespace: namespace.metadata.name, labels },
+      metadata: { name: app.name, namespace: namespace.metadata.name, labels, annotations: type === "InternalLoadBalancer" ? { [INTERNAL_LOAD_BALANCER]: "true" } : undefined },
       spec: {
-        type: "LoadBalancer",
+        type: type === "ClusterIP" ? "ClusterIP" : "LoadBalancer",
+        // The cloud's load balancer and the nodes' NSG admit only these; an empty list would admit everyone.
+        loadBalancerSourceRanges: type === "LoadBalancer" ? [...sourceRanges] : undefined,
         selector: { app: app.name },
         // Only one of them: with HTTPS on, plain HTTP never leaves the cluster.
         port: [app.https ? { name: "https", port: 443, targetPort: "https" } : { name: "http", port: 80, targetPort: "http" }],
       },
     });
-
-    const ingress = service.status.get(0).loadBalancer.get(0).ingress.get(0);
-    new TerraformOutput(this, appOutputName(props.config, app, OUTPUTS.appUrl), {
-      // try(): while the Service has no address (the cloud controller has not
-      // given one yet, or is replacing the load balancer) a bare index fails
-      // every plan and apply of this stack with "Invalid index".
-      value: Fn.try([`${app.https ? "https" : "http"}://${ingress.ip}`, APP_URL_PENDING]),
-      description: "Browse here to see the app show the secrets it reads from /app/secrets",
-    });
+    new TerraformOutput(this, appOutputName(props.config, app, OUTPUTS.appUrl), { value: appUrl(app, service), description: "Where the app answers (it shows the secrets it reads from /app/secrets)" });
   }
 }

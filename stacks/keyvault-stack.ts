@@ -35,8 +35,14 @@ export interface VaultReader {
   readonly apps: readonly AppConfig[];
 }
 
-/** The built-in role that reads one object of each type, and nothing else. */
-const OBJECT_READER_ROLE: Record<ObjectType, string | undefined> = { secret: undefined, cert: "Key Vault Certificate User", key: "Key Vault Crypto User" };
+/**
+ * The built-in role each object type's reader gets at the object's scope: exactly what the Azure
+ * provider's call needs (docs/security.md, "Which call, which right"). GetKey and GetCertificate
+ * return public material only, which Key Vault Reader's keys/read and certificates/read give; Crypto
+ * User would add decrypt, sign and wrap, and Certificate User the certificate's private key.
+ * Secrets take keyVault.readerRole (Key Vault Secrets User: getSecret).
+ */
+export const OBJECT_READER_ROLE: Record<ObjectType, string | undefined> = { secret: undefined, cert: "Key Vault Reader", key: "Key Vault Reader" };
 /** Where an object sits under the vault's resource ID: what a role assignment at its scope names. */
 const OBJECT_COLLECTION: Record<ObjectType, string> = { secret: "secrets", cert: "certificates", key: "keys" };
 

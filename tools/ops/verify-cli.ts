@@ -8,6 +8,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as httpPlain from "http";
 import * as https from "https";
+import * as net from "net";
 import * as path from "path";
 import { TLSSocket } from "tls";
 import { loadEnvironments } from "../../config/load";
@@ -144,6 +145,7 @@ export function verifyInput(config: EnvironmentConfig, app: AppConfig, aks: Reco
     rotationSeconds: durationSeconds(config.aks.secretRotationInterval),
     secretVersions: versions,
     timeoutSeconds,
+    service: { type: app.service.type, podPort: app.https ? app.https.port : app.containerPort },
     https: app.https && {
       certificateFile: `${SECRETS_MOUNT_PATH}/${app.https.certificate}`,
       pem: objects.find((s) => s.objectAlias.toLowerCase() === app.https!.certificate.toLowerCase())?.objectFormat === "pem",
@@ -234,8 +236,24 @@ async function kubernetesCluster(useContext: boolean, aks: Record<string, unknow
       const ingress = service.status?.loadBalancer?.ingress?.[0];
       return ingress?.ip ?? ingress?.hostname;
     },
+    portForward: (namespace, pod, port) => forwardThroughApiServer(new k8s.PortForward(kc), namespace, pod, port),
   };
   return { view, server: kc.getCurrentCluster()?.server ?? "(unknown)" };
+}
+
+/**
+ * kubectl port-forward's way in: a listener on loopback whose every connection is a port-forward
+ * stream through the API server to the pod's port. Reaches a ClusterIP app from anywhere the API
+ * server answers, with the deployer's own sign-in.
+ */
+async function forwardThroughApiServer(forwarder: { portForward(ns: string, pod: string, ports: number[], out: NodeJS.WritableStream, err: null, input: NodeJS.ReadableStream): Promise<unknown> }, namespace: string, pod: string, port: number): Promise<{ address: string; close(): void }> {
+  const server = net.createServer((socket) => {
+    forwarder.portForward(namespace, pod, [port], socket, null, socket).catch(() => socket.destroy());
+    socket.on("error", () => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
+  const { port: local } = server.address() as net.AddressInfo;
+  return { address: `127.0.0.1:${local}`, close: () => server.close() };
 }
 
 export const httpClient: HttpClient = {

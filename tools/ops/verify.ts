@@ -32,6 +32,8 @@ export interface ClusterView {
   readFile(namespace: string, pod: string, container: string, file: string): Promise<string | undefined>;
   /** The LoadBalancer address of a Service, or undefined while it has none. */
   serviceAddress(namespace: string, name: string): Promise<string | undefined>;
+  /** A local "host:port" forwarded through the API server to a pod's port (kubectl port-forward), and how to close it. */
+  portForward(namespace: string, pod: string, port: number): Promise<{ readonly address: string; close(): void }>;
 }
 
 export interface HttpClient {
@@ -74,6 +76,11 @@ export interface VerifyInput {
   /** objectName -> the version Key Vault holds now (the Key Vault stack's outputs); empty without rollout. */
   readonly secretVersions: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
+  /**
+   * How the app is reached (apps[].service): a public LoadBalancer at its address; a ClusterIP or an
+   * internal load balancer, whose address this machine need not reach, through the API server to a pod's port.
+   */
+  readonly service: { readonly type: "ClusterIP" | "InternalLoadBalancer" | "LoadBalancer"; readonly podPort: number };
   /** Set when the app serves HTTPS (apps[].https): the mounted certificate it must serve, and whether it is PEM (comparable here). */
   readonly https?: { readonly certificateFile: string; readonly pem: boolean };
 }
@@ -216,18 +223,38 @@ async function servesMountedCertificate(cluster: ClusterView, input: VerifyInput
     : verdict("answers", title, false, `GET ${url} -> 200, but it serves certificate ${served ?? "(none)"}, not the one mounted at ${https.certificateFile} (${mounted}): restart the app if the certificate was renewed`);
 }
 
+/** One GET of the app the way its Service is reached; `last` says what stood in the way. */
+async function getApp(cluster: ClusterView, http: HttpClient, input: VerifyInput): Promise<{ url?: string; status?: number; certificate?: string; last: string }> {
+  const scheme = input.https ? "https" : "http";
+  if (input.service.type === "LoadBalancer") {
+    const address = await cluster.serviceAddress(input.namespace, input.app);
+    if (!address) return { last: "the Service has no LoadBalancer address yet" };
+    const url = `${scheme}://${address}/`;
+    return { url, ...(await http.get(url)), last: "" };
+  }
+  const pod = await cluster.runningPod(input.namespace, `app=${input.app}`);
+  if (!pod) return { last: `no running pod to port-forward to (the Service is ${input.service.type})` };
+  const forward = await cluster.portForward(input.namespace, pod, input.service.podPort);
+  try {
+    const url = `${scheme}://${forward.address}/`;
+    return { url, ...(await http.get(url)), last: "" };
+  } finally {
+    forward.close();
+  }
+}
+
 async function appAnswers(cluster: ClusterView, http: HttpClient, input: VerifyInput, clock: Clock, log: (line: string) => void): Promise<CheckVerdict> {
   const title = "The app answers";
   const deadline = clock.now() + input.timeoutSeconds * 1000;
+  const via = input.service.type === "LoadBalancer" ? "" : ` (${input.service.type}: port-forwarded through the API server to port ${input.service.podPort})`;
   let lastLog = clock.now();
-  let last = "the Service has no LoadBalancer address yet";
+  let last = "";
   for (;;) {
-    const address = await cluster.serviceAddress(input.namespace, input.app);
-    if (address) {
-      const url = `${input.https ? "https" : "http"}://${address}/`;
-      const { status, certificate } = await http.get(url);
-      if (status === 200) return input.https ? servesMountedCertificate(cluster, input, input.https, url, certificate) : verdict("answers", title, true, `GET ${url} -> 200`);
-      last = `GET ${url} -> ${status ?? "no answer"}`;
+    const got = await getApp(cluster, http, input);
+    last = got.last;
+    if (got.url) {
+      if (got.status === 200) return input.https ? servesMountedCertificate(cluster, input, input.https, got.url, got.certificate) : verdict("answers", title, true, `GET ${got.url} -> 200${via}`);
+      last = `GET ${got.url} -> ${got.status ?? "no answer"}${via}`;
     }
     if (clock.now() >= deadline) return verdict("answers", title, false, `${last} after ${input.timeoutSeconds} s`);
     if (clock.now() - lastLog >= 10_000) {

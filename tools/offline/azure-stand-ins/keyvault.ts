@@ -42,6 +42,8 @@ export const ROLE_PERMISSIONS: Record<string, RolePermissions> = {
   "Key Vault Administrator": { secretPermissions: ALL_SECRET, certificatePermissions: ["get", "list"], keyPermissions: ["get", "list"] },
   // certificates/read, keys/read and reading the certificate's secret.
   "Key Vault Certificate User": { secretPermissions: ["get", "list"], certificatePermissions: ["get", "list"], keyPermissions: ["get", "list"] },
+  // vaults/*/read and secrets/readMetadata: a key's or certificate's public part, a secret's attributes, no value.
+  "Key Vault Reader": { secretPermissions: ["list"], certificatePermissions: ["get", "list"], keyPermissions: ["get", "list"] },
   // keys/read and the cryptographic operations, which are not stood in for.
   "Key Vault Crypto User": { secretPermissions: [], keyPermissions: ["get", "list"] },
 };
