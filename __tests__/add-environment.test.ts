@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadEnvironments } from "../config/load";
 import { preflight } from "../tools/ci/preflight";
-import { copyOfProject, run, stacksIn, stacksOf, type Json } from "./helpers";
+import { copyOfProject, run, stacksIn, stacksOf, synthesizedStacksOf, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 const doc = fs.readFileSync(path.join(repo, "docs", "configuration.md"), "utf8");
@@ -49,6 +49,8 @@ describe('docs/configuration.md, "Add an environment"', () => {
     expect(synth.status).toBe(0);
     // With a backend, synth also writes the one bootstrap stack for the state storage.
     expect(stacksIn(root)).toEqual([...stacksOf(environments.map((e) => e.environment)), "bootstrap"].sort());
+    // What the engine checks derive their expected stacks from (engine-validate.terraform.test.ts).
+    expect(synthesizedStacksOf(root)).toEqual(stacksIn(root));
     expect(preflight(config).problems).toEqual([]);
   }, 60_000);
 });

@@ -203,6 +203,16 @@ export function stacksOf(environments: readonly string[]): string[] {
 }
 
 /**
+ * The stacks synth writes for a project, derived as stacks/synthesize.ts does: three per environment in
+ * config/, and the bootstrap state stack when any environment sets a backend.
+ */
+export function synthesizedStacksOf(root: string): string[] {
+  const environments = shippedEnvironments(root);
+  const withBackend = environments.some((env) => JSON.parse(fs.readFileSync(path.join(root, "config", `${env}.json`), "utf8")).backend !== undefined);
+  return [...stacksOf(environments), ...(withBackend ? ["bootstrap"] : [])].sort();
+}
+
+/**
  * A throwaway self-signed certificate and its RSA key, made with openssl when a test runs, so no private
  * key is ever committed: `pem` is both in one file, as a team imports into Key Vault.
  */

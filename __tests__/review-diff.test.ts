@@ -209,6 +209,26 @@ describe("plan summaries", () => {
     ]);
   });
 
+  test("a stack that reads an output its upstream gets only from its pending apply waits for it, by name, and is no failure", () => {
+    // Terraform's message when keyvault-dev's state lacks a new app's identity output (one line, as the runner joins it).
+    const unsupported =
+      'Error: Unsupported attribute on cdk.tf.json line 63, in resource "azurerm_role_assignment" "billing-reads-db": 63: "principal_id": "${data.terraform_remote_state.cross-stack-reference-input-aks-dev.outputs.cross-stack-output-azurerm_user_assigned_identitybilling-app-identityprincipal_id}", ' +
+      'data.terraform_remote_state.cross-stack-reference-input-aks-dev.outputs is object with 9 attributes This object does not have an attribute named "cross-stack-output-azurerm_user_assigned_identitybilling-app-identityprincipal_id".';
+    const summaries = planEnvironments(manifest, ["dev"], {
+      plan: (stack) => {
+        if (stack === "keyvault-dev") throw new Error(unsupported);
+        return stack === "aks-dev" ? plan(["create"]) : plan(["no-op"]);
+      },
+    });
+    expect(summaries.find((s) => s.stack === "keyvault-dev")).toMatchObject({
+      status: "waits",
+      error: "waits for aks-dev's apply: its state has no output cross-stack-output-azurerm_user_assigned_identitybilling-app-identityprincipal_id yet, so this stack is planned after that apply (the deploy does so in order)",
+    });
+    // With nothing pending upstream, the same error is a real failure.
+    const alone = planEnvironments(manifest, ["dev"], { plan: (stack) => (stack === "keyvault-dev" ? (() => { throw new Error(unsupported); })() : plan(["no-op"])) });
+    expect(alone.find((s) => s.stack === "keyvault-dev")?.status).toBe("failed");
+  });
+
   test("an environment with no pending upstream changes marks nothing", () => {
     const summaries = planEnvironments(manifest, ["dev"], { plan: () => plan(["no-op"]) });
     expect(summaries.every((s) => !s.upstreamPending && s.status === "no-changes")).toBe(true);

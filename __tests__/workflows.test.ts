@@ -83,18 +83,21 @@ describe("workflows", () => {
     const steps = workflow("environment.yml").jobs.run.steps.filter((s: Json) => s.if === "inputs.command == 'deploy'");
     expect(steps.map((s: Json) => s.name)).toEqual([
       "cdktf deploy, AKS and Key Vault",
+      "Existing objects are in the vault",
       "Sign in again for the app stack",
       "Wait until the deployer may deploy to the cluster",
       "cdktf deploy, app",
       "Verify the deployment (npm run verify)",
     ]);
-    expect(steps[4].run).toContain('npm run -s verify -- --env "$ENVIRONMENT" --json verify.json | tee verify.txt || status=$?');
-    expect(steps[4].run).toContain('>> "$GITHUB_STEP_SUMMARY"');
-    expect(steps[4].run.trim().split("\n").at(-1)).toBe('exit "$status"');
+    expect(steps[5].run).toContain('npm run -s verify -- --env "$ENVIRONMENT" --json verify.json | tee verify.txt || status=$?');
+    expect(steps[5].run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(steps[5].run.trim().split("\n").at(-1)).toBe('exit "$status"');
     expect(steps[0].run).toContain('npx cdktf deploy "aks-$ENVIRONMENT" "keyvault-$ENVIRONMENT"');
-    expect(steps[1].uses).toBe("azure/login@v2");
-    expect(steps[2].run).toContain('npm run -s wait-for-cluster-access -- --env "$ENVIRONMENT" --timeout 900');
-    expect(steps[3].run).toContain('npx cdktf deploy "app-$ENVIRONMENT"');
+    // Between the Key Vault stack and the app: a missing imported object stops the job in seconds.
+    expect(steps[1].run).toBe('npm run -s check-objects -- --env "$ENVIRONMENT"');
+    expect(steps[2].uses).toBe("azure/login@v2");
+    expect(steps[3].run).toContain('npm run -s wait-for-cluster-access -- --env "$ENVIRONMENT" --timeout 900');
+    expect(steps[4].run).toContain('npx cdktf deploy "app-$ENVIRONMENT"');
   });
 
   test("ci.hostedRunnerAccess: the runner is admitted before Terraform and always taken out at the end", () => {

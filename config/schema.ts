@@ -297,7 +297,7 @@ const PUBLIC_WITHOUT_RANGES =
   'must name the addresses a public LoadBalancer admits (its loadBalancerSourceRanges): without them the app, and the secrets it shows, are open to the internet; list your CIDRs, or use "InternalLoadBalancer" or "ClusterIP"';
 
 const service = section({
-  type: oneOf(rules.SERVICE_TYPES, rules.serviceType.describe, "`ClusterIP` (no address outside the cluster; `npm run verify` port-forwards through the API server), `InternalLoadBalancer` (a private address in the cluster's VNet) or `LoadBalancer` (a public address, only for `sourceRanges`)").default("ClusterIP"),
+  type: oneOf(rules.SERVICE_TYPES, rules.serviceType.describe, "`ClusterIP` (no address outside the cluster; verify port-forwards through the API server), `InternalLoadBalancer` (a private address in the cluster's VNet) or `LoadBalancer` (a public address, only for `sourceRanges`)").default("ClusterIP"),
   sourceRanges: list(rules.cidr, "with `LoadBalancer` only, and required there: the IPv4 addresses or CIDRs the public address admits (`loadBalancerSourceRanges`)"),
 }).superRefine((svc, ctx) => {
   if (svc.type === "LoadBalancer" && svc.sourceRanges.length === 0) ctx.addIssue({ code: "custom", path: ["sourceRanges"], input: svc.sourceRanges, message: PUBLIC_WITHOUT_RANGES });

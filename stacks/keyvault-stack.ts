@@ -121,12 +121,17 @@ export class KeyVaultStack extends TerraformStack {
       tags: config.tags,
     });
 
+    // npm run check-objects reads existing keys and certificates as the deployer (public parts only).
+    const checked = (type: ObjectType) => kv.secrets.some((s) => s.objectType === type && s.source.kind === "existing");
     if (kv.authorization === "rbac") {
       this.deployerAccess = new RoleAssignment(this, "deployer-role", {
         scope: this.vault.id,
         roleDefinitionName: kv.deployerRole,
         principalId: deployerObjectId(config.deployerObjectId, deployer),
       });
+      if (checked("key") || checked("cert")) {
+        new RoleAssignment(this, "deployer-reader-role", { scope: this.vault.id, roleDefinitionName: "Key Vault Reader", principalId: deployerObjectId(config.deployerObjectId, deployer) });
+      }
     } else {
       // Access policies grant vault-wide: each reader reads every object (synth warns where apps share a vault this way).
       props.readers.forEach((reader, index) => {
@@ -143,6 +148,8 @@ export class KeyVaultStack extends TerraformStack {
         tenantId: deployer.tenantId,
         objectId: deployerObjectId(config.deployerObjectId, deployer),
         secretPermissions: DEPLOYER_SECRET_PERMISSIONS,
+        keyPermissions: checked("key") ? ["Get"] : undefined,
+        certificatePermissions: checked("cert") ? ["Get"] : undefined,
       });
     }
 

@@ -36,7 +36,7 @@ secret version reaches the pod. One line per check, exit 0 only when all pass.
 
   --timeout <s>     how long to wait for the app and its address (default 600)
   --json <file>     also write the report as JSON (for CI)
-  --app <name>      which of the environment's apps (default: the first in apps)
+  --app <name>      only this one of the environment's apps (default: every app, each reported)
   --kube-context    use the current kubectl context instead of the AKS stack's outputs and kubelogin
 
 Reads the AKS and Key Vault stacks' outputs from their local state files, or, with a backend, with
@@ -289,8 +289,10 @@ export async function main(args: readonly string[]): Promise<number> {
     const root = process.cwd();
     const config = loadEnvironments(root).environments.find((e) => e.environment === env);
     if (!config) throw new UsageError(`--env ${JSON.stringify(env)} is not in config/; ${USAGE}`);
-    const app = appNamed(config, flags.get("--app"));
-    if (!app) throw new UsageError(`--app ${JSON.stringify(flags.get("--app"))} is not an app of ${env} (there: ${config.apps.map((a) => a.name).join(", ")}); ${USAGE}`);
+    const named = flags.get("--app");
+    if (named !== undefined && !appNamed(config, named)) throw new UsageError(`--app ${JSON.stringify(named)} is not an app of ${env} (there: ${config.apps.map((a) => a.name).join(", ")}); ${USAGE}`);
+    // Every app unless one is named: a green verify must not hide a second app stuck in FailedMount.
+    const apps = named === undefined ? config.apps : [appNamed(config, named)!];
     const log = (line: string) => process.stdout.write(`${line}\n`);
     await checkPrerequisites(root, config, flags.has("--kube-context"));
     log(`Reading the outputs of ${stackName("aks", env)} and ${stackName("keyvault", env)}...`);
@@ -304,11 +306,18 @@ export async function main(args: readonly string[]): Promise<number> {
       throw explainClusterError(error, server);
     });
     trace("nodes listed");
-    const verdicts = await verifyDeployment(verifyInput(config, app, aks, keyVault, root, timeout), { cluster: view, http: httpClient, clock: wallClock }, durationSeconds, log);
-    const passed = verdicts.every((v) => v.passed);
-    log(formatChecklist(env, verdicts));
+    const reports: { app: string; passed: boolean; checks: Awaited<ReturnType<typeof verifyDeployment>> }[] = [];
+    for (const app of apps) {
+      const verdicts = await verifyDeployment(verifyInput(config, app, aks, keyVault, root, timeout), { cluster: view, http: httpClient, clock: wallClock }, durationSeconds, log);
+      reports.push({ app: app.name, passed: verdicts.every((v) => v.passed), checks: verdicts });
+      log(formatChecklist(apps.length > 1 ? `${env}, app ${app.name}` : env, verdicts));
+    }
+    const passed = reports.every((r) => r.passed);
+    if (reports.length > 1) log(`${reports.filter((r) => r.passed).length} of ${reports.length} apps passed${passed ? "" : `; FAILED: ${reports.filter((r) => !r.passed).map((r) => r.app).join(", ")}`}`);
     const json = flags.get("--json");
-    if (json) fs.writeFileSync(json, `${JSON.stringify({ environment: env, passed, checks: verdicts }, null, 2)}\n`);
+    // One app: its checks at the top, as before; several: one report per app.
+    const report = reports.length === 1 ? { environment: env, app: reports[0].app, passed, checks: reports[0].checks } : { environment: env, passed, apps: reports };
+    if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
     return passed ? 0 : 1;
   } catch (error) {
     return reportFailure("verify", error, [VerifyError, NoKubeContextError]);

@@ -35,12 +35,14 @@ function planTable(input: CommentInput): string[] {
     const status =
       p.status === "failed"
         ? `failed: ${p.error ?? "see the job log"}`
-        : p.upstreamPending
+        : p.status === "waits"
+          ? (p.error ?? "waits for its upstream stack's apply")
+          : p.upstreamPending
           ? "planned against the deployed upstream outputs (its upstream stack has pending changes)"
           : p.status === "no-changes"
             ? "no changes"
             : "changes";
-    const n = (value: number) => (p.status === "failed" ? "-" : String(value));
+    const n = (value: number) => (p.status === "failed" || p.status === "waits" ? "-" : String(value));
     lines.push(`| \`${p.stack}\` | ${status.replace(/\|/g, "\\|").replace(/\n/g, " ")} | ${n(p.add)} | ${n(p.change)} | ${n(p.replace)} | ${n(p.destroy)} |`);
   }
   return [...lines, ""];

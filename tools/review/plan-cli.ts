@@ -75,7 +75,7 @@ export function main(args: readonly string[]): number {
   const summaries = planEnvironments(manifest, environments, runner);
   fs.writeFileSync(path.join(out, "summaries.json"), `${JSON.stringify(summaries, null, 2)}\n`);
   for (const s of summaries) {
-    const counts = s.status === "failed" ? `failed: ${s.error}` : `${s.add} add, ${s.change} change, ${s.replace} replace, ${s.destroy} destroy`;
+    const counts = s.status === "failed" ? `failed: ${s.error}` : s.status === "waits" ? String(s.error) : `${s.add} add, ${s.change} change, ${s.replace} replace, ${s.destroy} destroy`;
     process.stdout.write(`${s.stack}: ${counts}${s.upstreamPending ? " (planned against the deployed upstream outputs)" : ""}\n`);
   }
   return summaries.some((s) => s.status === "failed") ? 1 : 0;

@@ -6,7 +6,8 @@ import { deployOrder, type Json } from "./diff";
 
 export interface PlanSummary {
   readonly stack: string;
-  readonly status: "changes" | "no-changes" | "failed";
+  /** "waits": it reads an output its upstream stack gets only from its own apply (error says which). */
+  readonly status: "changes" | "no-changes" | "failed" | "waits";
   readonly add: number;
   readonly change: number;
   readonly replace: number;
@@ -59,8 +60,19 @@ export function planEnvironments(manifest: Json, environments: readonly string[]
       summaries.set(stack, summarizePlan(stack, runner.plan(stack), upstreamPending));
     } catch (error) {
       const reason = (error as Error).message.split("\n")[0];
-      summaries.set(stack, { stack, status: "failed", add: 0, change: 0, replace: 0, destroy: 0, upstreamPending, error: reason });
+      const waits = upstreamPending ? waitsFor(reason) : undefined;
+      summaries.set(stack, { stack, status: waits ? "waits" : "failed", add: 0, change: 0, replace: 0, destroy: 0, upstreamPending, error: waits ?? reason });
     }
   }
   return [...summaries.values()];
+}
+
+/**
+ * Terraform's "Unsupported attribute" on a remote-state read: the upstream stack's state lacks an output
+ * that its pending apply adds (a new app's identity, a network section's subnet). Not a failure of this
+ * stack; the line says which upstream apply it waits for.
+ */
+export function waitsFor(error: string): string | undefined {
+  const match = /terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs[\s\S]*?does not have an attribute named "([^"]+)"/.exec(error);
+  return match ? `waits for ${match[1]}'s apply: its state has no output ${match[2]} yet, so this stack is planned after that apply (the deploy does so in order)` : undefined;
 }
