@@ -5,6 +5,7 @@
 import * as crypto from "crypto";
 import { loadEnvironments } from "../config/load";
 import { ExistingObjectsError, missingObjects, missingReport, type VaultGet } from "../tools/ci/existing-objects";
+import { VaultAccessError, waitForVaultAccess } from "../tools/ci/vault-access";
 import { resolver, vaultGrants } from "../tools/offline/azure-stand-ins/from-stacks";
 import { signJwt } from "../tools/offline/azure-stand-ins/jwt";
 import { KeyVaultStandIn, VAULT_RESOURCE } from "../tools/offline/azure-stand-ins/keyvault";
@@ -75,4 +76,49 @@ test("a deployer the vault refuses is a one-line reason, not a missing object", 
   await expect(missingObjects(config, refused)).rejects.toThrow(
     new ExistingObjectsError("cannot check keyVault.secrets[1] web-cert: Key Vault answered 403 ForbiddenByFirewall to the deployer on /certificates/web-cert/; this machine's address is outside the vault's firewall (keyVault.allowedCidrs)"),
   );
+});
+
+describe("the first rbac-mode deploy waits for the deployer's role (npm run wait-for-vault-access, run by the Key Vault stack)", () => {
+  /** A vault whose only grant is the deployer's Secrets Officer role, in effect `delay` ms after the clock's start. */
+  function propagating(delay: number) {
+    let t = 1_900_000_000_000;
+    const clock = { now: () => t, sleep: async (ms: number) => void (t += ms) };
+    const start = t;
+    const vault = new KeyVaultStandIn({
+      name: "kv-test-prod-01",
+      tenantId: TENANT,
+      grants: [{ objectId: DEPLOYER, secretPermissions: ["get", "list", "set", "delete", "recover", "purge"], via: "rbac", effectiveFrom: start + delay }],
+      tokenKey: entraKeys.publicKey,
+      now: clock.now,
+    });
+    const bearer = signJwt({ aud: VAULT_RESOURCE, tid: TENANT, oid: DEPLOYER, appid: "deployer", iat: start / 1000, exp: start / 1000 + 3600 }, entraKeys.privateKey);
+    const call = (method: string, path: string, body = "") => vault.handle({ method, url: new URL(`https://kv-test-prod-01.vault.azure.net${path}?api-version=7.4`), headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" }, body });
+    const get: VaultGet = async (path) => {
+      const response = call("GET", path);
+      return { status: response.status, code: (response.body as Json)?.error?.innererror?.code };
+    };
+    return { clock, call, get };
+  }
+  const wait = { vault: "kv-test-prod-01", role: "Key Vault Secrets Officer", timeoutSeconds: 300, pollSeconds: 5 };
+
+  test("a write before the role is in effect is Azure's 403 ForbiddenByRbac; the wait returns once it is, and the write then succeeds", async () => {
+    const { clock, call, get } = propagating(42_000);
+    expect([call("PUT", "/secrets/configurable-secrets", JSON.stringify({ value: "v" })).status, (call("PUT", "/secrets/configurable-secrets", JSON.stringify({ value: "v" })).body as Json).error.innererror.code]).toEqual([403, "ForbiddenByRbac"]);
+    const lines: string[] = [];
+    await waitForVaultAccess(wait, get, clock, (line) => lines.push(line));
+    expect(lines.at(-1)).toBe("the deployer's Key Vault Secrets Officer on kv-test-prod-01 is in effect (after 10 probe(s)); writing secrets");
+    expect(lines[0]).toBe("waiting for the deployer's Key Vault Secrets Officer on kv-test-prod-01 to take effect (Key Vault still answers 403 ForbiddenByRbac; RBAC propagates within minutes)...");
+    expect(call("PUT", "/secrets/configurable-secrets", JSON.stringify({ value: "v" })).status).toBe(200);
+  });
+
+  test("a role never in effect stops at the deadline, saying what did not happen; a firewall refusal stops at once", async () => {
+    const { clock, get } = propagating(3_600_000);
+    await expect(waitForVaultAccess(wait, get, clock, () => undefined)).rejects.toThrow(
+      "the deployer's Key Vault Secrets Officer on kv-test-prod-01 was not in effect after 300 s (still 403 ForbiddenByRbac): check the role assignment (az role assignment list --scope <vault id>) and deploy again",
+    );
+    let probes = 0;
+    const firewalled: VaultGet = async () => (probes++, { status: 403, code: "ForbiddenByFirewall" });
+    await expect(waitForVaultAccess(wait, firewalled, clock, () => undefined)).rejects.toThrow(VaultAccessError);
+    expect(probes).toBe(1);
+  });
 });

@@ -208,9 +208,14 @@ describe("Key Vault stack with Azure RBAC", () => {
     expect(roles).not.toContain("Key Vault Certificate User");
   });
 
-  test("makes secrets wait for the deployer's role, so destroy removes them first", () => {
-    expect(resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets").depends_on).toEqual([
-      "azurerm_role_assignment.deployer-role",
+  test("makes secrets wait until the deployer's role is in effect (a bounded data-plane wait after the assignment), so the first write does not race RBAC and destroy removes them first", () => {
+    expect(resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets").depends_on).toEqual(["terraform_data.deployer-role-ready"]);
+    const ready = resource(json, "terraform_data", "deployer-role-ready");
+    expect(ready.depends_on).toEqual(["azurerm_role_assignment.deployer-role"]);
+    // A new assignment waits again; an unchanged one never does.
+    expect(ready.triggers_replace).toEqual({ role: "${azurerm_role_assignment.deployer-role.id}" });
+    expect(ready.provisioner).toEqual([
+      { "local-exec": { command: "npm run -s wait-for-vault-access -- --env prod --vault-url ${azurerm_key_vault.vault.vault_uri}", working_dir: expect.stringMatching(/^(\.\.\/)+[^/]*|\.\.$/) } },
     ]);
   });
 });

@@ -4,7 +4,7 @@ import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-acc
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
+import { DataResource, Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import type { AppConfig, EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
 import { mountsObject } from "../config/rules";
@@ -124,10 +124,17 @@ export class KeyVaultStack extends TerraformStack {
     // npm run check-objects reads existing keys and certificates as the deployer (public parts only).
     const checked = (type: ObjectType) => kv.secrets.some((s) => s.objectType === type && s.source.kind === "existing");
     if (kv.authorization === "rbac") {
-      this.deployerAccess = new RoleAssignment(this, "deployer-role", {
+      const role = new RoleAssignment(this, "deployer-role", {
         scope: this.vault.id,
         roleDefinitionName: kv.deployerRole,
         principalId: deployerObjectId(config.deployerObjectId, deployer),
+      });
+      // RBAC propagates after a delay and azurerm does not retry a 403: the first secret write waits,
+      // bounded, until the role is in effect on the data plane (tools/ci/vault-access.ts), once per assignment.
+      this.deployerAccess = new DataResource(this, "deployer-role-ready", {
+        triggersReplace: { role: role.id },
+        dependsOn: [role],
+        provisioners: [{ type: "local-exec", command: `npm run -s wait-for-vault-access -- --env ${config.environment} --vault-url ${this.vault.vaultUri}`, workingDir: props.state.rootFromStackDir }],
       });
       if (checked("key") || checked("cert")) {
         new RoleAssignment(this, "deployer-reader-role", { scope: this.vault.id, roleDefinitionName: "Key Vault Reader", principalId: deployerObjectId(config.deployerObjectId, deployer) });

@@ -3,11 +3,11 @@
 // In the deploy workflow and the README, after the Key Vault stack and before the app stack: stops in
 // seconds, listing each `existing` object the vault lacks with the az line that imports it
 // (tools/ci/existing-objects.ts), instead of a ten-minute rollout timeout.
-import * as https from "https";
 import { loadEnvironments } from "../../config/load";
 import { reportFailure } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
-import { ExistingObjectsError, missingObjects, missingReport, type VaultGet } from "./existing-objects";
+import { ExistingObjectsError, missingObjects, missingReport } from "./existing-objects";
+import { deployerVaultClient, VaultRequestError } from "./vault-client";
 
 const USAGE = "usage: npm run check-objects -- --env <name> [--vault-url <https://<vault>.vault.azure.net>]";
 const HELP = `${USAGE}
@@ -16,29 +16,6 @@ Checks, as the signed-in deployer (Azure CLI, environment or workload identity: 
 that every keyVault.secrets[] object with {"existing": true} is in the vault. Exit 0 when all are; 1 with
 each missing object's az import line and the right needed to run it; 2 on bad usage or config.
 Each request is bounded (10 s). --vault-url defaults to https://<keyVault.name>.vault.azure.net.`;
-
-/** A GET with the deployer's token, bounded by the socket's idle timeout. */
-function vaultClient(base: string, token: string): VaultGet {
-  return (path) =>
-    new Promise((resolve, reject) => {
-      const request = https.get(`${base}${path}?api-version=7.4`, { headers: { authorization: `Bearer ${token}` }, timeout: 10_000 }, (response) => {
-        let body = "";
-        response.on("data", (chunk) => (body += chunk));
-        response.on("end", () => {
-          let code: string | undefined;
-          try {
-            const error = JSON.parse(body).error;
-            code = error?.innererror?.code ?? error?.code;
-          } catch {
-            // Not JSON: the status says enough.
-          }
-          resolve({ status: response.statusCode ?? 0, code });
-        });
-      });
-      request.on("timeout", () => request.destroy(new ExistingObjectsError(`${base} did not answer within 10 s: is this machine inside the vault's network?`)));
-      request.on("error", (error) => reject(error instanceof ExistingObjectsError ? error : new ExistingObjectsError(`cannot reach ${base}: ${error.message}`)));
-    });
-}
 
 export async function main(args: readonly string[]): Promise<number> {
   if (wantsHelp(args)) {
@@ -56,12 +33,7 @@ export async function main(args: readonly string[]): Promise<number> {
       process.stdout.write(`check-objects: ${env} has no existing objects; nothing to check\n`);
       return 0;
     }
-    const base = (flags.get("--vault-url") ?? `https://${config.keyVault.name}.vault.azure.net`).replace(/\/$/, "");
-    const { DefaultAzureCredential } = await import("@azure/identity");
-    const token = await new DefaultAzureCredential().getToken("https://vault.azure.net/.default", { abortSignal: AbortSignal.timeout(30_000) }).catch((error: Error) => {
-      throw new ExistingObjectsError(`not signed in to Azure: ${error.message.split("\n")[0]}; run az login (or azure/login in a workflow)`);
-    });
-    const missing = await missingObjects(config, vaultClient(base, token.token));
+    const missing = await missingObjects(config, await deployerVaultClient(config.keyVault.name, flags.get("--vault-url")));
     if (missing.length === 0) {
       process.stdout.write(`check-objects: all ${existing} existing object(s) of ${env} are in ${config.keyVault.name}\n`);
       return 0;
@@ -69,6 +41,6 @@ export async function main(args: readonly string[]): Promise<number> {
     for (const line of missingReport(config, missing)) process.stdout.write(`${line}\n`);
     return 1;
   } catch (error) {
-    return reportFailure("check-objects", error, [ExistingObjectsError]);
+    return reportFailure("check-objects", error, [ExistingObjectsError, VaultRequestError]);
   }
 }

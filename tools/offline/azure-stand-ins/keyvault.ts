@@ -31,6 +31,8 @@ export interface VaultGrant {
   readonly via: "accessPolicy" | "rbac";
   /** A role assigned at one object's scope (`<vault id>/<collection>/<name>`) covers that object only; absent, the whole vault (as an access policy always does). */
   readonly scope?: { readonly collection: Collection; readonly name: string };
+  /** A role assignment counts from this time on (ms, the vault's clock): Azure RBAC propagates after a delay; access policies apply at once. */
+  readonly effectiveFrom?: number;
 }
 
 type RolePermissions = Pick<VaultGrant, "secretPermissions" | "certificatePermissions" | "keyPermissions">;
@@ -218,7 +220,8 @@ export class KeyVaultStandIn {
       request.method === "GET" ? (third === "versions" ? "list" : "get") : request.method === "PUT" && parts.length === 2 && collection === "secrets" ? "set" : undefined;
     if (!operation) return kvError(405, "MethodNotAllowed", `${request.method} is not allowed on ${request.url.pathname}`);
     const covers = (g: VaultGrant) => g.scope === undefined || (g.scope.collection === collection && g.scope.name.toLowerCase() === name.toLowerCase());
-    const grant = this.config.grants.find((g) => g.objectId === who.claims.oid && permissionsIn(g, collection).includes(operation) && covers(g));
+    const effective = (g: VaultGrant) => g.effectiveFrom === undefined || (this.config.now ?? Date.now)() >= g.effectiveFrom;
+    const grant = this.config.grants.find((g) => g.objectId === who.claims.oid && permissionsIn(g, collection).includes(operation) && covers(g) && effective(g));
     if (!grant) return this.forbidden(who.claims, collection, operation, name);
     if (collection !== "secrets") return this.readObject(collection, name, third);
 
