@@ -22,7 +22,7 @@ describe("npm run plan", () => {
   test("without --env: exit 2, saying it is required; nothing written", () => {
     const result = plan([]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe("plan: --env is required; usage: npm run plan -- --env <name> [--env <name>] [--outdir cdktf.out] [--out plan-output]\n");
+    expect(result.stderr).toBe("plan: --env is required; usage: npm run plan -- --env <name> [--env <name>] [--kind aks|keyvault|app ...] [--outdir cdktf.out] [--out plan-output]\n");
     expect(fs.existsSync(path.join(project.root, "plan-output"))).toBe(false);
   });
 

@@ -229,6 +229,15 @@ describe("plan summaries", () => {
     expect(alone.find((s) => s.stack === "keyvault-dev")?.status).toBe("failed");
   });
 
+  test("planned in two runs (upstream kinds, then the app after a fresh sign-in), the app still knows its upstream is pending", () => {
+    const first = planEnvironments(manifest, ["dev"], { plan: (stack) => (stack === "aks-dev" ? plan(["update"]) : plan(["no-op"])) }, { kinds: ["aks", "keyvault"] });
+    expect(first.map((s) => s.stack)).toEqual(["aks-dev", "keyvault-dev"]);
+    const planned: string[] = [];
+    const all = planEnvironments(manifest, ["dev"], { plan: (stack) => (planned.push(stack), plan(["no-op"])) }, { kinds: ["app"], earlier: first });
+    expect(planned).toEqual(["app-dev"]);
+    expect(all.map((s) => [s.stack, s.upstreamPending])).toEqual([["aks-dev", false], ["keyvault-dev", true], ["app-dev", true]]);
+  });
+
   test("an environment with no pending upstream changes marks nothing", () => {
     const summaries = planEnvironments(manifest, ["dev"], { plan: () => plan(["no-op"]) });
     expect(summaries.every((s) => !s.upstreamPending && s.status === "no-changes")).toBe(true);

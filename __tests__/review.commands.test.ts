@@ -96,10 +96,12 @@ describe("npm run review", () => {
       [
         "## Infrastructure review",
         "",
-        "Compared with `HEAD`: 0 to add, 2 to change, 0 to replace, 0 to destroy, in environment `dev`.",
+        "Compared with `HEAD`: 0 to add, 3 to change, 0 to replace, 0 to destroy, in environment `dev`.",
         "",
         "### Security-relevant",
         "",
+        // The deployer reads the key's public part too, so npm run check-objects can tell whether it was imported.
+        "- **Wider Key Vault permissions**: `azurerm_key_vault_access_policy.deployer-access` in `keyvault-dev` adds Get to `key_permissions`.",
         `- **Wider Key Vault permissions**: \`${VAULT_POLICY}\` in \`keyvault-dev\` adds Get to \`key_permissions\`.`,
         "",
         "### dev",
@@ -108,6 +110,7 @@ describe("npm run review", () => {
         "",
         "| Action | Resource | Changed attributes |",
         "| --- | --- | --- |",
+        "| ~ change | `azurerm_key_vault_access_policy.deployer-access` | `key_permissions`: `(none)` → `[\"Get\"]` |",
         `| ~ change | \`${VAULT_POLICY}\` | \`key_permissions\`: \`[]\` → \`["Get"]\` |`,
         "",
         "#### app-dev",

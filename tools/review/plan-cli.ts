@@ -12,9 +12,9 @@ import * as path from "path";
 import { engineOnPath, type Engine } from "../offline/engines";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { environmentOf } from "../../lib/names";
-import { planEnvironments, type PlanRunner } from "./plan";
+import { planEnvironments, type PlanSummary, type PlanRunner } from "./plan";
 
-const USAGE = "usage: npm run plan -- --env <name> [--env <name>] [--outdir cdktf.out] [--out plan-output]";
+const USAGE = "usage: npm run plan -- --env <name> [--env <name>] [--kind aks|keyvault|app ...] [--outdir cdktf.out] [--out plan-output]";
 
 /** Runs the engine in a stack's directory; on failure throws with the engine's whole error, not only its first line. */
 function runEngine(engine: Engine, dir: string, args: string[]): string {
@@ -30,16 +30,20 @@ function runEngine(engine: Engine, dir: string, args: string[]): string {
 
 export function main(args: readonly string[]): number {
   if (wantsHelp(args)) {
-    process.stdout.write(`${USAGE}\n\nPlans every stack of the named environments, upstream first, after npx cdktf synth. Needs Azure credentials\nand terraform (>= 1.11) or tofu on PATH.\n`);
+    process.stdout.write(`${USAGE}\n\nPlans every stack of the named environments, upstream first, after npx cdktf synth. Needs Azure credentials\nand terraform (>= 1.11) or tofu on PATH. With --kind, only those stacks, added to the summaries an earlier\nrun left in --out (the pull-request workflow plans the app stack after a fresh sign-in this way).\n`);
     return 0;
   }
   let environments: string[];
+  let kinds: string[];
   let outdir: string;
   let out: string;
   let manifest;
   try {
-    const flags = parseFlags(args, { values: ["--env", "--outdir", "--out"] }, USAGE);
+    const flags = parseFlags(args, { values: ["--env", "--outdir", "--out", "--kind"] }, USAGE);
     environments = flags.all("--env");
+    kinds = flags.all("--kind");
+    const badKind = kinds.find((k) => !["aks", "keyvault", "app"].includes(k));
+    if (badKind !== undefined) throw new UsageError(`--kind ${JSON.stringify(badKind)}: must be aks, keyvault or app; ${USAGE}`);
     if (environments.length === 0) throw new UsageError(`--env is required; ${USAGE}`);
     outdir = flags.get("--outdir") ?? "cdktf.out";
     out = flags.get("--out") ?? "plan-output";
@@ -60,7 +64,10 @@ export function main(args: readonly string[]): number {
     return 1;
   }
   fs.mkdirSync(out, { recursive: true });
-  const total = Object.keys(manifest.stacks).filter((s) => environments.includes(environmentOf(s))).length;
+  const summariesFile = path.join(out, "summaries.json");
+  const earlier: PlanSummary[] = kinds.length > 0 && fs.existsSync(summariesFile) ? JSON.parse(fs.readFileSync(summariesFile, "utf8")) : [];
+  const inKinds = (s: string) => kinds.length === 0 || kinds.some((k) => s.startsWith(`${k}-`));
+  const total = Object.keys(manifest.stacks).filter((s) => environments.includes(environmentOf(s)) && inKinds(s)).length;
   let done = 0;
   const runner: PlanRunner = {
     plan(stack) {
@@ -72,9 +79,9 @@ export function main(args: readonly string[]): number {
       return JSON.parse(runEngine(engine, dir, ["show", "-json", "tfplan"]));
     },
   };
-  const summaries = planEnvironments(manifest, environments, runner);
-  fs.writeFileSync(path.join(out, "summaries.json"), `${JSON.stringify(summaries, null, 2)}\n`);
-  for (const s of summaries) {
+  const summaries = planEnvironments(manifest, environments, runner, kinds.length > 0 ? { kinds, earlier } : {});
+  fs.writeFileSync(summariesFile, `${JSON.stringify(summaries, null, 2)}\n`);
+  for (const s of summaries.filter((x) => inKinds(x.stack))) {
     const counts = s.status === "failed" ? `failed: ${s.error}` : s.status === "waits" ? String(s.error) : `${s.add} add, ${s.change} change, ${s.replace} replace, ${s.destroy} destroy`;
     process.stdout.write(`${s.stack}: ${counts}${s.upstreamPending ? " (planned against the deployed upstream outputs)" : ""}\n`);
   }

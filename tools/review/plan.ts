@@ -37,6 +37,12 @@ export function summarizePlan(stack: string, plan: Json, upstreamPending: boolea
   return { stack, status, add, change, replace, destroy, upstreamPending };
 }
 
+/** Plan only stacks of these kinds ("aks", "keyvault", "app"), after the summaries of an earlier run. */
+export interface PlanOnly {
+  readonly kinds?: readonly string[];
+  readonly earlier?: readonly PlanSummary[];
+}
+
 export interface PlanRunner {
   /** Runs init, plan and show for one stack; returns the plan JSON, or throws with a one-line reason. */
   plan(stack: string): Json;
@@ -48,9 +54,11 @@ export interface PlanRunner {
  * and marked so a reviewer knows its plan may change after the upstream deploys.
  * A failed upstream does not stop its downstream stacks.
  */
-export function planEnvironments(manifest: Json, environments: readonly string[], runner: PlanRunner): PlanSummary[] {
-  const summaries = new Map<string, PlanSummary>();
-  for (const stack of deployOrder(manifest).filter((s) => environments.includes(environmentOf(s)))) {
+export function planEnvironments(manifest: Json, environments: readonly string[], runner: PlanRunner, only: PlanOnly = {}): PlanSummary[] {
+  // An earlier run's summaries (the upstream kinds, planned before a fresh sign-in) mark what is pending upstream.
+  const summaries = new Map<string, PlanSummary>((only.earlier ?? []).map((s) => [s.stack, s]));
+  const wanted = (stack: string) => environments.includes(environmentOf(stack)) && (!only.kinds || only.kinds.some((kind) => stack.startsWith(`${kind}-`)));
+  for (const stack of deployOrder(manifest).filter(wanted)) {
     const upstream: string[] = manifest.stacks[stack].dependencies ?? [];
     const upstreamPending = upstream.some((u) => {
       const s = summaries.get(u);
