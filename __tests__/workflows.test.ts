@@ -60,6 +60,20 @@ describe("workflows", () => {
     expect(workflow("pull-request.yml").permissions).toEqual({ contents: "read" });
   });
 
+  test("a pull request's app plan runs on a fresh sign-in: upstream stacks, then azure/login again, then the app stack", () => {
+    const steps = workflow("pull-request.yml").jobs.plan.steps as Json[];
+    const at = (name: string) => steps.findIndex((s) => s.name === name);
+    const upstream = at("Plan the AKS and Key Vault stacks");
+    const again = at("Sign in again for the app stack's plan");
+    const app = at("Plan the app stack");
+    expect([upstream >= 0, upstream < again, again < app]).toEqual([true, true, true]);
+    expect(steps[again].uses).toBe("azure/login@v2");
+    expect(steps[upstream].run).toContain('npm run -s plan -- --env "$ENVIRONMENT" --kind aks --kind keyvault');
+    expect(steps[app].run).toContain('npm run -s plan -- --env "$ENVIRONMENT" --kind app');
+    // kubelogin's federated token file is written again between the two, too.
+    expect(steps.slice(again, app).some((s) => s.name === "Federated token for kubelogin, again")).toBe(true);
+  });
+
   /** Every secret a job reads (GITHUB_TOKEN aside), with the job's name. */
   const secretsRead = (job: Json) =>
     [...JSON.stringify(job).matchAll(/secrets\.([A-Za-z_][\w]*)/g)].map((m) => m[1]).filter((name) => name !== "GITHUB_TOKEN");

@@ -50,3 +50,11 @@ export function parseFlags(
     has: (flag) => values[name(flag)] === true,
   };
 }
+
+/** A flag's whole number of seconds, 1 or more, or the fallback when it is not given. */
+export function seconds(raw: string | undefined, flag: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} = ${JSON.stringify(raw)}: must be a whole number of seconds, 1 or more`);
+  return n;
+}

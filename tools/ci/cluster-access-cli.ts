@@ -6,18 +6,12 @@
 // applied yet is waited out instead of failing the first deploy with 403.
 import { loadEnvironments } from "../../config/load";
 import { reportFailure, wallClock } from "../command";
-import { parseFlags, UsageError, wantsHelp } from "../flags";
+import { parseFlags, seconds, UsageError, wantsHelp } from "../flags";
 import { ClusterAccessError, waitForClusterAccess, type AccessProbe } from "./cluster-access";
 import { currentKubeConfig, NoKubeContextError } from "../ops/kube";
 
 const USAGE = "usage: npm run wait-for-cluster-access -- --env <name> [--timeout <seconds>] [--poll <seconds>]";
 
-function seconds(raw: string | undefined, flag: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} = ${JSON.stringify(raw)}: must be a whole number of seconds, 1 or more`);
-  return n;
-}
 
 async function kubernetesProbe(): Promise<AccessProbe> {
   const k8s = await import("@kubernetes/client-node");

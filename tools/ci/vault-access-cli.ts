@@ -4,18 +4,12 @@
 // deployer's role assignment and the first secret write; by hand after assigning a role.
 import { loadEnvironments } from "../../config/load";
 import { reportFailure, wallClock } from "../command";
-import { parseFlags, UsageError, wantsHelp } from "../flags";
+import { parseFlags, seconds, UsageError, wantsHelp } from "../flags";
 import { VaultAccessError, waitForVaultAccess } from "./vault-access";
 import { deployerVaultClient, VaultRequestError } from "./vault-client";
 
 const USAGE = "usage: npm run wait-for-vault-access -- --env <name> [--timeout <seconds>] [--poll <seconds>] [--vault-url <url>]";
 
-function seconds(raw: string | undefined, flag: string, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} = ${JSON.stringify(raw)}: must be a whole number of seconds, 1 or more`);
-  return n;
-}
 
 export async function main(args: readonly string[]): Promise<number> {
   if (wantsHelp(args)) {
