@@ -122,3 +122,11 @@ describe("the first rbac-mode deploy waits for the deployer's role (npm run wait
     expect(probes).toBe(1);
   });
 });
+
+test("the deploy-time vault commands sign in as aks.kubeloginMode says, never through DefaultAzureCredential's chain (which would probe the instance metadata endpoint)", () => {
+  const fs = require("fs") as typeof import("fs");
+  const path = require("path") as typeof import("path");
+  const source = fs.readFileSync(path.join(__dirname, "..", "tools", "ci", "vault-client.ts"), "utf8");
+  expect(source).not.toMatch(/new\s+(identity\.)?DefaultAzureCredential/);
+  expect(source).toMatch(/mode === "msi"\) return new identity\.ManagedIdentityCredential/);
+});

@@ -12,7 +12,7 @@ import { deployerVaultClient, VaultRequestError } from "./vault-client";
 const USAGE = "usage: npm run check-objects -- --env <name> [--vault-url <https://<vault>.vault.azure.net>]";
 const HELP = `${USAGE}
 
-Checks, as the signed-in deployer (Azure CLI, environment or workload identity: DefaultAzureCredential),
+Checks, as the signed-in deployer (the Azure CLI's sign-in, or as aks.kubeloginMode says),
 that every keyVault.secrets[] object with {"existing": true} is in the vault. Exit 0 when all are; 1 with
 each missing object's az import line and the right needed to run it; 2 on bad usage or config.
 Each request is bounded (10 s). --vault-url defaults to https://<keyVault.name>.vault.azure.net.`;
@@ -33,7 +33,7 @@ export async function main(args: readonly string[]): Promise<number> {
       process.stdout.write(`check-objects: ${env} has no existing objects; nothing to check\n`);
       return 0;
     }
-    const missing = await missingObjects(config, await deployerVaultClient(config.keyVault.name, flags.get("--vault-url")));
+    const missing = await missingObjects(config, await deployerVaultClient(config.keyVault.name, flags.get("--vault-url"), config.aks.kubeloginMode));
     if (missing.length === 0) {
       process.stdout.write(`check-objects: all ${existing} existing object(s) of ${env} are in ${config.keyVault.name}\n`);
       return 0;

@@ -23,7 +23,7 @@ export async function main(args: readonly string[]): Promise<number> {
     const config = loadEnvironments(process.cwd()).environments.find((e) => e.environment === env);
     if (!config) throw new UsageError(`--env ${JSON.stringify(env)} is not in config/; ${USAGE}`);
     const wait = { vault: config.keyVault.name, role: config.keyVault.deployerRole, timeoutSeconds: seconds(flags.get("--timeout"), "--timeout", 300), pollSeconds: seconds(flags.get("--poll"), "--poll", 5) };
-    await waitForVaultAccess(wait, await deployerVaultClient(config.keyVault.name, flags.get("--vault-url")), wallClock, (line) => process.stdout.write(`${line}\n`));
+    await waitForVaultAccess(wait, await deployerVaultClient(config.keyVault.name, flags.get("--vault-url"), config.aks.kubeloginMode), wallClock, (line) => process.stdout.write(`${line}\n`));
     return 0;
   } catch (error) {
     return reportFailure("wait-for-vault-access", error, [VaultAccessError, VaultRequestError]);

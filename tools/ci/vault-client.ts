@@ -1,7 +1,7 @@
 // The vault's data plane as the signed-in deployer, for the deploy-time checks (check-objects and the
-// wait for the deployer's role). @azure/identity's DefaultAzureCredential takes the same sign-ins
-// Terraform does here: the Azure CLI's, the environment's, a workload identity's.
+// wait for the deployer's role), through @azure/identity with the sign-in aks.kubeloginMode names.
 import * as https from "https";
+import type { KubeloginMode } from "../../config/types";
 import type { VaultGet } from "./existing-objects";
 
 export class VaultRequestError extends Error {}
@@ -29,12 +29,26 @@ function vaultClient(base: string, token: string): VaultGet {
     });
 }
 
+/**
+ * The credential of the sign-in the environment's aks.kubeloginMode names, as Terraform and kubelogin use:
+ * the Azure CLI's, a federated token file's, or (msi, a self-hosted runner on an Azure VM) the machine's
+ * managed identity. Never DefaultAzureCredential's whole chain, which would also probe the instance
+ * metadata endpoint on a machine that has none.
+ */
+async function deployerCredential(mode: KubeloginMode) {
+  const identity = await import("@azure/identity");
+  if (mode === "msi") return new identity.ManagedIdentityCredential(process.env.AZURE_CLIENT_ID ? { clientId: process.env.AZURE_CLIENT_ID } : {});
+  if (mode === "workloadidentity" && process.env.AZURE_FEDERATED_TOKEN_FILE) return new identity.WorkloadIdentityCredential();
+  return new identity.AzureCliCredential();
+}
+
 /** A client for the vault (default https://<name>.vault.azure.net) with the deployer's token; fails in one line when not signed in. */
-export async function deployerVaultClient(vaultName: string, vaultUrl: string | undefined): Promise<VaultGet> {
+export async function deployerVaultClient(vaultName: string, vaultUrl: string | undefined, mode: KubeloginMode): Promise<VaultGet> {
   const base = (vaultUrl ?? `https://${vaultName}.vault.azure.net`).replace(/\/$/, "");
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  const token = await new DefaultAzureCredential().getToken("https://vault.azure.net/.default", { abortSignal: AbortSignal.timeout(30_000) }).catch((error: Error) => {
-    throw new VaultRequestError(`not signed in to Azure: ${error.message.split("\n")[0]}; run az login (or azure/login in a workflow)`);
+  const credential = await deployerCredential(mode);
+  const token = await credential.getToken("https://vault.azure.net/.default", { abortSignal: AbortSignal.timeout(30_000) }).catch((error: Error) => {
+    throw new VaultRequestError(`not signed in to Azure (aks.kubeloginMode ${mode}): ${error.message.split("\n")[0]}; run az login (or azure/login in a workflow)`);
   });
+  if (!token) throw new VaultRequestError(`not signed in to Azure (aks.kubeloginMode ${mode}): no token for Key Vault; run az login`);
   return vaultClient(base, token.token);
 }
