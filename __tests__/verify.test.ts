@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { validateEnvironment } from "../config/validate";
 import { durationSeconds } from "../config/rules";
-import { checkPrerequisites, explainClusterError, httpClient, verifyInput } from "../tools/ops/verify-cli";
+import { checkPrerequisites, explainClusterError, httpClient, verifyApps, verifyInput } from "../tools/ops/verify-cli";
 import { SECRET_VERSIONS_ANNOTATION as VERSIONS_ANNOTATION } from "../lib/rollout";
 import { formatChecklist, TROUBLESHOOTING, verifyDeployment, type ClusterView, type HttpClient, type VerifyInput } from "../tools/ops/verify";
 import { baseConfig, copyOfProject, hardenedConfig, selfSignedCertificate, synthProject, tempDir, type Json } from "./helpers";
@@ -410,4 +410,24 @@ describe("npm run verify's prerequisites: the first thing missing, in one line, 
     });
     expect([result.status, result.stderr]).toEqual([1, "verify: no cdktf.out/stacks/aks-dev: run npx cdktf synth first\n"]);
   }, 60_000);
+});
+
+describe("npm run verify with several apps", () => {
+  test("checks every app, not only the first: a second app's failure fails the run and is named", async () => {
+    const config = hardenedConfig("prod");
+    const apps = [{ ...config.apps[0], name: "configurable" }, { ...config.apps[0], name: "billing", namespace: "billing" }];
+    const checked: string[] = [];
+    const lines: string[] = [];
+    const { passed, report } = await verifyApps(
+      "prod",
+      apps,
+      async (app) => (checked.push(app.name), [{ id: "available", title: "The app is available", passed: app.name !== "billing", detail: app.name === "billing" ? "0/2 replicas available" : "2/2 replicas available", lines: [] }]),
+      (line) => lines.push(line),
+    );
+    expect(checked).toEqual(["configurable", "billing"]);
+    expect(passed).toBe(false);
+    expect(lines.at(-1)).toBe("1 of 2 apps passed; FAILED: billing");
+    expect(lines[1].split("\n")[0]).toBe("verify prod, app billing:");
+    expect((report as Json).apps.map((a: Json) => [a.app, a.passed])).toEqual([["configurable", true], ["billing", false]]);
+  });
 });

@@ -21,7 +21,7 @@ import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { OUTPUTS, secretProviderClassName, stackName } from "../../lib/names";
 import { KUBELOGIN_MODES, kubeloginExec } from "../../lib/kubelogin";
 import { currentKubeConfig, firstRunningPod, NoKubeContextError, readPodFile } from "./kube";
-import { formatChecklist, verifyDeployment, VerifyError, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
+import { formatChecklist, verifyDeployment, VerifyError, type CheckVerdict, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
 
 export const USAGE = "usage: npm run verify -- --env <name> [--app <name>] [--json <file>] [--timeout <seconds>] [--kube-context]";
 
@@ -274,6 +274,23 @@ export const httpClient: HttpClient = {
   },
 };
 
+/**
+ * Verifies each app in turn with `check`, printing each checklist, and a line of how many apps passed when
+ * there are several. The report: one app's checks at the top (as with one app), or one entry per app.
+ */
+export async function verifyApps(env: string, apps: readonly AppConfig[], check: (app: AppConfig) => Promise<CheckVerdict[]>, log: (line: string) => void) {
+  const reports: { app: string; passed: boolean; checks: CheckVerdict[] }[] = [];
+  for (const app of apps) {
+    const verdicts = await check(app);
+    reports.push({ app: app.name, passed: verdicts.every((v) => v.passed), checks: verdicts });
+    log(formatChecklist(apps.length > 1 ? `${env}, app ${app.name}` : env, verdicts));
+  }
+  const passed = reports.every((r) => r.passed);
+  if (reports.length > 1) log(`${reports.filter((r) => r.passed).length} of ${reports.length} apps passed${passed ? "" : `; FAILED: ${reports.filter((r) => !r.passed).map((r) => r.app).join(", ")}`}`);
+  const report = reports.length === 1 ? { environment: env, app: reports[0].app, passed, checks: reports[0].checks } : { environment: env, passed, apps: reports };
+  return { passed, report };
+}
+
 export async function main(args: readonly string[]): Promise<number> {
   if (wantsHelp(args)) {
     process.stdout.write(`${HELP}\n`);
@@ -306,17 +323,8 @@ export async function main(args: readonly string[]): Promise<number> {
       throw explainClusterError(error, server);
     });
     trace("nodes listed");
-    const reports: { app: string; passed: boolean; checks: Awaited<ReturnType<typeof verifyDeployment>> }[] = [];
-    for (const app of apps) {
-      const verdicts = await verifyDeployment(verifyInput(config, app, aks, keyVault, root, timeout), { cluster: view, http: httpClient, clock: wallClock }, durationSeconds, log);
-      reports.push({ app: app.name, passed: verdicts.every((v) => v.passed), checks: verdicts });
-      log(formatChecklist(apps.length > 1 ? `${env}, app ${app.name}` : env, verdicts));
-    }
-    const passed = reports.every((r) => r.passed);
-    if (reports.length > 1) log(`${reports.filter((r) => r.passed).length} of ${reports.length} apps passed${passed ? "" : `; FAILED: ${reports.filter((r) => !r.passed).map((r) => r.app).join(", ")}`}`);
+    const { passed, report } = await verifyApps(env, apps, (app) => verifyDeployment(verifyInput(config, app, aks, keyVault, root, timeout), { cluster: view, http: httpClient, clock: wallClock }, durationSeconds, log), log);
     const json = flags.get("--json");
-    // One app: its checks at the top, as before; several: one report per app.
-    const report = reports.length === 1 ? { environment: env, app: reports[0].app, passed, checks: reports[0].checks } : { environment: env, passed, apps: reports };
     if (json) fs.writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
     return passed ? 0 : 1;
   } catch (error) {
