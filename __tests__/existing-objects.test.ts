@@ -4,12 +4,13 @@
 // deployer's rights read from the synthesized Key Vault stack.
 import * as crypto from "crypto";
 import { loadEnvironments } from "../config/load";
-import { ExistingObjectsError, missingObjects, missingReport, type VaultGet } from "../tools/ci/existing-objects";
+import { ExistingObjectsError, missingObjects, missingReport } from "../tools/ci/existing-objects";
+import type { VaultGet } from "../tools/ci/vault-client";
 import { VaultAccessError, waitForVaultAccess } from "../tools/ci/vault-access";
 import { resolver, vaultGrants } from "../tools/offline/azure-stand-ins/from-stacks";
 import { signJwt } from "../tools/offline/azure-stand-ins/jwt";
 import { KeyVaultStandIn, VAULT_RESOURCE } from "../tools/offline/azure-stand-ins/keyvault";
-import { hardenedConfig, selfSignedCertificate, synthProject, writeProject, type Json } from "./helpers";
+import { hardenedConfig, selfSignedCertificate, synthProject, type Json } from "./helpers";
 
 const TENANT = "aaaaaaaa-1111-4111-8111-111111111111";
 const DEPLOYER = "ffffffff-6666-4666-8666-666666666666";
@@ -25,7 +26,7 @@ function environment(authorization: "rbac" | "accessPolicy") {
     { objectName: "api-token", objectType: "secret", objectAlias: "token", source: { existing: true } },
   );
   const project = synthProject({ prod });
-  const config = loadEnvironments(writeProject({ prod })).environments[0];
+  const config = loadEnvironments(project.root).environments[0];
   const keyVault = project.json("keyvault-prod");
   const upstream = Object.fromEntries(Object.keys(project.json("aks-prod").output).map((name) => [name, "00000000-0000-4000-8000-000000000001"]));
   const grants = vaultGrants(keyVault, resolver(keyVault, {}, { "aks-prod": upstream }, { object_id: DEPLOYER, tenant_id: TENANT }));

@@ -1,7 +1,9 @@
 // Stack names end with the environment, so `cdktf deploy '*-dev'` deploys one environment.
 import { createHash } from "crypto";
 
-export type StackKind = "aks" | "keyvault" | "app";
+/** An environment's stacks, in deploy order. */
+export const STACK_KINDS = ["aks", "keyvault", "app"] as const;
+export type StackKind = (typeof STACK_KINDS)[number];
 
 /** The stack that holds the other stacks' state; deployed once, by hand, before any environment. */
 export const STATE_STACK = "bootstrap";
@@ -15,6 +17,15 @@ export function environmentOf(stack: string): string {
   const dash = stack.indexOf("-");
   return dash < 0 ? stack : stack.slice(dash + 1);
 }
+
+/** A stack's kind: what precedes its environment ("keyvault-dev" -> "keyvault"). */
+export function kindOf(stack: string): string {
+  const dash = stack.indexOf("-");
+  return dash < 0 ? stack : stack.slice(0, dash);
+}
+
+/** Where a Key Vault object of each type sits under the vault: a role assignment's scope and a data-plane path name it. */
+export const OBJECT_COLLECTION = { secret: "secrets", cert: "certificates", key: "keys" } as const;
 
 /** Terraform logical ID of a managed Key Vault secret; pinned by tests because a rename destroys the secret. */
 export function secretLogicalId(objectName: string): string {

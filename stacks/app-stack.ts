@@ -50,8 +50,8 @@ export interface AppStackProps {
  * Stack 3: the Kubernetes side. For each app, in its own namespace: a
  * SecretProviderClass mapping its Key Vault objects to files, a Deployment that
  * mounts them read-only at /app/secrets, and a Service: ClusterIP by default,
- * or a load balancer (internal, or public for listed addresses only). Its own stack because kubernetes_manifest needs the cluster
- * and the CRD at plan time.
+ * or a load balancer (internal, or public for listed addresses only). Its own
+ * stack because kubernetes_manifest needs the cluster and the CRD at plan time.
  */
 export class AppStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: AppStackProps) {

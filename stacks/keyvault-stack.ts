@@ -11,7 +11,7 @@ import { mountsObject } from "../config/rules";
 import { objectsOf } from "../lib/apps";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
-import { OUTPUTS, secretLogicalId } from "../lib/names";
+import { OBJECT_COLLECTION, OUTPUTS, secretLogicalId } from "../lib/names";
 
 export interface KeyVaultStackProps {
   readonly config: EnvironmentConfig;
@@ -43,8 +43,6 @@ export interface VaultReader {
  * Secrets take keyVault.readerRole (Key Vault Secrets User: getSecret).
  */
 export const OBJECT_READER_ROLE: Record<ObjectType, string | undefined> = { secret: undefined, cert: "Key Vault Reader", key: "Key Vault Reader" };
-/** Where an object sits under the vault's resource ID: what a role assignment at its scope names. */
-const OBJECT_COLLECTION: Record<ObjectType, string> = { secret: "secrets", cert: "certificates", key: "keys" };
 
 /** Secret permissions Terraform needs to create, rotate, delete, purge and recover secrets. */
 export const DEPLOYER_SECRET_PERMISSIONS = ["Get", "List", "Set", "Delete", "Purge", "Recover"];
@@ -123,11 +121,12 @@ export class KeyVaultStack extends TerraformStack {
 
     // npm run check-objects reads existing keys and certificates as the deployer (public parts only).
     const checked = (type: ObjectType) => kv.secrets.some((s) => s.objectType === type && s.source.kind === "existing");
+    const deployerId = deployerObjectId(config.deployerObjectId, deployer);
     if (kv.authorization === "rbac") {
       const role = new RoleAssignment(this, "deployer-role", {
         scope: this.vault.id,
         roleDefinitionName: kv.deployerRole,
-        principalId: deployerObjectId(config.deployerObjectId, deployer),
+        principalId: deployerId,
       });
       // RBAC propagates after a delay and azurerm does not retry a 403: the first secret write waits,
       // bounded, until the role is in effect on the data plane (tools/ci/vault-access.ts), once per assignment.
@@ -137,7 +136,7 @@ export class KeyVaultStack extends TerraformStack {
         provisioners: [{ type: "local-exec", command: `npm run -s wait-for-vault-access -- --env ${config.environment} --vault-url ${this.vault.vaultUri}`, workingDir: props.state.rootFromStackDir }],
       });
       if (checked("key") || checked("cert")) {
-        new RoleAssignment(this, "deployer-reader-role", { scope: this.vault.id, roleDefinitionName: "Key Vault Reader", principalId: deployerObjectId(config.deployerObjectId, deployer) });
+        new RoleAssignment(this, "deployer-reader-role", { scope: this.vault.id, roleDefinitionName: "Key Vault Reader", principalId: deployerId });
       }
     } else {
       // Access policies grant vault-wide: each reader reads every object (synth warns where apps share a vault this way).
@@ -153,7 +152,7 @@ export class KeyVaultStack extends TerraformStack {
       this.deployerAccess = new KeyVaultAccessPolicyA(this, "deployer-access", {
         keyVaultId: this.vault.id,
         tenantId: deployer.tenantId,
-        objectId: deployerObjectId(config.deployerObjectId, deployer),
+        objectId: deployerId,
         secretPermissions: DEPLOYER_SECRET_PERMISSIONS,
         keyPermissions: checked("key") ? ["Get"] : undefined,
         certificatePermissions: checked("cert") ? ["Get"] : undefined,

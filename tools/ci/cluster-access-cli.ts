@@ -12,7 +12,6 @@ import { currentKubeConfig, NoKubeContextError } from "../ops/kube";
 
 const USAGE = "usage: npm run wait-for-cluster-access -- --env <name> [--timeout <seconds>] [--poll <seconds>]";
 
-
 async function kubernetesProbe(): Promise<AccessProbe> {
   const k8s = await import("@kubernetes/client-node");
   const api = (await currentKubeConfig()).makeApiClient(k8s.AuthorizationV1Api);

@@ -10,7 +10,6 @@ import { deployerVaultClient, VaultRequestError } from "./vault-client";
 
 const USAGE = "usage: npm run wait-for-vault-access -- --env <name> [--timeout <seconds>] [--poll <seconds>] [--vault-url <url>]";
 
-
 export async function main(args: readonly string[]): Promise<number> {
   if (wantsHelp(args)) {
     process.stdout.write(`${USAGE}\n\nWaits (default at most 300 s, asking every 5 s) until the signed-in deployer's role on the vault is in\neffect on the data plane (a 404 for a probe secret instead of 403 ForbiddenByRbac). Exit 0 once it is, 1 when\nit is not by the deadline or the vault's firewall refuses this machine, 2 on bad usage or config.\n`);

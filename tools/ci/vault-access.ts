@@ -3,7 +3,7 @@
 // ForbiddenByRbac. The Key Vault stack runs this wait between the two (a local-exec on
 // terraform_data.deployer-role-ready), polling the data plane as the deployer, bounded.
 import type { Clock } from "../ops/rotation-check";
-import type { VaultGet } from "./existing-objects";
+import { answerText, type VaultGet } from "./vault-client";
 
 export class VaultAccessError extends Error {}
 
@@ -27,11 +27,11 @@ export async function waitForVaultAccess(wait: VaultAccessWait, get: VaultGet, c
       return;
     }
     if (code === "ForbiddenByFirewall") throw new VaultAccessError(`${wait.vault} refuses this machine's address (403 ForbiddenByFirewall): add it to keyVault.allowedCidrs; waiting would not help`);
-    if (status !== 403) throw new VaultAccessError(`${wait.vault} answered ${status} ${code ?? ""} to the deployer's probe`.trim());
+    if (status !== 403) throw new VaultAccessError(`${wait.vault} answered ${answerText(status, code)} to the deployer's probe`);
     if (clock.now() >= deadline) {
-      throw new VaultAccessError(`the deployer's ${wait.role} on ${wait.vault} was not in effect after ${wait.timeoutSeconds} s (still 403 ${code ?? ""}): check the role assignment (az role assignment list --scope <vault id>) and deploy again`.replace("  ", " "));
+      throw new VaultAccessError(`the deployer's ${wait.role} on ${wait.vault} was not in effect after ${wait.timeoutSeconds} s (still ${answerText(status, code)}): check the role assignment (az role assignment list --scope <vault id>) and deploy again`);
     }
-    log(`waiting for the deployer's ${wait.role} on ${wait.vault} to take effect (Key Vault still answers 403 ${code ?? ""}; RBAC propagates within minutes)...`.replace("  ", " "));
+    log(`waiting for the deployer's ${wait.role} on ${wait.vault} to take effect (Key Vault still answers ${answerText(status, code)}; RBAC propagates within minutes)...`);
     await clock.sleep(wait.pollSeconds * 1000);
   }
 }

@@ -2,7 +2,14 @@
 // wait for the deployer's role), through @azure/identity with the sign-in aks.kubeloginMode names.
 import * as https from "https";
 import type { KubeloginMode } from "../../config/types";
-import type { VaultGet } from "./existing-objects";
+
+/** One GET on the vault's data plane: the status, and Azure's inner error code when it refused. */
+export type VaultGet = (path: string) => Promise<{ readonly status: number; readonly code?: string }>;
+
+/** An answer as messages quote it: "403 ForbiddenByRbac", or the status alone. */
+export function answerText(status: number, code: string | undefined): string {
+  return code ? `${status} ${code}` : String(status);
+}
 
 export class VaultRequestError extends Error {}
 

@@ -11,8 +11,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { engineOnPath, type Engine } from "../offline/engines";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
-import { environmentOf } from "../../lib/names";
-import { planEnvironments, type PlanSummary, type PlanRunner } from "./plan";
+import { environmentOf, STACK_KINDS } from "../../lib/names";
+import { inScope, planEnvironments, type PlanSummary, type PlanRunner } from "./plan";
 
 const USAGE = "usage: npm run plan -- --env <name> [--env <name>] [--kind aks|keyvault|app ...] [--outdir cdktf.out] [--out plan-output]";
 
@@ -42,7 +42,7 @@ export function main(args: readonly string[]): number {
     const flags = parseFlags(args, { values: ["--env", "--outdir", "--out", "--kind"] }, USAGE);
     environments = flags.all("--env");
     kinds = flags.all("--kind");
-    const badKind = kinds.find((k) => !["aks", "keyvault", "app"].includes(k));
+    const badKind = kinds.find((k) => !(STACK_KINDS as readonly string[]).includes(k));
     if (badKind !== undefined) throw new UsageError(`--kind ${JSON.stringify(badKind)}: must be aks, keyvault or app; ${USAGE}`);
     if (environments.length === 0) throw new UsageError(`--env is required; ${USAGE}`);
     outdir = flags.get("--outdir") ?? "cdktf.out";
@@ -66,8 +66,7 @@ export function main(args: readonly string[]): number {
   fs.mkdirSync(out, { recursive: true });
   const summariesFile = path.join(out, "summaries.json");
   const earlier: PlanSummary[] = kinds.length > 0 && fs.existsSync(summariesFile) ? JSON.parse(fs.readFileSync(summariesFile, "utf8")) : [];
-  const inKinds = (s: string) => kinds.length === 0 || kinds.some((k) => s.startsWith(`${k}-`));
-  const total = Object.keys(manifest.stacks).filter((s) => environments.includes(environmentOf(s)) && inKinds(s)).length;
+  const total = Object.keys(manifest.stacks).filter((s) => inScope(s, environments, kinds)).length;
   let done = 0;
   const runner: PlanRunner = {
     plan(stack) {
@@ -81,7 +80,7 @@ export function main(args: readonly string[]): number {
   };
   const summaries = planEnvironments(manifest, environments, runner, kinds.length > 0 ? { kinds, earlier } : {});
   fs.writeFileSync(summariesFile, `${JSON.stringify(summaries, null, 2)}\n`);
-  for (const s of summaries.filter((x) => inKinds(x.stack))) {
+  for (const s of summaries.filter((x) => inScope(x.stack, environments, kinds))) {
     const counts = s.status === "failed" ? `failed: ${s.error}` : s.status === "waits" ? String(s.error) : `${s.add} add, ${s.change} change, ${s.replace} replace, ${s.destroy} destroy`;
     process.stdout.write(`${s.stack}: ${counts}${s.upstreamPending ? " (planned against the deployed upstream outputs)" : ""}\n`);
   }

@@ -1,7 +1,7 @@
 // Terraform plans per stack, in dependency order, for the pull request
 // workflow. The runner (terraform itself) is injected, so the ordering,
 // summarizing and marking are tested without Terraform or Azure.
-import { environmentOf } from "../../lib/names";
+import { environmentOf, kindOf } from "../../lib/names";
 import { deployOrder, type Json } from "./diff";
 
 export interface PlanSummary {
@@ -37,6 +37,11 @@ export function summarizePlan(stack: string, plan: Json, upstreamPending: boolea
   return { stack, status, add, change, replace, destroy, upstreamPending };
 }
 
+/** Whether a stack is one of these environments' and, when kinds are given, of one of those kinds. */
+export function inScope(stack: string, environments: readonly string[], kinds?: readonly string[]): boolean {
+  return environments.includes(environmentOf(stack)) && (!kinds || kinds.length === 0 || kinds.includes(kindOf(stack)));
+}
+
 /** Plan only stacks of these kinds ("aks", "keyvault", "app"), after the summaries of an earlier run. */
 export interface PlanOnly {
   readonly kinds?: readonly string[];
@@ -57,8 +62,7 @@ export interface PlanRunner {
 export function planEnvironments(manifest: Json, environments: readonly string[], runner: PlanRunner, only: PlanOnly = {}): PlanSummary[] {
   // An earlier run's summaries (the upstream kinds, planned before a fresh sign-in) mark what is pending upstream.
   const summaries = new Map<string, PlanSummary>((only.earlier ?? []).map((s) => [s.stack, s]));
-  const wanted = (stack: string) => environments.includes(environmentOf(stack)) && (!only.kinds || only.kinds.some((kind) => stack.startsWith(`${kind}-`)));
-  for (const stack of deployOrder(manifest).filter(wanted)) {
+  for (const stack of deployOrder(manifest).filter((s) => inScope(s, environments, only.kinds))) {
     const upstream: string[] = manifest.stacks[stack].dependencies ?? [];
     const upstreamPending = upstream.some((u) => {
       const s = summaries.get(u);
