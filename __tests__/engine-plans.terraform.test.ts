@@ -3,7 +3,6 @@
 // -> Key Vault -> app, each stack reading the previous one's outputs through
 // its own terraform_remote_state from a state file the previous apply wrote.
 // npm run tools:terraform builds the toolchain; without it this file fails.
-import { spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -89,8 +88,10 @@ function kubernetesMocks(withAddress: boolean): string {
   return `mock_provider "kubernetes" {\n${withAddress ? mockResource("kubernetes_service_v1", status) : ""}}\n`;
 }
 
-/** The value_wo_version the Key Vault stack derives from a file: the first 32 bits of its SHA-256. */
-const versionOf = (content: string) => parseInt(createHash("sha256").update(content).digest("hex").slice(0, 8), 16);
+/** A secret file's SHA-256: what no version may reveal. */
+const sha256 = (content: string) => createHash("sha256").update(content).digest("hex");
+/** A version as 32 bits of a hash, as the stack derived it before: a guessing oracle for short values. */
+const hashVersion = (content: string) => parseInt(sha256(content).slice(0, 8), 16);
 
 function expectPassed(run: MockRun): void {
   if (!run.passed) throw new Error(`tofu test failed:\n${run.errors.join("\n")}`);
@@ -144,9 +145,16 @@ describe.each([
     expect(applied.values.value_wo).toBeNull();
   });
 
-  test("the write-only version is the file's hash, evaluated by the engine", () => {
+  test("the write-only version is known only after apply, random, and tells nothing about the value; the revision's hash is sensitive", () => {
     const planned = plannedChange(chain.keyVault.plans.plan, "azurerm_key_vault_secret.secret-configurable-secrets");
-    expect(planned.after.value_wo_version).toBe(versionOf(secret));
+    expect(planned.after_unknown.value_wo_version).toBe(true);
+    const revision = plannedChange(chain.keyVault.plans.plan, "terraform_data.secret-configurable-secrets-revision");
+    // Sensitive: `tofu show` prints "(sensitive value)", so no plan text or job summary holds the hash.
+    expect(revision.after_sensitive.triggers_replace).toEqual({ content: true });
+    const applied = chain.keyVault.states.apply.values.root_module.resources.find((r: Json) => r.address === "azurerm_key_vault_secret.secret-configurable-secrets");
+    expect(Number.isInteger(applied.values.value_wo_version)).toBe(true);
+    expect(applied.values.value_wo_version).not.toBe(hashVersion(secret));
+    expect(JSON.stringify(applied.values)).not.toContain(sha256(secret).slice(0, 8));
   });
 
   test(`the access policy gets the reading identity's OBJECT ID; the SecretProviderClass its CLIENT ID (${clientParameter})`, () => {
@@ -185,45 +193,55 @@ describe.each([
 
 describe("changes, planned by OpenTofu", () => {
   let project: SynthesizedProject;
-  const secretFile = () => path.join(project.root, "secrets/dev/configurable-secret.json");
-  const kvPlan = () => mockTest(toolchain, project.outdir, "keyvault-dev", azurermMocks("dev") + runs("plan"));
-  const secretVersion = (run: MockRun) => plannedChange(run.plans.plan, "azurerm_key_vault_secret.secret-configurable-secrets").after.value_wo_version;
+  /** One `tofu test` of the Key Vault stack: runs share its state, as deploys and plans share a backend. */
+  let history: MockRun;
+  const secretVersion = (run: string) => plannedChange(history.plans[run], "azurerm_key_vault_secret.secret-configurable-secrets");
+  const revision = (run: string) => plannedChange(history.plans[run], "terraform_data.secret-configurable-secrets-revision").actions;
+  const appliedVersion = (run: string) =>
+    history.states[run].values.root_module.resources.find((r: Json) => r.address === "azurerm_key_vault_secret.secret-configurable-secrets").values.value_wo_version;
 
   beforeAll(async () => {
     const chain = await deployChain("dev", baseConfig("dev"), '{"v": 1}');
     project = chain.project;
     cleanups.push(project.root);
+    // What a job's write-secret-files step writes, from its environment's secret, run between the engine's runs.
+    const writer = path.join(project.root, "test-modules", "write-secret-files");
+    fs.mkdirSync(writer, { recursive: true });
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repo, "tools", "build", "run-ts.mjs"))} tools/ci/write-secret-files.ts`;
+    fs.writeFileSync(path.join(writer, "main.tf"), [
+      'variable "secret_files" {\n  type = string\n}\n',
+      'resource "terraform_data" "write" {\n  triggers_replace = var.secret_files\n',
+      `  provisioner "local-exec" {\n    command = ${JSON.stringify(command)}\n    working_dir = ${JSON.stringify(project.root)}\n    environment = { SECRET_FILES = var.secret_files }\n  }\n}\n`,
+    ].join(""));
+    const file = "secrets/dev/configurable-secret.json";
+    const write = (name: string, content: string) =>
+      `run ${JSON.stringify(name)} {\n  module {\n    source = "../../../test-modules/write-secret-files"\n  }\n  variables {\n    secret_files = ${JSON.stringify(JSON.stringify({ [file]: content }))}\n  }\n}\n`;
+    const run = (name: string, command: "plan" | "apply") => `run ${JSON.stringify(name)} {\n  command = ${command}\n}\n`;
+    history = await mockTest(toolchain, project.outdir, "keyvault-dev", azurermMocks("dev") + [
+      write("deploy-job-writes", '{"v": "deployed"}'), run("deploy", "apply"),
+      write("pr-job-writes-the-same", '{"v": "deployed"}'), run("pr-plan-same", "plan"),
+      write("pr-job-writes-a-placeholder", '{"v": "placeholder"}'), run("pr-plan-other", "plan"),
+      write("new-content", '{"v": 2}'), run("redeploy", "apply"),
+    ].join(""));
+    expectPassed(history);
   }, 600_000);
 
-  test("new file content makes a new write-only version; the same content, the same version", async () => {
-    const first = secretVersion(await kvPlan());
-    fs.writeFileSync(secretFile(), '{"v": 2}');
-    const second = secretVersion(await kvPlan());
-    expect(second).not.toBe(first);
-    expect(second).toBe(versionOf('{"v": 2}'));
-    fs.writeFileSync(secretFile(), '{"v": 1}');
-    expect(secretVersion(await kvPlan())).toBe(first);
-  }, 300_000);
+  test("the same file content is no change: the revision stays and the version is the one applied", () => {
+    expect(revision("pr-plan-same")).toEqual(["no-op"]);
+    expect(secretVersion("pr-plan-same").after.value_wo_version).toBe(appliedVersion("deploy"));
+    expect(secretVersion("pr-plan-same").actions).toEqual(["no-op"]);
+  });
 
-  test("a pull request plan with PLAN_SECRET_FILES of the same content as the deploy's SECRET_FILES plans the version the deploy applied (no change); with other content, another (a change every plan)", async () => {
-    // What each job's write-secret-files step writes, from its own environment's secret.
-    const writeSecretFiles = (json: Record<string, string>) => {
-      const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), "tools/ci/write-secret-files.ts"], { cwd: project.root, env: { ...process.env, SECRET_FILES: JSON.stringify(json) }, encoding: "utf8" });
-      expect(result.status).toBe(0);
-    };
-    const file = "secrets/dev/configurable-secret.json";
-    writeSecretFiles({ [file]: '{"v": "deployed"}' });
-    const applied = await mockTest(toolchain, project.outdir, "keyvault-dev", azurermMocks("dev") + runs("apply"));
-    expectPassed(applied);
-    const appliedVersion = applied.states.apply.values.root_module.resources.find((r: Json) => r.address === "azurerm_key_vault_secret.secret-configurable-secrets").values.value_wo_version;
+  test("a pull request plan with PLAN_SECRET_FILES of other content plans a new revision and an unknown version (a change every plan)", () => {
+    expect(revision("pr-plan-other")).toEqual(["delete", "create"]);
+    expect(secretVersion("pr-plan-other").after_unknown.value_wo_version).toBe(true);
+    expect(secretVersion("pr-plan-other").actions).toEqual(["update"]);
+  });
 
-    // A write-only argument changes only through its version: the same version is no change to the secret.
-    writeSecretFiles({ [file]: '{"v": "deployed"}' });
-    expect(secretVersion(await kvPlan())).toBe(appliedVersion);
-    writeSecretFiles({ [file]: '{"v": "placeholder"}' });
-    expect(secretVersion(await kvPlan())).not.toBe(appliedVersion);
-    writeSecretFiles({ [file]: '{"v": 1}' });
-  }, 300_000);
+  test("new content applied is a new write-only version, so Key Vault gets a new secret version", () => {
+    expect(appliedVersion("redeploy")).not.toBe(appliedVersion("deploy"));
+    expect(appliedVersion("redeploy")).not.toBe(hashVersion('{"v": 2}'));
+  });
 
   test("a new secret version in the Key Vault stack's outputs changes the pod template's annotation", async () => {
     const annotation = (run: MockRun) =>

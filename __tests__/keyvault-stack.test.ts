@@ -58,10 +58,13 @@ describe("Key Vault stack", () => {
     expect(secret.value).toBeUndefined();
   });
 
-  test("derives the write-only version from the file's content, so new content makes a new version", () => {
+  test("derives the write-only version from a revision replaced when the file's hash changes, never from the hash itself", () => {
     const secret = resource(json, "azurerm_key_vault_secret", "secret-configurable-secrets");
     const file = /file\("([^"]+)"\)/.exec(secret.value_wo)![1];
-    expect(secret.value_wo_version).toBe(`\${parseint(substr(sha256(file("${file}")), 0, 8), 16)}`);
+    const revision = resource(json, "terraform_data", "secret-configurable-secrets-revision");
+    expect(revision.triggers_replace).toEqual({ content: `\${sensitive(sha256(file("${file}")))}` });
+    expect(secret.value_wo_version).toBe('${parseint(substr(replace(terraform_data.secret-configurable-secrets-revision.id, "-", ""), 0, 8), 16)}');
+    expect(secret.value_wo_version).not.toContain("sha256");
   });
 
   test("makes secrets depend on the deployer's policy, so destroy removes them before the policy", () => {

@@ -54,6 +54,9 @@ describe("logical IDs", () => {
       "azurerm_key_vault_secret.secret-configurable-secrets",
       "azurerm_key_vault_secret.secret-db-password",
       "azurerm_monitor_diagnostic_setting.vault-audit-logs",
+      // A renamed revision writes its secret once more (a new version), nothing lost; pinned so it is seen.
+      "terraform_data.secret-configurable-secrets-revision",
+      "terraform_data.secret-db-password-revision",
     ]);
   });
 
@@ -66,6 +69,7 @@ describe("logical IDs", () => {
       "azurerm_role_assignment.reads-configurable-secrets",
       // Stateless (the wait for the deployer's role); pinned so a rename is seen: it would wait once more.
       "terraform_data.deployer-role-ready",
+      "terraform_data.secret-configurable-secrets-revision",
     ]);
   });
 

@@ -32,6 +32,11 @@ export function secretLogicalId(objectName: string): string {
   return `secret-${objectName}`;
 }
 
+/** Logical ID of a managed secret's revision (what makes new content a new version); a rename writes the secret once more. */
+export function secretRevisionLogicalId(objectName: string): string {
+  return `secret-${objectName}-revision`;
+}
+
 /**
  * The stacks' named outputs: what `cdktf output`, npm run verify and the pipeline read after a deploy. One
  * definition, so a tool never finds an output by the generated name of a cross-stack reference.

@@ -11,7 +11,7 @@ import { mountsObject } from "../config/rules";
 import { objectsOf } from "../lib/apps";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
-import { OBJECT_COLLECTION, OUTPUTS, secretLogicalId } from "../lib/names";
+import { OBJECT_COLLECTION, OUTPUTS, secretLogicalId, secretRevisionLogicalId } from "../lib/names";
 
 export interface KeyVaultStackProps {
   readonly config: EnvironmentConfig;
@@ -65,16 +65,18 @@ export function readerPermissions(objects: readonly { objectType: ObjectType; ob
 }
 
 /**
- * Terraform expressions for a secret read from a file at apply time. The value
- * goes through the write-only argument (never in plan or state); the version
- * is a number derived from the file's SHA-256, so new content makes a new
- * secret version on the next deploy.
+ * A secret read from a file at apply time. The value goes through the write-only argument (never in
+ * plan or state). Its version must change with the content yet tell nothing about it: a revision
+ * (terraform_data) is replaced whenever the file's SHA-256 changes, and the version is 32 bits of the
+ * revision's random ID. The hash sits in the revision's state marked sensitive, so no plan text, PR
+ * comment or job summary shows it; the version shown is random.
  */
-export function fileSecretValue(pathFromStackDir: string): { value: string; version: number } {
+export function fileSecret(scope: Construct, objectName: string, pathFromStackDir: string): { value: string; version: number } {
   const content = Fn.file(pathFromStackDir);
+  const revision = new DataResource(scope, secretRevisionLogicalId(objectName), { triggersReplace: { content: Fn.sensitive(Fn.sha256(content)) } });
   return {
     value: Fn.sensitive(content),
-    version: Token.asNumber(Fn.parseint(Fn.substr(Fn.sha256(content), 0, 8), 16)),
+    version: Token.asNumber(Fn.parseint(Fn.substr(Fn.replace(revision.id, "-", ""), 0, 8), 16)),
   };
 }
 
@@ -201,7 +203,7 @@ export class KeyVaultStack extends TerraformStack {
   }
 
   private managedSecret(secret: SecretConfig, file: string, state: StateProps): KeyVaultSecret {
-    const { value, version } = fileSecretValue(`${state.rootFromStackDir}/${file}`);
+    const { value, version } = fileSecret(this, secret.objectName, `${state.rootFromStackDir}/${file}`);
     return new KeyVaultSecret(this, secretLogicalId(secret.objectName), {
       name: secret.objectName,
       keyVaultId: this.vault.id,

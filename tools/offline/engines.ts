@@ -134,7 +134,9 @@ export async function initWithoutBackend(engine: Engine, dir: string): Promise<v
   const lock = path.join(dir, ".terraform.lock.hcl");
   if (fs.existsSync(lock) && fs.existsSync(path.join(dir, ".terraform"))) {
     const lockTime = fs.statSync(lock).mtimeMs;
-    const configs = fs.readdirSync(dir).filter((f) => f.endsWith(".tf.json"));
+    // A test file's run blocks may load modules, which only init installs.
+    const loadsModules = (f: string) => f.endsWith(".tftest.hcl") && /\bmodule\s*\{/.test(fs.readFileSync(path.join(dir, f), "utf8"));
+    const configs = fs.readdirSync(dir).filter((f) => f.endsWith(".tf.json") || loadsModules(f));
     if (configs.every((f) => fs.statSync(path.join(dir, f)).mtimeMs <= lockTime)) return;
   }
   const result = await runEngine(engine, dir, ["init", "-backend=false", "-input=false", "-no-color"]);
