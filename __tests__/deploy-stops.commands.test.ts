@@ -97,7 +97,7 @@ function npmRun(script: string, args: string[]): Promise<{ status: number | null
 /** The deployer's rights the rbac Key Vault stack grants: Secrets Officer, and Key Vault Reader because existing keys and certificates are configured. */
 const deployerGrants = (effectiveFrom?: number): VaultGrant[] => [
   { objectId: DEPLOYER.objectId, secretPermissions: ["get", "list", "set", "delete", "recover", "purge"], via: "rbac", effectiveFrom },
-  { objectId: DEPLOYER.objectId, certificatePermissions: ["get", "list"], keyPermissions: ["get", "list"], via: "rbac", effectiveFrom },
+  { objectId: DEPLOYER.objectId, secretPermissions: ["list"], certificatePermissions: ["get", "list"], keyPermissions: ["get", "list"], via: "rbac", effectiveFrom },
 ];
 
 describe("npm run check-objects, between the Key Vault and app stacks", () => {
