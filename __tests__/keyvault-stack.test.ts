@@ -241,3 +241,17 @@ describe("a configured deployerObjectId", () => {
     expect(resource(synthProject({ dev: rbac }).json("keyvault-dev"), "azurerm_role_assignment", "deployer-role").principal_id).toBe(DEPLOYER_ID);
   });
 });
+
+test("synthesizes its terraform_data resources with no engine installed (cdktf's DataResource would run `terraform version` at synth)", () => {
+  const before = process.env.TERRAFORM_BINARY_NAME;
+  process.env.TERRAFORM_BINARY_NAME = "/nonexistent/terraform";
+  try {
+    const config = hardenedConfig("prod");
+    config.keyVault.authorization = "rbac";
+    const project = synthProject({ prod: config });
+    expect(Object.keys(project.json("keyvault-prod").resource.terraform_data).sort()).toEqual(["deployer-role-ready", "secret-configurable-secrets-revision"]);
+  } finally {
+    if (before === undefined) delete process.env.TERRAFORM_BINARY_NAME;
+    else process.env.TERRAFORM_BINARY_NAME = before;
+  }
+});

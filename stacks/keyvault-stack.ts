@@ -4,13 +4,14 @@ import { KeyVaultAccessPolicyA } from "@cdktf/provider-azurerm/lib/key-vault-acc
 import { KeyVaultSecret } from "@cdktf/provider-azurerm/lib/key-vault-secret";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { DataResource, Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
+import { Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import type { AppConfig, EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
 import { mountsObject } from "../config/rules";
 import { objectsOf } from "../lib/apps";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
+import { TerraformData } from "../lib/terraform-data";
 import { OBJECT_COLLECTION, OUTPUTS, secretLogicalId, secretRevisionLogicalId } from "../lib/names";
 
 export interface KeyVaultStackProps {
@@ -73,7 +74,7 @@ export function readerPermissions(objects: readonly { objectType: ObjectType; ob
  */
 export function fileSecret(scope: Construct, objectName: string, pathFromStackDir: string): { value: string; version: number } {
   const content = Fn.file(pathFromStackDir);
-  const revision = new DataResource(scope, secretRevisionLogicalId(objectName), { triggersReplace: { content: Fn.sensitive(Fn.sha256(content)) } });
+  const revision = new TerraformData(scope, secretRevisionLogicalId(objectName), { triggersReplace: { content: Fn.sensitive(Fn.sha256(content)) } });
   return {
     value: Fn.sensitive(content),
     version: Token.asNumber(Fn.parseint(Fn.substr(Fn.replace(revision.id, "-", ""), 0, 8), 16)),
@@ -132,7 +133,7 @@ export class KeyVaultStack extends TerraformStack {
       });
       // RBAC propagates after a delay and azurerm does not retry a 403: the first secret write waits,
       // bounded, until the role is in effect on the data plane (tools/ci/vault-access.ts), once per assignment.
-      this.deployerAccess = new DataResource(this, "deployer-role-ready", {
+      this.deployerAccess = new TerraformData(this, "deployer-role-ready", {
         triggersReplace: { role: role.id },
         dependsOn: [role],
         provisioners: [{ type: "local-exec", command: `npm run -s wait-for-vault-access -- --env ${config.environment} --vault-url ${this.vault.vaultUri}`, workingDir: props.state.rootFromStackDir }],
