@@ -57,7 +57,7 @@ describe("npm run review", () => {
       [
         "## Infrastructure review",
         "",
-        "Compared with `HEAD`: 1 to add, 2 to change, 0 to replace, 0 to destroy, in environment `dev`.",
+        "Compared with `HEAD`: 2 to add, 2 to change, 0 to replace, 0 to destroy, in environment `dev`.",
         "",
         "### Security-relevant",
         "",
@@ -70,6 +70,7 @@ describe("npm run review", () => {
         "| Action | Resource | Changed attributes |",
         "| --- | --- | --- |",
         "| + add | `azurerm_key_vault_secret.secret-db-password` | |",
+        "| + add | `terraform_data.secret-db-password-revision` | |",
         "",
         "Cross-stack wiring:",
         "",
