@@ -9,7 +9,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   // Tests that need a terraform binary, checkov, the control plane or the lab, and those that run the
   // project's commands as processes (npm run test:commands), run only with their own npm scripts.
-  testPathIgnorePatterns: ["/node_modules/", "\\.commands\\.test\\.ts$", "\\.terraform\\.test\\.ts$", "\\.scan\\.test\\.ts$", "\\.cluster\\.test\\.ts$", "\\.lab\\.test\\.ts$"],
+  testPathIgnorePatterns: ["/node_modules/", "\\.commands\\.test\\.ts$", "\\.terraform\\.test\\.ts$", "\\.scan\\.test\\.ts$", "\\.cluster\\.test\\.ts$", "\\.lab\\.test\\.ts$", "\\.azure\\.test\\.ts$"],
   transform: {
     "^.+\\.ts$": [
       "@swc/jest",

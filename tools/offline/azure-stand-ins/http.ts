@@ -27,7 +27,8 @@ export function listener(handler: Handler, log: (line: string) => void = () => u
     let body = "";
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
-      const url = new URL(req.url ?? "/", `https://${req.headers.host ?? "localhost"}`);
+      // A path may start with "//" (a base URL ending in "/" joined to "/<tenant>/..."), which URL would read as a host.
+      const url = new URL((req.url ?? "/").replace(/^\/+/, "/"), `https://${req.headers.host ?? "localhost"}`);
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(", ") : v]));
       let response: StandInResponse;
       try {

@@ -65,6 +65,14 @@ const RBAC_ACTIONS: Record<Collection, Partial<Record<SecretPermission, string>>
   keys: { get: "Microsoft.KeyVault/vaults/keys/read", list: "Microsoft.KeyVault/vaults/keys/read" },
 };
 
+/** Reading a deleted secret needs list, purging it purge, recovering it recover (Key Vault's REST reference). */
+function deletedSecretOperation(method: string, third: string | undefined): SecretPermission | undefined {
+  if (method === "GET" && !third) return "list";
+  if (method === "DELETE" && !third) return "purge";
+  if (method === "POST" && third === "recover") return "recover";
+  return undefined;
+}
+
 const permissionsIn = (grant: VaultGrant, collection: Collection): readonly string[] =>
   (collection === "secrets" ? grant.secretPermissions : collection === "certificates" ? grant.certificatePermissions : grant.keyPermissions) ?? [];
 
@@ -75,6 +83,10 @@ export interface VaultConfig {
   /** Verifies access tokens: the Entra ID stand-in's public key. */
   readonly tokenKey: crypto.KeyObject;
   readonly now?: () => number;
+  /** Read at each request, where the grants follow an applied vault (the ARM stand-in's); else `grants`. */
+  readonly liveGrants?: () => readonly VaultGrant[];
+  /** The vault's permission model, read at each request: which 403 Azure answers. Default: rbac when any grant is. */
+  readonly mode?: () => "accessPolicy" | "rbac";
 }
 
 /** A certificate's public part (DER) or a key's public JWK, beside the secret Key Vault keeps for a certificate. */
@@ -104,10 +116,21 @@ export class KeyVaultStandIn {
   private readonly secrets = new Map<string, SecretVersion[]>();
   private readonly certificates = new Map<string, ObjectVersion[]>();
   private readonly keys = new Map<string, ObjectVersion[]>();
+  /** Deleted secrets (soft delete): recoverable or purgeable by name, their versions kept. */
+  private readonly deletedSecrets = new Map<string, { versions: SecretVersion[]; deleted: number }>();
   /** One line per answered request: method, path, caller's object ID, status. Never a value. */
   readonly audit: string[] = [];
 
   constructor(readonly config: VaultConfig) {}
+
+  /** Whether the vault holds an object (a role assignment at its scope needs it). */
+  has(collection: Collection, name: string): boolean {
+    return (collection === "secrets" ? this.secrets : collection === "certificates" ? this.certificates : this.keys).has(name.toLowerCase());
+  }
+
+  private grants(): readonly VaultGrant[] {
+    return this.config.liveGrants?.() ?? this.config.grants;
+  }
 
   get host(): string {
     return `${this.config.name}.${VAULT_DNS_SUFFIX}`;
@@ -187,7 +210,7 @@ export class KeyVaultStandIn {
 
   private forbidden(claims: Record<string, unknown>, collection: Collection, permission: SecretPermission, name: string): StandInResponse {
     const who = `appid=${claims.appid};oid=${claims.oid};iss=https://sts.windows.net/${claims.tid}/`;
-    if (this.config.grants.some((g) => g.via === "rbac")) {
+    if ((this.config.mode?.() ?? (this.grants().some((g) => g.via === "rbac") ? "rbac" : "accessPolicy")) === "rbac") {
       return kvError(
         403,
         "Forbidden",
@@ -210,22 +233,31 @@ export class KeyVaultStandIn {
     if (!apiVersion) return kvError(400, "BadParameter", "The request URI contains an invalid or missing api-version.");
     if (!API_VERSIONS.includes(apiVersion)) return kvError(400, "BadParameter", `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (${API_VERSIONS.at(-1)}).`);
     const parts = request.url.pathname.split("/").filter(Boolean);
-    const collection = parts[0] as Collection;
+    const deleted = parts[0] === "deletedsecrets";
+    const collection = (deleted ? "secrets" : parts[0]) as Collection;
     if (!["secrets", "certificates", "keys"].includes(collection) || parts.length < 2 || parts.length > 3) return kvError(404, "NotFound", `no ${request.method} ${request.url.pathname} in this stand-in`);
     const who = this.caller(request);
     if ("refused" in who) return who.refused;
     caller.oid = who.claims.oid;
     const [, name, third] = parts;
-    const operation: SecretPermission | undefined =
-      request.method === "GET" ? (third === "versions" ? "list" : "get") : request.method === "PUT" && parts.length === 2 && collection === "secrets" ? "set" : undefined;
+    const operation: SecretPermission | undefined = deleted
+      ? deletedSecretOperation(request.method, third)
+      : request.method === "GET"
+        ? third === "versions" ? "list" : "get"
+        : request.method === "PUT" && parts.length === 2 && collection === "secrets" ? "set" : request.method === "DELETE" && parts.length === 2 && collection === "secrets" ? "delete" : undefined;
     if (!operation) return kvError(405, "MethodNotAllowed", `${request.method} is not allowed on ${request.url.pathname}`);
     const covers = (g: VaultGrant) => g.scope === undefined || (g.scope.collection === collection && g.scope.name.toLowerCase() === name.toLowerCase());
     const effective = (g: VaultGrant) => g.effectiveFrom === undefined || (this.config.now ?? Date.now)() >= g.effectiveFrom;
-    const grant = this.config.grants.find((g) => g.objectId === who.claims.oid && permissionsIn(g, collection).includes(operation) && covers(g) && effective(g));
+    const grant = this.grants().find((g) => g.objectId === who.claims.oid && permissionsIn(g, collection).includes(operation) && covers(g) && effective(g));
     if (!grant) return this.forbidden(who.claims, collection, operation, name);
     if (collection !== "secrets") return this.readObject(collection, name, third);
+    if (deleted) return this.deletedSecret(operation, name);
+    if (operation === "delete") return this.deleteSecret(name);
 
     if (operation === "set") {
+      if (this.deletedSecrets.has(name.toLowerCase())) {
+        return kvError(409, "Conflict", `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`, "ObjectIsDeletedButRecoverable");
+      }
       let body: { value?: unknown; contentType?: unknown };
       try {
         body = JSON.parse(request.body);
@@ -243,6 +275,31 @@ export class KeyVaultStandIn {
     if (operation === "list") return json(200, { value: [...versions].reverse().map((v) => this.bundle(name, v, false)), nextLink: null });
     const found = third ? versions.find((v) => v.version === third) : versions.at(-1);
     return found ? json(200, this.bundle(name, found, true)) : notFound();
+  }
+
+  /** DELETE /secrets/<name>: soft delete, as every vault has it; the name stays taken until purged or recovered. */
+  private deleteSecret(name: string): StandInResponse {
+    const versions = this.secrets.get(name.toLowerCase());
+    if (!versions) return kvError(404, "SecretNotFound", `A secret with (name/id) ${name} was not found in this key vault.`);
+    this.secrets.delete(name.toLowerCase());
+    this.deletedSecrets.set(name.toLowerCase(), { versions, deleted: this.seconds() });
+    return json(200, this.deletedBundle(name));
+  }
+
+  private deletedBundle(name: string) {
+    const entry = this.deletedSecrets.get(name.toLowerCase())!;
+    return { ...this.bundle(name, entry.versions.at(-1)!, false), recoveryId: `https://${this.host}/deletedsecrets/${name}`, deletedDate: entry.deleted, scheduledPurgeDate: entry.deleted + 90 * 86_400 };
+  }
+
+  /** GET /deletedsecrets/<name>, DELETE it (purge), POST .../recover. */
+  private deletedSecret(operation: SecretPermission, name: string): StandInResponse {
+    const entry = this.deletedSecrets.get(name.toLowerCase());
+    if (!entry) return kvError(404, "SecretNotFound", `Deleted Secret not found: ${name}`);
+    if (operation === "list") return json(200, this.deletedBundle(name));
+    this.deletedSecrets.delete(name.toLowerCase());
+    if (operation === "purge") return { status: 204 };
+    this.secrets.set(name.toLowerCase(), entry.versions);
+    return json(200, this.bundle(name, entry.versions.at(-1)!, false));
   }
 
   /** A certificate's bundle (its DER as base64) or a key's (its public JWK), or their versions. */

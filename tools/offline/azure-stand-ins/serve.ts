@@ -8,6 +8,7 @@ import * as http from "http";
 import * as https from "https";
 import type * as net from "net";
 import { issueCertificate } from "../lab-node";
+import { ARM_HOST, type ArmStandIn } from "./arm";
 import { AUTHORITY_HOST, entraEndpoint, managedIdentityEndpoint, type Directory } from "./entra";
 import { listener } from "./http";
 import { VAULT_DNS_SUFFIX, type KeyVaultStandIn } from "./keyvault";
@@ -24,15 +25,19 @@ export async function serveStandIns(options: {
   readonly ip: string;
   readonly directory: () => Directory | undefined;
   readonly vaults: () => readonly KeyVaultStandIn[];
+  /** Azure Resource Manager, where the stacks themselves are applied. */
+  readonly arm?: () => ArmStandIn | undefined;
 }): Promise<StandInServers> {
-  const tls = issueCertificate(options.pki, "stand-ins", "/CN=azure-stand-ins", [`DNS:${AUTHORITY_HOST}`, `DNS:*.${VAULT_DNS_SUFFIX}`]);
-  const names = () => [AUTHORITY_HOST, ...options.vaults().map((v) => v.host)].join(", ");
+  const tls = issueCertificate(options.pki, "stand-ins", "/CN=azure-stand-ins", [`DNS:${AUTHORITY_HOST}`, `DNS:*.${VAULT_DNS_SUFFIX}`, `DNS:${ARM_HOST}`]);
+  const names = () => [AUTHORITY_HOST, ARM_HOST, ...options.vaults().map((v) => v.host)].join(", ");
   const standIns = https.createServer(
     { cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) },
     listener((request) => {
       const directory = options.directory();
       if (!directory) return { status: 503, body: "no directory yet" };
       if (request.url.hostname === AUTHORITY_HOST) return entraEndpoint(directory, request);
+      const arm = options.arm?.();
+      if (arm && request.url.hostname === ARM_HOST) return arm.handle(request);
       const vault = options.vaults().find((v) => v.host === request.url.hostname);
       return vault ? vault.handle(request) : { status: 404, body: `no stand-in for ${request.url.hostname} (${names()})` };
     }),

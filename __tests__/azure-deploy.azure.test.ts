@@ -1,0 +1,190 @@
+// npm run test:azure: the deploy workflow's own cdktf command applies the AKS and Key Vault stacks of
+// the shipped dev environment with the real cdktf CLI, OpenTofu and the toolchain's azurerm build,
+// against the Azure stand-ins on loopback (tools/offline/azure-stand-ins/cloud.ts), reached as a
+// custom cloud is: ARM_METADATA_HOSTNAME names the host serving /metadata/endpoints, SSL_CERT_FILE
+// trusts its certificate, and the deployer signs in as a GitHub job does (ARM_USE_OIDC with the job's
+// token, exchanged by the Entra ID stand-in through the deployer's federated credential). The engine
+// runs in a mount namespace of its own whose /etc/hosts sends Azure's names to the stand-ins (never
+// the machine's /etc/hosts). Then the destroy workflow's command, and the deploy again.
+// npm run tools:terraform builds the toolchain; without it this file fails.
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { stripVTControlCharacters } from "util";
+import { RESOURCE_PROVIDERS } from "../lib/azure-provider";
+import { ARM_HOST, ARM_RESOURCE } from "../tools/offline/azure-stand-ins/arm";
+import type { Stored } from "../tools/offline/azure-stand-ins/arm-types";
+import { AzureCloud } from "../tools/offline/azure-stand-ins/cloud";
+import { AUTHORITY_HOST, TOKEN_EXCHANGE_AUDIENCE } from "../tools/offline/azure-stand-ins/entra";
+import { signJwt } from "../tools/offline/azure-stand-ins/jwt";
+import { VAULT_DNS_SUFFIX } from "../tools/offline/azure-stand-ins/keyvault";
+import { serveStandIns, type StandInServers } from "../tools/offline/azure-stand-ins/serve";
+import { makeCa } from "../tools/offline/lab-node";
+import { withPrivateHosts } from "../tools/offline/local-cluster";
+import { adaptStack } from "../tools/offline/stand-in";
+import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
+import { copyOfProject, removeTempDirs, tempDir, type Json } from "./helpers";
+
+const repo = path.resolve(__dirname, "..");
+const toolchain = loadToolchain(repo, toolsCacheDir(process.env));
+const STAND_IN_IP = "127.0.0.3";
+const TENANT = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const SUBSCRIPTION = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+const DEPLOYER = { clientId: "6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c", objectId: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d" };
+const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
+// What a job naming the GitHub environment gets as its OIDC subject.
+const SUBJECT = "repo:example/aks-keyvault:environment:dev";
+const SECRET_VALUE = "value-that-reaches-the-vault-and-never-the-state-41c7";
+
+const entraKeys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+const githubKeys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+let servers: StandInServers | undefined;
+let cloud: AzureCloud;
+let pki: string;
+let project: string;
+let config: Json;
+
+/** An AKS user kubeconfig for a cluster with Entra ID integration: kubelogin's exec plugin, no static credential. */
+function aadKubeconfig(cluster: Stored): string {
+  const ca = fs.readFileSync(path.join(pki, "ca.crt")).toString("base64");
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    `clusters:\n- cluster:\n    certificate-authority-data: ${ca}\n    server: https://${cluster.body.properties.fqdn}:443\n  name: ${cluster.name}`,
+    `contexts:\n- context:\n    cluster: ${cluster.name}\n    user: clusterUser_${cluster.name}\n  name: ${cluster.name}`,
+    `current-context: ${cluster.name}`,
+    `users:\n- name: clusterUser_${cluster.name}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]`,
+    "",
+  ].join("\n");
+}
+
+/** A call to ARM as the deployer (what `az` does for the first-run checklist), with a token Entra ID would issue. */
+function armCall(method: string, pathAndQuery: string): number {
+  const now = Math.floor(Date.now() / 1000);
+  const token = signJwt({ aud: ARM_RESOURCE, tid: TENANT, oid: DEPLOYER.objectId, appid: DEPLOYER.clientId, iat: now, exp: now + 600 }, entraKeys.privateKey);
+  return cloud.arm.handle({ method, url: new URL(`${ARM_RESOURCE}${pathAndQuery}`), headers: { authorization: `Bearer ${token}` }, body: "" }).status;
+}
+
+/** The GitHub OIDC token of the environment's deploy job, as azure/login hands it on. */
+function githubToken(): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signJwt({ iss: GITHUB_ISSUER, sub: SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, iat: now, nbf: now, exp: now + 3600 }, githubKeys.privateKey);
+}
+
+beforeAll(async () => {
+  pki = tempDir("akskv-azure-pki-");
+  makeCa(pki);
+  cloud = new AzureCloud({
+    subscriptionId: SUBSCRIPTION,
+    tenantId: TENANT,
+    tokenKey: entraKeys.publicKey,
+    signingKey: entraKeys.privateKey,
+    kubeconfig: aadKubeconfig,
+    given: [{ ...DEPLOYER, onNodes: false, federatedCredentials: [{ issuer: GITHUB_ISSUER, subject: SUBJECT, audiences: [TOKEN_EXCHANGE_AUDIENCE] }] }],
+    issuerKeys: () => new Map([[GITHUB_ISSUER, githubKeys.publicKey]]),
+    identityHeader: crypto.randomBytes(8).toString("hex"),
+    rbacPropagationMs: 3000,
+  });
+  // The first-run checklist (docs/ci.md): the subscription's resource providers registered.
+  for (const namespace of RESOURCE_PROVIDERS) expect(armCall("POST", `/subscriptions/${SUBSCRIPTION}/providers/${namespace}/register?api-version=2021-04-01`)).toBe(200);
+  servers = await serveStandIns({ pki, ip: STAND_IN_IP, directory: () => cloud.directory(), vaults: () => cloud.vaults(), arm: () => cloud.arm });
+
+  project = copyOfProject("akskv-azure-");
+  config = JSON.parse(fs.readFileSync(path.join(project, "config", "dev.json"), "utf8"));
+  // What the deploy job's write-secret-files step leaves from SECRET_FILES.
+  fs.mkdirSync(path.join(project, "secrets", "dev"), { recursive: true });
+  fs.writeFileSync(path.join(project, "secrets", "dev", "configurable-secret.json"), JSON.stringify({ password: SECRET_VALUE }));
+  const synth = await cdktf(["synth"]);
+  expect(synth.status === 0 ? "synthesized" : synth.output.slice(-2000)).toBe("synthesized");
+  // The toolchain's azurerm is 5.x: its few reshaped arguments, as tools/offline/stand-in.ts reports them.
+  for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
+    const file = path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json");
+    const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), toolchain.providers);
+    fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
+    if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await servers?.close();
+  removeTempDirs();
+});
+
+/** cdktf in the project, as the workflow runs it, in a mount namespace whose /etc/hosts names the stand-ins; bounded. */
+function cdktf(args: string[], timeoutSeconds = 600): Promise<{ status: number | null; output: string }> {
+  const hosts = path.join(pki, "hosts");
+  fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${ARM_HOST} ${AUTHORITY_HOST} ${config.keyVault.name}.${VAULT_DNS_SUFFIX}\n`);
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(ARM_|AZURE_|IDENTITY_|MSI_|TF_)/.test(name))),
+    TERRAFORM_BINARY_NAME: toolchain.tofu,
+    TF_CLI_CONFIG_FILE: toolchain.cliConfig,
+    TOFU_CLI_CONFIG_FILE: toolchain.cliConfig,
+    CDKTF_OUTDIR: path.join(project, "cdktf.out"),
+    CHECKPOINT_DISABLE: "1",
+    CI: "true",
+    // What a user of a custom cloud sets, and what azure/login leaves for Terraform in a GitHub job.
+    ARM_METADATA_HOSTNAME: ARM_HOST,
+    SSL_CERT_FILE: path.join(pki, "ca.crt"),
+    ARM_USE_OIDC: "true",
+    ARM_OIDC_TOKEN: githubToken(),
+    ARM_CLIENT_ID: DEPLOYER.clientId,
+    ARM_TENANT_ID: TENANT,
+    ARM_SUBSCRIPTION_ID: SUBSCRIPTION,
+  };
+  const [binary, wrapped] = withPrivateHosts(hosts, "npx", ["cdktf", ...args]);
+  return new Promise((resolve) => {
+    const child = spawn(binary, wrapped, { cwd: project, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c));
+    child.stderr.on("data", (c: Buffer) => (output += c));
+    // The whole group: cdktf, the engine and its providers, not only npx.
+    const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), timeoutSeconds * 1000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, output: stripVTControlCharacters(output) + (status === null ? `\n(ended after ${timeoutSeconds} s)` : "") });
+    });
+  });
+}
+
+const DEPLOY = ["deploy", "aks-dev", "keyvault-dev", "--auto-approve", "--skip-synth", "--skip-provider-lock"];
+const clusters = () => cloud.arm.ofType("Microsoft.ContainerService/managedClusters");
+const stateOf = (stack: string) => JSON.parse(fs.readFileSync(path.join(project, `terraform.${stack}.tfstate`), "utf8"));
+const outputValues = (stack: string) => Object.values(stateOf(stack).outputs).map((o) => (o as { value: unknown }).value);
+
+describe("dev: the deploy workflow's `cdktf deploy aks-dev keyvault-dev` against the Azure stand-ins", () => {
+  let deploy: { status: number | null; output: string };
+  beforeAll(async () => {
+    deploy = await cdktf(DEPLOY);
+  }, 900_000);
+
+  test("applies both stacks", () => {
+    expect(deploy.status === 0 ? "applied" : deploy.output.slice(-3000)).toBe("applied");
+  });
+
+  test("the cluster as applied: the add-on with rotation at the configured interval, its identity's IDs assigned by Azure and passed on as outputs", () => {
+    const [cluster] = clusters();
+    const addon = cluster.body.properties.addonProfiles.azureKeyvaultSecretsProvider;
+    expect(addon.enabled).toBe(true);
+    expect(addon.config).toEqual({ enableSecretRotation: "true", rotationPollInterval: config.aks.secretRotationInterval ?? "2m" });
+    expect(outputValues("aks-dev")).toEqual(expect.arrayContaining([addon.identity.clientId, addon.identity.objectId]));
+  });
+
+  test("the vault in access-policy mode: the add-on's identity reads by its object ID; the secret is in the vault, its value in no state", () => {
+    const [vault] = cloud.vaults();
+    const addon = clusters()[0].body.properties.addonProfiles.azureKeyvaultSecretsProvider.identity;
+    expect(cloud.grantsOf(vault.config.name).find((g) => g.objectId === addon.objectId)?.secretPermissions).toEqual(["get", "list"]);
+    expect(vault.has("secrets", "configurable-secrets")).toBe(true);
+    for (const stack of ["aks-dev", "keyvault-dev"]) expect(JSON.stringify(stateOf(stack))).not.toContain(SECRET_VALUE);
+  });
+
+  test("the destroy workflow's `cdktf destroy '*-dev'` removes everything and purges the vault; the deploy then applies again", async () => {
+    const destroy = await cdktf(["destroy", "*-dev", "--auto-approve", "--skip-synth", "--skip-provider-lock"]);
+    expect(destroy.status === 0 ? "destroyed" : destroy.output.slice(-3000)).toBe("destroyed");
+    expect([...cloud.arm.resources.values()].map((r) => r.id)).toEqual([]);
+    expect([...cloud.arm.deletedVaults.keys()]).toEqual([]);
+    const again = await cdktf(DEPLOY);
+    expect(again.status === 0 ? "applied" : again.output.slice(-3000)).toBe("applied");
+    expect(cloud.vaults()[0].has("secrets", "configurable-secrets")).toBe(true);
+  }, 1_200_000);
+});

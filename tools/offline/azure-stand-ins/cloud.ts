@@ -1,0 +1,131 @@
+// The Azure stand-ins as one cloud whose every behaviour follows what the deploys applied: Entra ID's
+// directory holds the given principals (the deployer) plus each identity ARM created, with its
+// federated credentials; each vault ARM holds has a data plane whose reader rights are its access
+// policies in access-policy mode, or the role assignments at its scopes in RBAC mode, in effect after a
+// propagation delay, as Azure RBAC takes effect.
+import type * as crypto from "crypto";
+import { ArmStandIn, ARM_RESOURCE, type ArmConfig } from "./arm";
+import { BUILT_IN_ROLES, type Stored } from "./arm-types";
+import type { Directory, Identity } from "./entra";
+import { KeyVaultStandIn, ROLE_PERMISSIONS, VAULT_RESOURCE, type Collection, type ReadPermission, type SecretPermission, type VaultGrant } from "./keyvault";
+
+export const GRAPH_RESOURCE = "https://graph.microsoft.com";
+
+export interface CloudConfig extends Omit<ArmConfig, "principals" | "scopeExists"> {
+  /** Principals that exist before any deploy: the deployer, with its federated credentials. */
+  readonly given: readonly Identity[];
+  /** Public keys of OIDC issuers (GitHub's, a cluster's), by issuer URL. */
+  readonly issuerKeys: () => ReadonlyMap<string, crypto.KeyObject>;
+  readonly signingKey: crypto.KeyObject;
+  readonly identityHeader: string;
+  /** How long a new role assignment takes to count on the data plane (ms); Azure's is minutes at worst. */
+  readonly rbacPropagationMs: number;
+}
+
+const lower = <T extends string>(list: readonly string[] | undefined) => (list ?? []).map((p) => p.toLowerCase() as T);
+const readOnly = (list: readonly string[] | undefined) => lower<ReadPermission>(list).filter((p) => p === "get" || p === "list");
+
+export class AzureCloud {
+  readonly arm: ArmStandIn;
+  private readonly vaultPlanes = new Map<string, KeyVaultStandIn>();
+
+  constructor(readonly config: CloudConfig) {
+    this.arm = new ArmStandIn({ ...config, principals: config.given.map((i) => i.objectId), scopeExists: (id) => this.objectExists(id) });
+  }
+
+  /** Entra ID as it stands: the given principals and every identity ARM holds now. */
+  directory(): Directory {
+    return {
+      tenantId: this.config.tenantId,
+      identities: [...this.config.given, ...this.createdIdentities()],
+      issuerKeys: this.config.issuerKeys(),
+      signingKey: this.config.signingKey,
+      identityHeader: this.config.identityHeader,
+      resources: [ARM_RESOURCE, VAULT_RESOURCE, GRAPH_RESOURCE],
+    };
+  }
+
+  private createdIdentities(): Identity[] {
+    const credentialsOf = (identity: Stored) =>
+      this.arm.ofType("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials")
+        .filter((c) => c.parentId?.toLowerCase() === identity.id.toLowerCase())
+        .map((c) => ({ issuer: c.body.properties.issuer, subject: c.body.properties.subject, audiences: c.body.properties.audiences }));
+    const userAssigned = this.arm.ofType("Microsoft.ManagedIdentity/userAssignedIdentities").map((i) => ({
+      clientId: i.body.properties.clientId,
+      objectId: i.body.properties.principalId,
+      onNodes: false,
+      federatedCredentials: credentialsOf(i),
+    }));
+    // The identities AKS assigns to the nodes: the kubelet's and each add-on's.
+    const onNodes = this.arm.ofType("Microsoft.ContainerService/managedClusters").flatMap((c) => {
+      const p = c.body.properties;
+      return [p.identityProfile?.kubeletidentity, ...Object.values(p.addonProfiles ?? {}).map((a) => (a as { identity?: { clientId: string; objectId: string } }).identity)]
+        .filter((x): x is { clientId: string; objectId: string } => Boolean(x))
+        .map((x) => ({ clientId: x.clientId, objectId: x.objectId, onNodes: true, federatedCredentials: [] }));
+    });
+    return [...userAssigned, ...onNodes];
+  }
+
+  /** The data planes of the vaults ARM holds now, each keeping its objects while its vault lives (and while soft-deleted). */
+  vaults(): KeyVaultStandIn[] {
+    const live = this.arm.ofType("Microsoft.KeyVault/vaults");
+    for (const vault of live) {
+      const name = vault.name.toLowerCase();
+      if (this.vaultPlanes.has(name)) continue;
+      this.vaultPlanes.set(name, new KeyVaultStandIn({
+        name,
+        tenantId: this.config.tenantId,
+        grants: [],
+        tokenKey: this.config.signingKey,
+        now: this.config.now,
+        liveGrants: () => this.grantsOf(name),
+        mode: () => (this.vaultOf(name)?.body.properties.enableRbacAuthorization ? "rbac" : "accessPolicy"),
+      }));
+    }
+    // A purged vault's objects go with it.
+    for (const name of this.vaultPlanes.keys()) if (!live.some((v) => v.name.toLowerCase() === name) && !this.arm.deletedVaults.has(name)) this.vaultPlanes.delete(name);
+    return live.map((v) => this.vaultPlanes.get(v.name.toLowerCase())!);
+  }
+
+  private vaultOf(name: string): Stored | undefined {
+    return this.arm.ofType("Microsoft.KeyVault/vaults").find((v) => v.name.toLowerCase() === name);
+  }
+
+  /**
+   * Who may do what on a vault's objects, from the vault as applied: its access policies in
+   * access-policy mode, or the role assignments at the vault, its group, its subscription or one of
+   * its objects in RBAC mode, each from its creation plus the propagation delay. Never both.
+   */
+  grantsOf(name: string): VaultGrant[] {
+    const vault = this.vaultOf(name);
+    if (!vault) return [];
+    if (!vault.body.properties.enableRbacAuthorization) {
+      return (vault.body.properties.accessPolicies ?? []).map((p: { objectId: string; permissions?: Record<string, string[]> }) => ({
+        objectId: p.objectId,
+        secretPermissions: lower<SecretPermission>(p.permissions?.secrets),
+        certificatePermissions: readOnly(p.permissions?.certificates),
+        keyPermissions: readOnly(p.permissions?.keys),
+        via: "accessPolicy" as const,
+      }));
+    }
+    const vaultId = vault.id.toLowerCase();
+    const roleName = (id: string) => Object.keys(BUILT_IN_ROLES).find((n) => BUILT_IN_ROLES[n] === id.split("/").pop()?.toLowerCase());
+    return this.arm.ofType("Microsoft.Authorization/roleAssignments").flatMap((a) => {
+      const scope = String(a.body.properties.scope).toLowerCase();
+      const object = scope.startsWith(`${vaultId}/`) ? /^\/(secrets|certificates|keys)\/([^/]+)$/.exec(scope.slice(vaultId.length)) : null;
+      const above = vaultId === scope || vaultId.startsWith(`${scope}/`);
+      const role = roleName(a.body.properties.roleDefinitionId);
+      const permissions = role ? ROLE_PERMISSIONS[role] : undefined;
+      if (!permissions || (!above && !object)) return [];
+      return [{ objectId: a.body.properties.principalId, ...permissions, via: "rbac" as const, scope: object ? { collection: object[1] as Collection, name: object[2] } : undefined, effectiveFrom: Date.parse(a.body.properties.createdOn) + this.config.rbacPropagationMs }];
+    });
+  }
+
+  /** Whether an ID names an object in a vault's data plane (a role assignment's scope may be one). */
+  private objectExists(id: string): boolean {
+    const match = /\/providers\/Microsoft\.KeyVault\/vaults\/([^/]+)\/(secrets|certificates|keys)\/([^/]+)$/i.exec(id);
+    if (!match) return false;
+    const plane = this.vaults().find((v) => v.config.name === match[1].toLowerCase());
+    return Boolean(plane?.has(match[2].toLowerCase() as Collection, match[3]));
+  }
+}
