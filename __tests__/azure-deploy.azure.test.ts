@@ -180,6 +180,7 @@ describe("dev: the deploy workflow's `cdktf deploy aks-dev keyvault-dev` against
 
   test("the destroy workflow's `cdktf destroy '*-dev'` removes everything and purges the vault; the deploy then applies again", async () => {
     const destroy = await cdktf(["destroy", "*-dev", "--auto-approve", "--skip-synth", "--skip-provider-lock"]);
+    if (process.env.AKSKV_DEPLOY_LOG) fs.writeFileSync(process.env.AKSKV_DEPLOY_LOG, `${destroy.output}\n\nAUDIT\n${cloud.arm.audit.join("\n")}`);
     expect(destroy.status === 0 ? "destroyed" : destroy.output.slice(-3000)).toBe("destroyed");
     expect([...cloud.arm.resources.values()].map((r) => r.id)).toEqual([]);
     expect([...cloud.arm.deletedVaults.keys()]).toEqual([]);

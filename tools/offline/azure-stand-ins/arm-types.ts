@@ -33,6 +33,8 @@ export interface ResourceType {
   /** Nested under a scope of any type (role assignments, diagnostic settings, rule associations). */
   readonly extension?: boolean;
   readonly parentMissingCode?: string;
+  /** DELETE is a long-running operation (202 Accepted, polled), as ARM runs it for this type; else 200. */
+  readonly deleteAsync?: boolean;
   /** What a create answers, where ARM answers 200 rather than 201 (a synchronous create). */
   readonly createdStatus?: 200;
   /** An operation on its parent, not a resource: nothing is stored under its own ID. */
@@ -69,6 +71,7 @@ const normalizeLocation = (location: string) => location.toLowerCase().replace(/
 
 const resourceGroups: ResourceType = {
   type: "Microsoft.Resources/resourceGroups",
+  deleteAsync: true,
   apiVersions: ["2023-07-01", "2022-09-01", "2021-04-01"],
   // https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftresources
   nameRule: named(1, 90, /^[-\w._()]*[-\w_()]$/, "InvalidResourceGroup", (name) => `The provided resource group name '${name}' has these invalid characters or length. The name can only be a letter, digit, '-', '.', '(', ')' or '_', at most 90 characters, and must not end in '.'.`),
@@ -89,6 +92,7 @@ const generic = (min: number, max: number, pattern: RegExp, rule: string) =>
 
 const workspaces: ResourceType = {
   type: "Microsoft.OperationalInsights/workspaces",
+  deleteAsync: true,
   apiVersions: ["2020-08-01", "2022-10-01", "2025-07-01"],
   nameRule: generic(4, 63, /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/, "4-63 letters, digits and '-', starting and ending with a letter or digit"),
   write(resource, existing, arm) {
@@ -180,6 +184,7 @@ const federatedCredentials: ResourceType = {
 
 const virtualNetworks: ResourceType = {
   type: "Microsoft.Network/virtualNetworks",
+  deleteAsync: true,
   apiVersions: ["2025-01-01", "2024-05-01", "2023-11-01"],
   nameRule: generic(2, 64, /^[A-Za-z0-9][\w.-]*\w$/, "2-64 letters, digits, '_', '.' and '-', starting with a letter or digit and ending with a letter, digit or '_'"),
   write(resource, existing) {
@@ -193,6 +198,7 @@ const virtualNetworks: ResourceType = {
 
 const subnets: ResourceType = {
   type: "Microsoft.Network/virtualNetworks/subnets",
+  deleteAsync: true,
   apiVersions: ["2025-01-01", "2024-05-01", "2023-11-01"],
   nameRule: generic(1, 80, /^[A-Za-z0-9][\w.-]*\w$/, "1-80 letters, digits, '_', '.' and '-', starting with a letter or digit and ending with a letter, digit or '_'"),
   write(resource, _existing, arm) {
@@ -286,6 +292,7 @@ function clusterIdentity(arm: ArmState, nodeGroup: string, name: string, existin
 
 const managedClusters = (kubeconfig: KubeconfigFor): ResourceType => ({
   type: "Microsoft.ContainerService/managedClusters",
+  deleteAsync: true,
   apiVersions: ["2025-10-01", "2025-07-01", "2025-05-01"],
   // https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftcontainerservice
   nameRule: generic(1, 63, /^[A-Za-z0-9]([\w-]*[A-Za-z0-9])?$/, "1-63 letters, digits, '_' and '-', starting and ending with a letter or digit"),
@@ -343,6 +350,7 @@ const managedClusters = (kubeconfig: KubeconfigFor): ResourceType => ({
 
 const agentPools: ResourceType = {
   type: "Microsoft.ContainerService/managedClusters/agentPools",
+  deleteAsync: true,
   apiVersions: ["2025-10-01", "2025-07-01", "2025-05-01"],
   nameRule: named(1, 12, /^[a-z][a-z0-9]*$/, "InvalidParameter", (name) => `The agent pool name '${name}' is invalid: it must start with a lowercase letter and hold only lowercase letters and digits, at most 12 characters.`),
   write(resource, _existing, arm) {

@@ -112,6 +112,7 @@ export class ArmStandIn {
     const rest = sub[2] ?? "";
     const providers = /^\/providers(?:\/([^/]+))?(\/register)?$/i.exec(rest);
     if (providers) return this.resourceProviders(request.method, providers[1], Boolean(providers[2]));
+    if (/^\/resources$/i.test(rest) && request.method === "GET") return this.listResources(request.url.searchParams.get("$filter"));
     const groupResources = /^\/resourcegroups\/([^/]+)\/resources$/i.exec(rest);
     if (groupResources && request.method === "GET") return this.listGroup(groupResources[1]);
     const operation = /^\/providers\/[^/]+\/locations\/[^/]+\/operationStatuses\/([^/]+)$/i.exec(rest);
@@ -243,6 +244,15 @@ export class ArmStandIn {
     return { "Azure-AsyncOperation": url, "Retry-After": "1" };
   }
 
+  /** GET <subscription>/resources?$filter=resourceType eq '<type>': the generic resources listing. */
+  private listResources(filter: string | null): StandInResponse {
+    const wanted = filter ? /^resourceType eq '([^']+)'$/i.exec(filter)?.[1] : undefined;
+    if (filter && !wanted) return armError(400, "InvalidFilterInQueryString", `The filter '${filter}' is not supported here; use resourceType eq '<type>'.`);
+    const all = [...this.resources.values()].filter((r) => r.parentId === undefined && r.type !== "Microsoft.Resources/resourceGroups");
+    const value = all.filter((r) => !wanted || r.type.toLowerCase() === wanted.toLowerCase()).map((r) => ({ id: r.id, name: r.name, type: r.type, location: r.body.location, tags: r.body.tags }));
+    return json(200, { value });
+  }
+
   /** GET <subscription or group>/providers/<namespace>/<type>: the resources of a type there. */
   private list(path: string): StandInResponse | undefined {
     const match = /^(\/subscriptions\/[^/]+(?:\/resourcegroups\/[^/]+)?)\/providers\/([^/]+\/[^/]+)$/i.exec(path);
@@ -268,7 +278,7 @@ export class ArmStandIn {
     else for (const child of children.filter((k) => this.resources.get(k)?.parentId?.toLowerCase() === key)) this.resources.delete(child);
     this.resources.delete(key);
     type.removed?.(existing, this);
-    return { status: 200 };
+    return type.deleteAsync ? json(202, "", this.asyncOperation(existing, "2021-04-01")) : json(200, existing.body);
   }
 }
 
