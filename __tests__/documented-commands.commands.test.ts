@@ -29,6 +29,7 @@ const NOT_RUN_HERE: Record<string, string> = {
   "tools:cluster": "builds the control plane (minutes); .ci/run runs it",
   validate: "needs the toolchain (or, with --registry, a Terraform registry); .ci/run runs npm run validate",
   "test:terraform": "needs the toolchain; .ci/run runs it",
+  "test:azure": "needs the toolchain and minutes; .ci/run runs it",
   "test:cluster": "needs the control plane; .ci/run runs it",
   "tools:lab": "builds the lab's node (minutes); .ci/run runs it",
   "test:lab": "needs the lab's node; .ci/run runs it",

@@ -64,7 +64,7 @@ function tracked(resource: Stored, existing: Stored | undefined, extra: Json = {
   if (existing && existing.body.location && normalizeLocation(existing.body.location) !== normalizeLocation(location)) {
     return armError(409, "InvalidResourceLocation", `The resource '${resource.name}' already exists in location '${existing.body.location}' in resource group '${resource.groupName}'. A resource with the same name cannot be created in location '${location}'. Please select a new resource name.`);
   }
-  return { body: { location: normalizeLocation(location), tags: tags ?? {}, ...(sku ? { sku } : {}), ...(kind ? { kind } : {}), ...(identity ? { identity } : {}), properties: { ...(properties ?? {}), ...extra, provisioningState: "Succeeded" } } };
+  return { body: { location: normalizeLocation(location), tags: tags ?? {}, ...(sku ? { sku } : {}), ...(kind ? { kind } : {}), ...(identity ? { identity } : {}), properties: { ...properties, ...extra, provisioningState: "Succeeded" } } };
 }
 
 const normalizeLocation = (location: string) => location.toLowerCase().replace(/\s+/g, "");
@@ -170,7 +170,7 @@ const federatedCredentials: ResourceType = {
   nameRule: generic(3, 120, /^[A-Za-z0-9][\w-]*$/, "3-120 letters, digits, '-' and '_', starting with a letter or digit"),
   write(resource, existing, arm) {
     const { issuer, subject, audiences } = resource.body.properties ?? {};
-    if (typeof issuer !== "string" || !/^https:\/\//.test(issuer)) return armError(400, "BadRequest", "The issuer must be a valid URL starting with 'https://'.");
+    if (typeof issuer !== "string" || !issuer.startsWith("https://")) return armError(400, "BadRequest", "The issuer must be a valid URL starting with 'https://'.");
     if (typeof subject !== "string" || subject.length === 0) return armError(400, "BadRequest", "The subject must not be empty.");
     if (!Array.isArray(audiences) || audiences.length !== 1) return armError(400, "BadRequest", "Exactly one audience is supported.");
     const siblings = [...arm.resources.values()].filter((r) => r.parentId?.toLowerCase() === resource.parentId?.toLowerCase() && r.type === resource.type && r.id.toLowerCase() !== resource.id.toLowerCase());
@@ -309,7 +309,7 @@ const managedClusters = (kubeconfig: KubeconfigFor): ResourceType => ({
     if ("error" in written) return written;
     const location = written.body.location;
     const nodeGroup = props.nodeResourceGroup || before.nodeResourceGroup || `MC_${resource.groupName}_${resource.name}_${location}`;
-    const addons = { ...(props.addonProfiles ?? {}) };
+    const addons = { ...props.addonProfiles };
     const provider = addons.azureKeyvaultSecretsProvider;
     if (provider?.enabled) {
       addons.azureKeyvaultSecretsProvider = { ...provider, identity: clusterIdentity(arm, nodeGroup, `azurekeyvaultsecretsprovider-${resource.name}`, before.addonProfiles?.azureKeyvaultSecretsProvider?.identity) };
