@@ -33,8 +33,10 @@ const TENANT = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 const SUBSCRIPTION = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
 const DEPLOYER = { clientId: "6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c", objectId: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d" };
 const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
-// What a job naming the GitHub environment gets as its OIDC subject.
-const SUBJECT = "repo:example/aks-keyvault:environment:dev";
+const ENVIRONMENTS = ["dev", "prod"] as const;
+type Env = (typeof ENVIRONMENTS)[number];
+// What a job naming the GitHub environment gets as its OIDC subject: the deployer trusts each environment's.
+const subject = (env: Env) => `repo:example/aks-keyvault:environment:${env}`;
 const SECRET_VALUE = "value-that-reaches-the-vault-and-never-the-state-41c7";
 
 const entraKeys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -43,7 +45,7 @@ let servers: StandInServers | undefined;
 let cloud: AzureCloud;
 let pki: string;
 let project: string;
-let config: Json;
+const configs: Partial<Record<Env, Json>> = {};
 
 /** An AKS user kubeconfig for a cluster with Entra ID integration: kubelogin's exec plugin, no static credential. */
 function aadKubeconfig(cluster: Stored): string {
@@ -67,9 +69,9 @@ function armCall(method: string, pathAndQuery: string): number {
 }
 
 /** The GitHub OIDC token of the environment's deploy job, as azure/login hands it on. */
-function githubToken(): string {
+function githubToken(env: Env): string {
   const now = Math.floor(Date.now() / 1000);
-  return signJwt({ iss: GITHUB_ISSUER, sub: SUBJECT, aud: TOKEN_EXCHANGE_AUDIENCE, iat: now, nbf: now, exp: now + 3600 }, githubKeys.privateKey);
+  return signJwt({ iss: GITHUB_ISSUER, sub: subject(env), aud: TOKEN_EXCHANGE_AUDIENCE, iat: now, nbf: now, exp: now + 3600 }, githubKeys.privateKey);
 }
 
 beforeAll(async () => {
@@ -81,7 +83,7 @@ beforeAll(async () => {
     tokenKey: entraKeys.publicKey,
     signingKey: entraKeys.privateKey,
     kubeconfig: aadKubeconfig,
-    given: [{ ...DEPLOYER, onNodes: false, federatedCredentials: [{ issuer: GITHUB_ISSUER, subject: SUBJECT, audiences: [TOKEN_EXCHANGE_AUDIENCE] }] }],
+    given: [{ ...DEPLOYER, onNodes: false, federatedCredentials: ENVIRONMENTS.map((env) => ({ issuer: GITHUB_ISSUER, subject: subject(env), audiences: [TOKEN_EXCHANGE_AUDIENCE] })) }],
     issuerKeys: () => new Map([[GITHUB_ISSUER, githubKeys.publicKey]]),
     identityHeader: crypto.randomBytes(8).toString("hex"),
     rbacPropagationMs: 3000,
@@ -91,11 +93,13 @@ beforeAll(async () => {
   servers = await serveStandIns({ pki, ip: STAND_IN_IP, directory: () => cloud.directory(), vaults: () => cloud.vaults(), arm: () => cloud.arm });
 
   project = copyOfProject("akskv-azure-");
-  config = JSON.parse(fs.readFileSync(path.join(project, "config", "dev.json"), "utf8"));
-  // What the deploy job's write-secret-files step leaves from SECRET_FILES.
-  fs.mkdirSync(path.join(project, "secrets", "dev"), { recursive: true });
-  fs.writeFileSync(path.join(project, "secrets", "dev", "configurable-secret.json"), JSON.stringify({ password: SECRET_VALUE }));
-  const synth = await cdktf(["synth"]);
+  for (const env of ENVIRONMENTS) {
+    configs[env] = JSON.parse(fs.readFileSync(path.join(project, "config", `${env}.json`), "utf8"));
+    // What the deploy job's write-secret-files step leaves from SECRET_FILES.
+    fs.mkdirSync(path.join(project, "secrets", env), { recursive: true });
+    fs.writeFileSync(path.join(project, "secrets", env, "configurable-secret.json"), JSON.stringify({ password: `${SECRET_VALUE}-${env}` }));
+  }
+  const synth = await cdktf("dev", ["synth"]);
   expect(synth.status === 0 ? "synthesized" : synth.output.slice(-2000)).toBe("synthesized");
   // The toolchain's azurerm is 5.x: its few reshaped arguments, as tools/offline/stand-in.ts reports them.
   for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
@@ -112,10 +116,11 @@ afterAll(async () => {
 });
 
 /** cdktf in the project, as the workflow runs it, in a mount namespace whose /etc/hosts names the stand-ins; bounded. */
-function cdktf(args: string[], timeoutSeconds = 600): Promise<{ status: number | null; output: string }> {
+function cdktf(env: Env, args: string[], timeoutSeconds = 600): Promise<{ status: number | null; output: string }> {
   const hosts = path.join(pki, "hosts");
-  fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${ARM_HOST} ${AUTHORITY_HOST} ${config.keyVault.name}.${VAULT_DNS_SUFFIX}\n`);
-  const env = {
+  const vaultHosts = ENVIRONMENTS.map((e) => `${configs[e]!.keyVault.name}.${VAULT_DNS_SUFFIX}`);
+  fs.writeFileSync(hosts, `127.0.0.1 localhost\n${STAND_IN_IP} ${ARM_HOST} ${AUTHORITY_HOST} ${vaultHosts.join(" ")}\n`);
+  const processEnv = {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(ARM_|AZURE_|IDENTITY_|MSI_|TF_)/.test(name))),
     TERRAFORM_BINARY_NAME: toolchain.tofu,
     TF_CLI_CONFIG_FILE: toolchain.cliConfig,
@@ -127,14 +132,14 @@ function cdktf(args: string[], timeoutSeconds = 600): Promise<{ status: number |
     ARM_METADATA_HOSTNAME: ARM_HOST,
     SSL_CERT_FILE: path.join(pki, "ca.crt"),
     ARM_USE_OIDC: "true",
-    ARM_OIDC_TOKEN: githubToken(),
+    ARM_OIDC_TOKEN: githubToken(env),
     ARM_CLIENT_ID: DEPLOYER.clientId,
     ARM_TENANT_ID: TENANT,
     ARM_SUBSCRIPTION_ID: SUBSCRIPTION,
   };
   const [binary, wrapped] = withPrivateHosts(hosts, "npx", ["cdktf", ...args]);
   return new Promise((resolve) => {
-    const child = spawn(binary, wrapped, { cwd: project, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(binary, wrapped, { cwd: project, env: processEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
     child.stdout.on("data", (c: Buffer) => (output += c));
     child.stderr.on("data", (c: Buffer) => (output += c));
@@ -147,45 +152,64 @@ function cdktf(args: string[], timeoutSeconds = 600): Promise<{ status: number |
   });
 }
 
-const DEPLOY = ["deploy", "aks-dev", "keyvault-dev", "--auto-approve", "--skip-synth", "--skip-provider-lock"];
-const clusters = () => cloud.arm.ofType("Microsoft.ContainerService/managedClusters");
+const deployArgs = (env: Env) => ["deploy", `aks-${env}`, `keyvault-${env}`, "--auto-approve", "--skip-synth", "--skip-provider-lock"];
+const destroyArgs = (env: Env) => ["destroy", `*-${env}`, "--auto-approve", "--skip-synth", "--skip-provider-lock"];
+type Run = { status: number | null; output: string };
 const stateOf = (stack: string) => JSON.parse(fs.readFileSync(path.join(project, `terraform.${stack}.tfstate`), "utf8"));
 const outputValues = (stack: string) => Object.values(stateOf(stack).outputs).map((o) => (o as { value: unknown }).value);
+const groupOf = (env: Env) => `/subscriptions/${SUBSCRIPTION}/resourcegroups/${configs[env]!.resourceGroupName}`.toLowerCase();
+const inGroup = (env: Env, type: string) => cloud.arm.ofType(type).filter((r) => r.id.toLowerCase().startsWith(`${groupOf(env)}/`));
+const clusterOf = (env: Env) => inGroup(env, "Microsoft.ContainerService/managedClusters")[0];
+const vaultPlane = (env: Env) => cloud.vaults().find((v) => v.config.name === configs[env]!.keyVault.name);
+const applied = (run: Run, word: string) => (run.status === 0 ? word : run.output.slice(-3000));
 
-describe("dev: the deploy workflow's `cdktf deploy aks-dev keyvault-dev` against the Azure stand-ins", () => {
-  let deploy: { status: number | null; output: string };
-  beforeAll(async () => {
-    deploy = await cdktf(DEPLOY);
+/** Each environment's runs, one after another, both environments at once (they share the stand-ins, as a subscription). */
+const runs: Partial<Record<Env, { deploy: Promise<Run>; vaultAfterDeploy: Promise<string[]>; destroy: Promise<Run>; groupAfterDestroy: Promise<string[]>; redeploy: Promise<Run> }>> = {};
+beforeAll(() => {
+  for (const env of ENVIRONMENTS) {
+    const deploy = cdktf(env, deployArgs(env)).then((run) => {
+      if (process.env.AKSKV_DEPLOY_LOG) fs.writeFileSync(`${process.env.AKSKV_DEPLOY_LOG}.${env}`, `${run.output}\n\nGRANTS\n${JSON.stringify(cloud.grantsOf(configs[env]!.keyVault.name))}\n\nRESOURCES\n${[...cloud.arm.resources.keys()].join("\n")}`);
+      return run;
+    });
+    const vaultAfterDeploy = deploy.then(() => (vaultPlane(env)?.has("secrets", "configurable-secrets") ? ["configurable-secrets"] : []));
+    const destroy = vaultAfterDeploy.then(() => cdktf(env, destroyArgs(env)));
+    const groupAfterDestroy = destroy.then(() => [...cloud.arm.resources.keys()].filter((id) => id.startsWith(groupOf(env))));
+    const redeploy = groupAfterDestroy.then(() => cdktf(env, deployArgs(env)));
+    runs[env] = { deploy, vaultAfterDeploy, destroy, groupAfterDestroy, redeploy };
+  }
+});
+
+describe.each(ENVIRONMENTS)("%s: the deploy workflow's `cdktf deploy aks-<env> keyvault-<env>` against the Azure stand-ins", (env) => {
+  test("applies both stacks", async () => {
+    expect(applied(await runs[env]!.deploy, "applied")).toBe("applied");
   }, 900_000);
 
-  test("applies both stacks", () => {
-    expect(deploy.status === 0 ? "applied" : deploy.output.slice(-3000)).toBe("applied");
-  });
-
-  test("the cluster as applied: the add-on with rotation at the configured interval, its identity's IDs assigned by Azure and passed on as outputs", () => {
-    const [cluster] = clusters();
-    const addon = cluster.body.properties.addonProfiles.azureKeyvaultSecretsProvider;
+  test("the cluster as applied: the add-on with rotation at the configured interval, its identity's IDs assigned by Azure and passed on as outputs", async () => {
+    await runs[env]!.deploy;
+    const addon = clusterOf(env).body.properties.addonProfiles.azureKeyvaultSecretsProvider;
     expect(addon.enabled).toBe(true);
-    expect(addon.config).toEqual({ enableSecretRotation: "true", rotationPollInterval: config.aks.secretRotationInterval ?? "2m" });
-    expect(outputValues("aks-dev")).toEqual(expect.arrayContaining([addon.identity.clientId, addon.identity.objectId]));
-  });
+    expect(addon.config).toEqual({ enableSecretRotation: "true", rotationPollInterval: configs[env]!.aks.secretRotationInterval ?? "2m" });
+    expect(outputValues(`aks-${env}`)).toEqual(expect.arrayContaining([addon.identity.clientId, addon.identity.objectId]));
+  }, 900_000);
 
-  test("the vault in access-policy mode: the add-on's identity reads by its object ID; the secret is in the vault, its value in no state", () => {
-    const [vault] = cloud.vaults();
-    const addon = clusters()[0].body.properties.addonProfiles.azureKeyvaultSecretsProvider.identity;
-    expect(cloud.grantsOf(vault.config.name).find((g) => g.objectId === addon.objectId)?.secretPermissions).toEqual(["get", "list"]);
-    expect(vault.has("secrets", "configurable-secrets")).toBe(true);
-    for (const stack of ["aks-dev", "keyvault-dev"]) expect(JSON.stringify(stateOf(stack))).not.toContain(SECRET_VALUE);
-  });
+  test("the vault in access-policy mode: the reading identity by its object ID; the secret in the vault, its value in no state", async () => {
+    expect(await runs[env]!.vaultAfterDeploy).toEqual(["configurable-secrets"]);
+    const cluster = clusterOf(env).body;
+    // dev reads as the add-on's identity; prod's app as its workload identity, federated to the cluster's issuer.
+    const identities = inGroup(env, "Microsoft.ManagedIdentity/userAssignedIdentities");
+    const reader = env === "dev" ? cluster.properties.addonProfiles.azureKeyvaultSecretsProvider.identity.objectId : identities[0].body.properties.principalId;
+    expect(cloud.grantsOf(configs[env]!.keyVault.name).find((g) => g.objectId === reader)?.secretPermissions).toEqual(["get", "list"]);
+    if (env === "prod") {
+      const [credential] = cloud.arm.ofType("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials").filter((c) => c.parentId?.toLowerCase() === identities[0].id.toLowerCase());
+      expect(credential.body.properties.issuer).toBe(cluster.properties.oidcIssuerProfile.issuerURL);
+    }
+    for (const stack of [`aks-${env}`, `keyvault-${env}`]) expect(JSON.stringify(stateOf(stack))).not.toContain(SECRET_VALUE);
+  }, 900_000);
 
-  test("the destroy workflow's `cdktf destroy '*-dev'` removes everything and purges the vault; the deploy then applies again", async () => {
-    const destroy = await cdktf(["destroy", "*-dev", "--auto-approve", "--skip-synth", "--skip-provider-lock"]);
-    if (process.env.AKSKV_DEPLOY_LOG) fs.writeFileSync(process.env.AKSKV_DEPLOY_LOG, `${destroy.output}\n\nAUDIT\n${cloud.arm.audit.join("\n")}`);
-    expect(destroy.status === 0 ? "destroyed" : destroy.output.slice(-3000)).toBe("destroyed");
-    expect([...cloud.arm.resources.values()].map((r) => r.id)).toEqual([]);
-    expect([...cloud.arm.deletedVaults.keys()]).toEqual([]);
-    const again = await cdktf(DEPLOY);
-    expect(again.status === 0 ? "applied" : again.output.slice(-3000)).toBe("applied");
-    expect(cloud.vaults()[0].has("secrets", "configurable-secrets")).toBe(true);
-  }, 1_200_000);
+  test("the destroy workflow's `cdktf destroy '*-<env>'` removes everything; then the deploy applies again", async () => {
+    expect(applied(await runs[env]!.destroy, "destroyed")).toBe("destroyed");
+    expect(await runs[env]!.groupAfterDestroy).toEqual([]);
+    expect(applied(await runs[env]!.redeploy, "applied")).toBe("applied");
+    expect(vaultPlane(env)?.has("secrets", "configurable-secrets")).toBe(true);
+  }, 1_800_000);
 });
