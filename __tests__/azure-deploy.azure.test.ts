@@ -44,7 +44,8 @@ const githubKeys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
 let servers: StandInServers | undefined;
 let cloud: AzureCloud;
 let pki: string;
-let project: string;
+/** A checkout per environment, as each deploy job has its own. */
+const projects: Partial<Record<Env, string>> = {};
 const configs: Partial<Record<Env, Json>> = {};
 
 /** An AKS user kubeconfig for a cluster with Entra ID integration: kubelogin's exec plugin, no static credential. */
@@ -92,21 +93,25 @@ beforeAll(async () => {
   for (const namespace of RESOURCE_PROVIDERS) expect(armCall("POST", `/subscriptions/${SUBSCRIPTION}/providers/${namespace}/register?api-version=2021-04-01`)).toBe(200);
   servers = await serveStandIns({ pki, ip: STAND_IN_IP, directory: () => cloud.directory(), vaults: () => cloud.vaults(), arm: () => cloud.arm });
 
-  project = copyOfProject("akskv-azure-");
   for (const env of ENVIRONMENTS) {
+    const project = copyOfProject(`akskv-azure-${env}-`);
+    projects[env] = project;
     configs[env] = JSON.parse(fs.readFileSync(path.join(project, "config", `${env}.json`), "utf8"));
     // What the deploy job's write-secret-files step leaves from SECRET_FILES.
     fs.mkdirSync(path.join(project, "secrets", env), { recursive: true });
     fs.writeFileSync(path.join(project, "secrets", env, "configurable-secret.json"), JSON.stringify({ password: `${SECRET_VALUE}-${env}` }));
   }
-  const synth = await cdktf("dev", ["synth"]);
-  expect(synth.status === 0 ? "synthesized" : synth.output.slice(-2000)).toBe("synthesized");
-  // The toolchain's azurerm is 5.x: its few reshaped arguments, as tools/offline/stand-in.ts reports them.
-  for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
-    const file = path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json");
-    const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), toolchain.providers);
-    fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
-    if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
+  for (const env of ENVIRONMENTS) {
+    const project = projects[env]!;
+    const synth = await cdktf(env, ["synth"]);
+    expect(synth.status === 0 ? "synthesized" : synth.output.slice(-2000)).toBe("synthesized");
+    // The toolchain's azurerm is 5.x: its few reshaped arguments, as tools/offline/stand-in.ts reports them.
+    for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
+      const file = path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json");
+      const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), toolchain.providers);
+      fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
+      if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
+    }
   }
 }, 180_000);
 
@@ -125,7 +130,7 @@ function cdktf(env: Env, args: string[], timeoutSeconds = 600): Promise<{ status
     TERRAFORM_BINARY_NAME: toolchain.tofu,
     TF_CLI_CONFIG_FILE: toolchain.cliConfig,
     TOFU_CLI_CONFIG_FILE: toolchain.cliConfig,
-    CDKTF_OUTDIR: path.join(project, "cdktf.out"),
+    CDKTF_OUTDIR: path.join(projects[env]!, "cdktf.out"),
     CHECKPOINT_DISABLE: "1",
     CI: "true",
     // What a user of a custom cloud sets, and what azure/login leaves for Terraform in a GitHub job.
@@ -139,7 +144,7 @@ function cdktf(env: Env, args: string[], timeoutSeconds = 600): Promise<{ status
   };
   const [binary, wrapped] = withPrivateHosts(hosts, "npx", ["cdktf", ...args]);
   return new Promise((resolve) => {
-    const child = spawn(binary, wrapped, { cwd: project, env: processEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(binary, wrapped, { cwd: projects[env], env: processEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
     child.stdout.on("data", (c: Buffer) => (output += c));
     child.stderr.on("data", (c: Buffer) => (output += c));
@@ -155,27 +160,54 @@ function cdktf(env: Env, args: string[], timeoutSeconds = 600): Promise<{ status
 const deployArgs = (env: Env) => ["deploy", `aks-${env}`, `keyvault-${env}`, "--auto-approve", "--skip-synth", "--skip-provider-lock"];
 const destroyArgs = (env: Env) => ["destroy", `*-${env}`, "--auto-approve", "--skip-synth", "--skip-provider-lock"];
 type Run = { status: number | null; output: string };
-const stateOf = (stack: string) => JSON.parse(fs.readFileSync(path.join(project, `terraform.${stack}.tfstate`), "utf8"));
-const outputValues = (stack: string) => Object.values(stateOf(stack).outputs).map((o) => (o as { value: unknown }).value);
+const stateOf = (env: Env, stack: string) => JSON.parse(fs.readFileSync(path.join(projects[env]!, `terraform.${stack}.tfstate`), "utf8"));
+const outputValues = (env: Env, stack: string) => Object.values(stateOf(env, stack).outputs).map((o) => (o as { value: unknown }).value);
 const groupOf = (env: Env) => `/subscriptions/${SUBSCRIPTION}/resourcegroups/${configs[env]!.resourceGroupName}`.toLowerCase();
 const inGroup = (env: Env, type: string) => cloud.arm.ofType(type).filter((r) => r.id.toLowerCase().startsWith(`${groupOf(env)}/`));
 const clusterOf = (env: Env) => inGroup(env, "Microsoft.ContainerService/managedClusters")[0];
 const vaultPlane = (env: Env) => cloud.vaults().find((v) => v.config.name === configs[env]!.keyVault.name);
 const applied = (run: Run, word: string) => (run.status === 0 ? word : run.output.slice(-3000));
 
+/** The secrets each SecretProviderClass of the app stack mounts, as synthesized: what the vault must hold. */
+function mountedSecrets(env: Env): string[] {
+  const app = JSON.parse(fs.readFileSync(path.join(projects[env]!, "cdktf.out", "stacks", `app-${env}`, "cdk.tf.json"), "utf8"));
+  return Object.values(app.resource.kubernetes_manifest as Record<string, Json>)
+    .filter((m) => m.manifest.kind === "SecretProviderClass")
+    .flatMap((m) => [...String(m.manifest.spec.parameters.objects).matchAll(/objectName: (\S+)\n\s*objectType: secret\b/g)].map((match) => match[1]));
+}
+
+/** What a deploy left, read at once: the later destroy and deploy change it. */
+function snapshot(env: Env) {
+  const cluster = clusterOf(env)?.body;
+  const identity = inGroup(env, "Microsoft.ManagedIdentity/userAssignedIdentities")[0];
+  const credential = identity && cloud.arm.ofType("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials").find((c) => c.parentId?.toLowerCase() === identity.id.toLowerCase());
+  return {
+    addon: cluster?.properties.addonProfiles.azureKeyvaultSecretsProvider,
+    issuer: cluster?.properties.oidcIssuerProfile.issuerURL,
+    identity: identity?.body.properties,
+    credentialIssuer: credential?.body.properties.issuer,
+    grants: cloud.grantsOf(configs[env]!.keyVault.name),
+    // Each secret a class mounts, as the vault has it or not: an upload under another name shows here.
+    mounted: mountedSecrets(env).map((name) => `${name}: ${vaultPlane(env)?.has("secrets", name) ? "in the vault" : "missing"}`),
+    aksOutputs: fs.existsSync(path.join(projects[env]!, `terraform.aks-${env}.tfstate`)) ? outputValues(env, `aks-${env}`) : [],
+    states: [`aks-${env}`, `keyvault-${env}`].map((stack) => (fs.existsSync(path.join(projects[env]!, `terraform.${stack}.tfstate`)) ? fs.readFileSync(path.join(projects[env]!, `terraform.${stack}.tfstate`), "utf8") : "")),
+  };
+}
+
 /** Each environment's runs, one after another, both environments at once (they share the stand-ins, as a subscription). */
-const runs: Partial<Record<Env, { deploy: Promise<Run>; vaultAfterDeploy: Promise<string[]>; destroy: Promise<Run>; groupAfterDestroy: Promise<string[]>; redeploy: Promise<Run> }>> = {};
+const runs: Partial<Record<Env, { deploy: Promise<Run>; afterDeploy: Promise<ReturnType<typeof snapshot>>; destroy: Promise<Run>; groupAfterDestroy: Promise<string[]>; redeploy: Promise<Run>; afterRedeploy: Promise<ReturnType<typeof snapshot>> }>> = {};
 beforeAll(() => {
   for (const env of ENVIRONMENTS) {
-    const deploy = cdktf(env, deployArgs(env)).then((run) => {
-      if (process.env.AKSKV_DEPLOY_LOG) fs.writeFileSync(`${process.env.AKSKV_DEPLOY_LOG}.${env}`, `${run.output}\n\nGRANTS\n${JSON.stringify(cloud.grantsOf(configs[env]!.keyVault.name))}\n\nRESOURCES\n${[...cloud.arm.resources.keys()].join("\n")}`);
-      return run;
-    });
-    const vaultAfterDeploy = deploy.then(() => (vaultPlane(env)?.has("secrets", "configurable-secrets") ? ["configurable-secrets"] : []));
-    const destroy = vaultAfterDeploy.then(() => cdktf(env, destroyArgs(env)));
-    const groupAfterDestroy = destroy.then(() => [...cloud.arm.resources.keys()].filter((id) => id.startsWith(groupOf(env))));
+    const deploy = cdktf(env, deployArgs(env));
+    const afterDeploy = deploy.then(() => snapshot(env));
+    const destroy = afterDeploy.then(() => cdktf(env, destroyArgs(env)));
+    const groupAfterDestroy = destroy.then(() => [
+      ...[...cloud.arm.resources.keys()].filter((id) => id.startsWith(`${groupOf(env)}/`) || id === groupOf(env)),
+      // Purge protection keeps a destroyed vault soft-deleted, its name reserved; without it, destroy purges.
+      ...(cloud.arm.deletedVaults.has(configs[env]!.keyVault.name) ? [`soft-deleted ${configs[env]!.keyVault.name}`] : []),
+    ]);
     const redeploy = groupAfterDestroy.then(() => cdktf(env, deployArgs(env)));
-    runs[env] = { deploy, vaultAfterDeploy, destroy, groupAfterDestroy, redeploy };
+    runs[env] = { deploy, afterDeploy, destroy, groupAfterDestroy, redeploy, afterRedeploy: redeploy.then(() => snapshot(env)) };
   }
 });
 
@@ -185,31 +217,30 @@ describe.each(ENVIRONMENTS)("%s: the deploy workflow's `cdktf deploy aks-<env> k
   }, 900_000);
 
   test("the cluster as applied: the add-on with rotation at the configured interval, its identity's IDs assigned by Azure and passed on as outputs", async () => {
-    await runs[env]!.deploy;
-    const addon = clusterOf(env).body.properties.addonProfiles.azureKeyvaultSecretsProvider;
+    const { addon, aksOutputs } = await runs[env]!.afterDeploy;
     expect(addon.enabled).toBe(true);
     expect(addon.config).toEqual({ enableSecretRotation: "true", rotationPollInterval: configs[env]!.aks.secretRotationInterval ?? "2m" });
-    expect(outputValues(`aks-${env}`)).toEqual(expect.arrayContaining([addon.identity.clientId, addon.identity.objectId]));
+    expect(aksOutputs).toEqual(expect.arrayContaining([addon.identity.clientId, addon.identity.objectId]));
   }, 900_000);
 
-  test("the vault in access-policy mode: the reading identity by its object ID; the secret in the vault, its value in no state", async () => {
-    expect(await runs[env]!.vaultAfterDeploy).toEqual(["configurable-secrets"]);
-    const cluster = clusterOf(env).body;
-    // dev reads as the add-on's identity; prod's app as its workload identity, federated to the cluster's issuer.
-    const identities = inGroup(env, "Microsoft.ManagedIdentity/userAssignedIdentities");
-    const reader = env === "dev" ? cluster.properties.addonProfiles.azureKeyvaultSecretsProvider.identity.objectId : identities[0].body.properties.principalId;
-    expect(cloud.grantsOf(configs[env]!.keyVault.name).find((g) => g.objectId === reader)?.secretPermissions).toEqual(["get", "list"]);
-    if (env === "prod") {
-      const [credential] = cloud.arm.ofType("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials").filter((c) => c.parentId?.toLowerCase() === identities[0].id.toLowerCase());
-      expect(credential.body.properties.issuer).toBe(cluster.properties.oidcIssuerProfile.issuerURL);
+  test("the vault in access-policy mode: the reading identity by its object ID; every secret the class mounts in the vault, its value in no state", async () => {
+    const { addon, identity, issuer, credentialIssuer, grants, mounted, states } = await runs[env]!.afterDeploy;
+    expect(mounted).toEqual(mountedSecrets(env).map((name) => `${name}: in the vault`));
+    expect(mounted.length).toBeGreaterThan(0);
+    // dev reads as the add-on's identity; prod's app as its workload identity, federated to the cluster's own issuer.
+    const reader = env === "dev" ? addon.identity.objectId : identity.principalId;
+    expect(grants.find((g) => g.objectId === reader)?.secretPermissions).toEqual(["get", "list"]);
+    if (env === "prod") expect(credentialIssuer).toBe(issuer);
+    for (const state of states) {
+      expect(state).toContain('"resources"');
+      expect(state).not.toContain(SECRET_VALUE);
     }
-    for (const stack of [`aks-${env}`, `keyvault-${env}`]) expect(JSON.stringify(stateOf(stack))).not.toContain(SECRET_VALUE);
   }, 900_000);
 
-  test("the destroy workflow's `cdktf destroy '*-<env>'` removes everything; then the deploy applies again", async () => {
+  test("the destroy workflow's `cdktf destroy '*-<env>'` removes everything (a purge-protected vault stays soft-deleted); then the deploy applies again, recovering it", async () => {
     expect(applied(await runs[env]!.destroy, "destroyed")).toBe("destroyed");
-    expect(await runs[env]!.groupAfterDestroy).toEqual([]);
+    expect(await runs[env]!.groupAfterDestroy).toEqual(configs[env]!.keyVault.purgeProtection ? [`soft-deleted ${configs[env]!.keyVault.name}`] : []);
     expect(applied(await runs[env]!.redeploy, "applied")).toBe("applied");
-    expect(vaultPlane(env)?.has("secrets", "configurable-secrets")).toBe(true);
+    expect((await runs[env]!.afterRedeploy).mounted).toEqual(mountedSecrets(env).map((name) => `${name}: in the vault`));
   }, 1_800_000);
 });
