@@ -115,7 +115,21 @@ beforeAll(async () => {
   }
 }, 180_000);
 
+/** cdktf's process groups still running: ended in afterAll, and on SIGTERM or SIGINT (a CI timeout, Ctrl-C). */
+const running = new Set<number>();
+const endAll = () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+};
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => (endAll(), process.exit(130)));
+
 afterAll(async () => {
+  endAll();
   await servers?.close();
   removeTempDirs();
 });
@@ -145,6 +159,7 @@ function cdktf(env: Env, args: string[], timeoutSeconds = 600): Promise<{ status
   const [binary, wrapped] = withPrivateHosts(hosts, "npx", ["cdktf", ...args]);
   return new Promise((resolve) => {
     const child = spawn(binary, wrapped, { cwd: projects[env], env: processEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    running.add(child.pid!);
     let output = "";
     child.stdout.on("data", (c: Buffer) => (output += c));
     child.stderr.on("data", (c: Buffer) => (output += c));
@@ -152,6 +167,7 @@ function cdktf(env: Env, args: string[], timeoutSeconds = 600): Promise<{ status
     const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), timeoutSeconds * 1000);
     child.on("close", (status) => {
       clearTimeout(timer);
+      running.delete(child.pid!);
       resolve({ status, output: stripVTControlCharacters(output) + (status === null ? `\n(ended after ${timeoutSeconds} s)` : "") });
     });
   });
