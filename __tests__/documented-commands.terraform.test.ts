@@ -126,9 +126,9 @@ describe("every documented cdktf line, through cdktf and OpenTofu, gets past cdk
       // cdktf reads the engine through a pty and now and then loses its last lines: the error (exit 1, a
       // plan, no "Error:"), or the error's detail (the kubernetes provider's "Invalid configuration for API
       // client" without the kubelogin line under it). Such a run says nothing either way: it runs again, up
-      // to twice more (a loaded machine lost them twice in a row once).
+      // to four times more (a cold CI run lost them three times in a row once).
       const saysNothing = (r: { status: number | null; output: string }) => r.status !== 0 && !SIGN_IN.test(r.output) && !BEFORE_SIGN_IN.test(r.output);
-      for (let retry = 0; retry < 2 && saysNothing(result); retry++) result = once();
+      for (let retry = 0; retry < 4 && saysNothing(result); retry++) result = once();
       const lines = result.output.trim().split("\n").filter((l) => l.trim() && !/^[│╵╷\s]*$/.test(l));
       const firstError = lines.findIndex((l) => /Error:/.test(l));
       const tail = (firstError >= 0 ? lines.slice(firstError, firstError + 14) : lines.slice(-12)).join(" | ");
