@@ -22,7 +22,7 @@ import { VAULT_DNS_SUFFIX } from "../tools/offline/azure-stand-ins/keyvault";
 import { serveStandIns, type StandInServers } from "../tools/offline/azure-stand-ins/serve";
 import { makeCa } from "../tools/offline/lab-node";
 import { withPrivateHosts } from "../tools/offline/local-cluster";
-import { adaptStack } from "../tools/offline/stand-in";
+import { adaptStacksInPlace } from "../tools/offline/stand-in";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { copyOfProject, removeTempDirs, tempDir, type Json } from "./helpers";
 
@@ -106,12 +106,7 @@ beforeAll(async () => {
     const synth = await cdktf(env, ["synth"]);
     expect(synth.status === 0 ? "synthesized" : synth.output.slice(-2000)).toBe("synthesized");
     // The toolchain's azurerm is 5.x: its few reshaped arguments, as tools/offline/stand-in.ts reports them.
-    for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
-      const file = path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json");
-      const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), toolchain.providers);
-      fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
-      if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
-    }
+    adaptStacksInPlace(path.join(project, "cdktf.out"), toolchain.providers);
   }
 }, 180_000);
 

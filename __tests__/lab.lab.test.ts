@@ -37,7 +37,7 @@ import { IMAGES, labCacheDir, loadLabTools } from "../tools/offline/lab-tools";
 import { writeOutputsState } from "../tools/offline/mock-test";
 import { httpClient } from "../tools/ops/verify-cli";
 import { secretProviderClassName } from "../lib/names";
-import { adaptStack } from "../tools/offline/stand-in";
+import { adaptStacksInPlace } from "../tools/offline/stand-in";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { copyOfProject, selfSignedCertificate, tempDir, type Json } from "./helpers";
 
@@ -305,15 +305,6 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   const pinned = crypto.randomBytes(16).toString("hex");
 
   /** The engine's copy of each synthesized stack, adapted to the provider stand-ins. */
-  function adaptStacks() {
-    for (const stack of fs.readdirSync(path.join(project, "cdktf.out", "stacks"))) {
-      const file = path.join(project, "cdktf.out", "stacks", stack, "cdk.tf.json");
-      const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), toolchain.providers);
-      fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
-      if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
-    }
-  }
-
   /** What the AKS and Key Vault stacks' deploys would leave: their outputs, as state the app stack and verify read. */
   function writeUpstream() {
     const ca = Buffer.from(node!.cluster.caPem).toString("base64");
@@ -453,7 +444,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     // As synthesized: what the stand-ins enforce is read before the engine's copy is adapted to the provider stand-ins.
     aks = stackJson(`aks-${env}`);
     keyVaultStack = stackJson(`keyvault-${env}`);
-    adaptStacks();
+    adaptStacksInPlace(path.join(project, "cdktf.out"), toolchain.providers);
   }
 
   /** What needs the node: kubelogin's token, the directory's identities, the vault and its secrets, the upstream outputs. */

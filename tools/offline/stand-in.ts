@@ -5,6 +5,8 @@
 // as its own upgrade guide says (so the provider still validates every other
 // attribute of them), plus a `*_override.tf.json` naming the stand-in's
 // version. Every check that uses it reports what it changed.
+import * as fs from "fs";
+import * as path from "path";
 import type { BuiltProvider } from "./toolchain";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -99,4 +101,14 @@ export function adaptStack(stack: Json, providers: readonly BuiltProvider[]): { 
     }
   }
   return { stack: copy, versions, changes };
+}
+
+/** Adapts every stack of a synthesized outdir in place, as cdktf then runs it (`--skip-synth`), with each one's versions override beside it. */
+export function adaptStacksInPlace(outdir: string, providers: readonly BuiltProvider[]): void {
+  for (const stack of fs.readdirSync(path.join(outdir, "stacks"))) {
+    const file = path.join(outdir, "stacks", stack, "cdk.tf.json");
+    const adapted = adaptStack(JSON.parse(fs.readFileSync(file, "utf8")), providers);
+    fs.writeFileSync(file, JSON.stringify(adapted.stack, null, 2));
+    if (adapted.versions) fs.writeFileSync(path.join(path.dirname(file), "stand_in_override.tf.json"), adapted.versions);
+  }
 }

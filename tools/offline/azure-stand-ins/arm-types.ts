@@ -43,8 +43,6 @@ export interface ResourceType {
   nameRule(name: string): { code: string; message: string } | undefined;
   /** The stored body (without id, name, type), or Azure's refusal. */
   write(resource: Stored, existing: Stored | undefined, arm: ArmState): { body: Json } | { error: StandInResponse };
-  /** What GET answers, when it differs from the stored body. */
-  view?(resource: Stored, arm: ArmState): Json;
   actions?(request: StandInRequest, existing: Stored | undefined, arm: ArmState): StandInResponse | undefined;
   removed?(resource: Stored, arm: ArmState): void;
 }
@@ -246,6 +244,12 @@ export const BUILT_IN_ROLES: Record<string, string> = {
   "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
 };
 
+/** The built-in role a role definition ID (or its GUID) names, if it is one of BUILT_IN_ROLES. */
+export function roleNameOf(roleDefinitionId: string): string | undefined {
+  const guid = roleDefinitionId.split("/").pop()?.toLowerCase();
+  return Object.keys(BUILT_IN_ROLES).find((name) => BUILT_IN_ROLES[name] === guid);
+}
+
 const roleDefinitionId = (arm: ArmState, guid: string) => `/subscriptions/${arm.config.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
 /** A built-in role definition as ARM answers it. */
@@ -264,8 +268,9 @@ const roleAssignments = (principals: PrincipalCheck): ResourceType => ({
   nameRule: (name) => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name) ? undefined : { code: "InvalidRoleAssignmentId", message: `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.` }),
   write(resource, existing, arm) {
     const { roleDefinitionId: role, principalId, principalType } = resource.body.properties ?? {};
-    const guid = String(role ?? "").split("/").pop() ?? "";
-    if (!Object.values(BUILT_IN_ROLES).includes(guid)) return armError(400, "RoleDefinitionDoesNotExist", `The specified role definition with ID '${guid}' does not exist.`);
+    const roleName = roleNameOf(String(role ?? ""));
+    if (!roleName) return armError(400, "RoleDefinitionDoesNotExist", `The specified role definition with ID '${String(role ?? "").split("/").pop()}' does not exist.`);
+    const guid = BUILT_IN_ROLES[roleName];
     if (!principals(String(principalId))) {
       return armError(400, "PrincipalNotFound", `Principal ${principalId} does not exist in the directory ${arm.config.tenantId}. Check that you have the correct principal ID.`);
     }

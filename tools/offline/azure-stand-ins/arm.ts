@@ -13,7 +13,7 @@ import { AUTHORITY_HOST } from "./entra";
 import { json, type StandInRequest, type StandInResponse } from "./http";
 import { verifyJwt } from "./jwt";
 import { VAULT_DNS_SUFFIX } from "./keyvault";
-import { BUILT_IN_ROLES, resourceTypes, roleDefinition, type KubeconfigFor, type ResourceType, type Stored } from "./arm-types";
+import { BUILT_IN_ROLES, resourceTypes, roleDefinition, roleNameOf, type KubeconfigFor, type ResourceType, type Stored } from "./arm-types";
 
 export const ARM_HOST = "management.azure.com";
 export const ARM_RESOURCE = `https://${ARM_HOST}`;
@@ -60,8 +60,8 @@ export class ArmStandIn {
   readonly deletedVaults = new Map<string, Stored>();
   /** Soft-deleted Log Analytics workspaces by lower-case ID (Microsoft.OperationalInsights/deletedWorkspaces), for 14 days. */
   readonly deletedWorkspaces = new Map<string, Stored>();
-  /** Long-running operations by ID: each finished when its request was answered, as it polls. */
-  private readonly operations = new Map<string, { resourceId: string; started: string }>();
+  /** Long-running operations by ID, with when each started: each finished when its request was answered. */
+  private readonly operations = new Map<string, string>();
   private readonly registered = new Set(REGISTERED_AT_START.map((n) => n.toLowerCase()));
   /** One line per answered request: method, path, status. Never a body. */
   readonly audit: string[] = [];
@@ -72,16 +72,30 @@ export class ArmStandIn {
     this.types = resourceTypes({ principals: (id) => this.principals().includes(id), kubeconfig: config.kubeconfig });
   }
 
+  /** The identities AKS assigns to each cluster's nodes: its kubelet's and each add-on's. */
+  nodeIdentities(): { clientId: string; objectId: string }[] {
+    return this.ofType("Microsoft.ContainerService/managedClusters").flatMap((c) => {
+      const p = c.body.properties;
+      return [p.identityProfile?.kubeletidentity, ...Object.values(p.addonProfiles ?? {}).map((a) => (a as { identity?: { clientId: string; objectId: string } }).identity)].filter(
+        (x): x is { clientId: string; objectId: string } => Boolean(x),
+      );
+    });
+  }
+
   /**
    * Every principal in the directory: the given ones, plus each identity ARM created: user-assigned
-   * identities, a cluster's system-assigned identity, its kubelet's and its add-ons'.
+   * identities, a cluster's system-assigned identity, its nodes' identities.
    */
   principals(): string[] {
-    const created = [...this.resources.values()].flatMap((r) => {
-      const p = r.body.properties ?? {};
-      return [p.principalId && r.type === "Microsoft.ManagedIdentity/userAssignedIdentities" ? p.principalId : undefined, r.body.identity?.principalId, p.identityProfile?.kubeletidentity?.objectId, ...Object.values(p.addonProfiles ?? {}).map((a) => (a as { identity?: { objectId?: string } }).identity?.objectId)];
-    });
+    const userAssigned = this.ofType("Microsoft.ManagedIdentity/userAssignedIdentities").map((r) => r.body.properties.principalId);
+    const systemAssigned = [...this.resources.values()].map((r) => r.body.identity?.principalId);
+    const created = [...userAssigned, ...systemAssigned, ...this.nodeIdentities().map((i) => i.objectId)];
     return [...this.config.principals, ...created.filter((x): x is string => typeof x === "string")];
+  }
+
+  /** The stored key of a resource group's ID. */
+  groupKey(group: string): string {
+    return `/subscriptions/${this.config.subscriptionId}/resourcegroups/${group}`.toLowerCase();
   }
 
   now(): number {
@@ -117,9 +131,9 @@ export class ArmStandIn {
     if (groupResources && request.method === "GET") return this.listGroup(groupResources[1]);
     const operation = /^\/providers\/[^/]+\/locations\/[^/]+\/operationStatuses\/([^/]+)$/i.exec(rest);
     if (operation && request.method === "GET") {
-      const known = this.operations.get(operation[1]);
-      if (!known) return armError(404, "NotFound", `The operation '${operation[1]}' was not found.`);
-      return json(200, { id: path, name: operation[1], status: "Succeeded", startTime: known.started, endTime: known.started });
+      const started = this.operations.get(operation[1]);
+      if (!started) return armError(404, "NotFound", `The operation '${operation[1]}' was not found.`);
+      return json(200, { id: path, name: operation[1], status: "Succeeded", startTime: started, endTime: started });
     }
     const deletedVault = /^\/providers\/Microsoft\.KeyVault\/locations\/([^/]+)\/deletedVaults\/([^/]+)(\/purge)?$/i.exec(rest);
     if (deletedVault) return this.deletedVault(request.method, deletedVault[1], deletedVault[2], Boolean(deletedVault[3]), apiVersion);
@@ -172,7 +186,7 @@ export class ArmStandIn {
   private roleDefinitions(guid: string | undefined, filter: string | null): StandInResponse {
     const names = Object.keys(BUILT_IN_ROLES);
     if (guid) {
-      const name = names.find((n) => BUILT_IN_ROLES[n] === guid.toLowerCase());
+      const name = roleNameOf(guid);
       return name ? json(200, roleDefinition(this, name)) : armError(404, "RoleDefinitionDoesNotExist", `The role definition '${guid}' could not be found.`);
     }
     const wanted = filter ? /^roleName eq '(.+)'$/.exec(filter)?.[1] : undefined;
@@ -181,7 +195,7 @@ export class ArmStandIn {
   }
 
   private listGroup(group: string): StandInResponse {
-    const groupId = `/subscriptions/${this.config.subscriptionId}/resourcegroups/${group}`.toLowerCase();
+    const groupId = this.groupKey(group);
     if (!this.resources.has(groupId)) return armError(404, "ResourceGroupNotFound", `Resource group '${group}' could not be found.`);
     const value = [...this.resources.values()].filter((r) => r.id.toLowerCase().startsWith(`${groupId}/providers/`) && r.parentId === undefined);
     return json(200, { value: value.map((r) => ({ id: r.id, name: r.name, type: r.type, location: r.body.location })) });
@@ -202,14 +216,14 @@ export class ArmStandIn {
     const id = path;
     const key = id.toLowerCase();
     const existing = this.resources.get(key);
-    if (request.method === "GET") return existing ? json(200, type.view ? type.view(existing, this) : existing.body) : notFound(type, name, groupName, this);
+    if (request.method === "GET") return existing ? json(200, existing.body) : notFound(type, name, groupName, this);
     if (request.method === "HEAD") return { status: existing ? 204 : 404 };
     if (request.method === "DELETE") return this.remove(type, key, existing);
     if (request.method !== "PUT" && request.method !== "PATCH") return armError(405, "MethodNotAllowed", `${request.method} is not allowed on ${type.type}`);
 
     const problem = type.nameRule(name);
     if (problem) return armError(400, problem.code, problem.message);
-    if (groupName !== undefined && type.type !== "Microsoft.Resources/resourceGroups" && !this.resources.has(`/subscriptions/${this.config.subscriptionId}/resourcegroups/${groupName}`.toLowerCase())) {
+    if (groupName !== undefined && type.type !== "Microsoft.Resources/resourceGroups" && !this.resources.has(this.groupKey(groupName))) {
       return armError(404, "ResourceGroupNotFound", `Resource group '${groupName}' could not be found.`);
     }
     if (parentId !== undefined && !this.resources.has(parentId.toLowerCase()) && !this.config.scopeExists?.(parentId)) return armError(404, type.parentMissingCode ?? "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${parentId.split("/").pop()}' not found.`);
@@ -228,7 +242,7 @@ export class ArmStandIn {
     if ("error" in result) return result.error;
     const stored: Stored = { id, name, type: type.type, parentId, groupName, body: { id, name, type: type.type, ...result.body } };
     if (!type.transient) this.resources.set(key, stored);
-    return json(existing ? 200 : (type.createdStatus ?? 201), type.view ? type.view(stored, this) : stored.body, this.asyncOperation(stored, apiVersion));
+    return json(existing ? 200 : (type.createdStatus ?? 201), stored.body, this.asyncOperation(stored, apiVersion));
   }
 
   /**
@@ -238,7 +252,7 @@ export class ArmStandIn {
   private asyncOperation(stored: Stored, apiVersion: string): Record<string, string> {
     const id = crypto.randomUUID();
     const started = new Date(this.now()).toISOString();
-    this.operations.set(id, { resourceId: stored.id, started });
+    this.operations.set(id, started);
     const location = String(stored.body.location ?? "global");
     const url = `${ARM_RESOURCE}/subscriptions/${this.config.subscriptionId}/providers/${stored.type.split("/")[0]}/locations/${location}/operationStatuses/${id}?api-version=${apiVersion}`;
     return { "Azure-AsyncOperation": url, "Retry-After": "1" };
@@ -259,7 +273,7 @@ export class ArmStandIn {
     const type = match && this.types.find((t) => t.type.toLowerCase() === match[2].toLowerCase() && !t.extension);
     if (!match || !type) return undefined;
     const under = `${match[1].toLowerCase()}/`;
-    return json(200, { value: this.ofType(type.type).filter((r) => r.id.toLowerCase().startsWith(under)).map((r) => (type.view ? type.view(r, this) : r.body)) });
+    return json(200, { value: this.ofType(type.type).filter((r) => r.id.toLowerCase().startsWith(under)).map((r) => r.body) });
   }
 
   /** POST <resource id>/<action> (a cluster's credential listing, a workspace's shared keys). */
@@ -284,7 +298,7 @@ export class ArmStandIn {
 
 function notFound(type: ResourceType, name: string, groupName: string | undefined, arm: ArmStandIn): StandInResponse {
   if (type.type === "Microsoft.Resources/resourceGroups") return armError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
-  if (groupName !== undefined && !arm.resources.has(`/subscriptions/${arm.config.subscriptionId}/resourcegroups/${groupName}`.toLowerCase())) {
+  if (groupName !== undefined && !arm.resources.has(arm.groupKey(groupName))) {
     return armError(404, "ResourceGroupNotFound", `Resource group '${groupName}' could not be found.`);
   }
   return armError(404, "ResourceNotFound", `The Resource '${type.type}/${name}' under resource group '${groupName ?? "-"}' was not found.`);

@@ -5,9 +5,9 @@
 // propagation delay, as Azure RBAC takes effect.
 import type * as crypto from "crypto";
 import { ArmStandIn, ARM_RESOURCE, type ArmConfig } from "./arm";
-import { BUILT_IN_ROLES, type Stored } from "./arm-types";
+import { roleNameOf, type Stored } from "./arm-types";
 import type { Directory, Identity } from "./entra";
-import { KeyVaultStandIn, ROLE_PERMISSIONS, VAULT_RESOURCE, type Collection, type ReadPermission, type SecretPermission, type VaultGrant } from "./keyvault";
+import { accessPolicyGrant, KeyVaultStandIn, ROLE_PERMISSIONS, VAULT_RESOURCE, type Collection, type VaultGrant } from "./keyvault";
 
 export const GRAPH_RESOURCE = "https://graph.microsoft.com";
 
@@ -21,9 +21,6 @@ export interface CloudConfig extends Omit<ArmConfig, "principals" | "scopeExists
   /** How long a new role assignment takes to count on the data plane (ms); Azure's is minutes at worst. */
   readonly rbacPropagationMs: number;
 }
-
-const lower = <T extends string>(list: readonly string[] | undefined) => (list ?? []).map((p) => p.toLowerCase() as T);
-const readOnly = (list: readonly string[] | undefined) => lower<ReadPermission>(list).filter((p) => p === "get" || p === "list");
 
 export class AzureCloud {
   readonly arm: ArmStandIn;
@@ -56,13 +53,7 @@ export class AzureCloud {
       onNodes: false,
       federatedCredentials: credentialsOf(i),
     }));
-    // The identities AKS assigns to the nodes: the kubelet's and each add-on's.
-    const onNodes = this.arm.ofType("Microsoft.ContainerService/managedClusters").flatMap((c) => {
-      const p = c.body.properties;
-      return [p.identityProfile?.kubeletidentity, ...Object.values(p.addonProfiles ?? {}).map((a) => (a as { identity?: { clientId: string; objectId: string } }).identity)]
-        .filter((x): x is { clientId: string; objectId: string } => Boolean(x))
-        .map((x) => ({ clientId: x.clientId, objectId: x.objectId, onNodes: true, federatedCredentials: [] }));
-    });
+    const onNodes = this.arm.nodeIdentities().map((x) => ({ ...x, onNodes: true, federatedCredentials: [] }));
     return [...userAssigned, ...onNodes];
   }
 
@@ -100,21 +91,14 @@ export class AzureCloud {
     const vault = this.vaultOf(name);
     if (!vault) return [];
     if (!vault.body.properties.enableRbacAuthorization) {
-      return (vault.body.properties.accessPolicies ?? []).map((p: { objectId: string; permissions?: Record<string, string[]> }) => ({
-        objectId: p.objectId,
-        secretPermissions: lower<SecretPermission>(p.permissions?.secrets),
-        certificatePermissions: readOnly(p.permissions?.certificates),
-        keyPermissions: readOnly(p.permissions?.keys),
-        via: "accessPolicy" as const,
-      }));
+      return (vault.body.properties.accessPolicies ?? []).map((p: { objectId: string; permissions?: Record<string, string[]> }) => accessPolicyGrant(p.objectId, p.permissions ?? {}));
     }
     const vaultId = vault.id.toLowerCase();
-    const roleName = (id: string) => Object.keys(BUILT_IN_ROLES).find((n) => BUILT_IN_ROLES[n] === id.split("/").pop()?.toLowerCase());
     return this.arm.ofType("Microsoft.Authorization/roleAssignments").flatMap((a) => {
       const scope = String(a.body.properties.scope).toLowerCase();
       const object = scope.startsWith(`${vaultId}/`) ? /^\/(secrets|certificates|keys)\/([^/]+)$/.exec(scope.slice(vaultId.length)) : null;
       const above = vaultId === scope || vaultId.startsWith(`${scope}/`);
-      const role = roleName(a.body.properties.roleDefinitionId);
+      const role = roleNameOf(a.body.properties.roleDefinitionId);
       const permissions = role ? ROLE_PERMISSIONS[role] : undefined;
       if (!permissions || (!above && !object)) return [];
       return [{ objectId: a.body.properties.principalId, ...permissions, via: "rbac" as const, scope: object ? { collection: object[1] as Collection, name: object[2] } : undefined, effectiveFrom: Date.parse(a.body.properties.createdOn) + this.config.rbacPropagationMs }];

@@ -4,7 +4,7 @@
 // the AKS stack declares (aks-<env>). A wiring mistake in a stack is then
 // refused here as Azure would refuse it.
 import type { FederatedCredential, Identity } from "./entra";
-import { ROLE_PERMISSIONS, type Collection, type ReadPermission, type SecretPermission, type VaultGrant } from "./keyvault";
+import { accessPolicyGrant, ROLE_PERMISSIONS, type Collection, type VaultGrant } from "./keyvault";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -46,21 +46,12 @@ function objectScope(scope: unknown): Pick<VaultGrant, "scope"> {
   throw new StandInWiringError(`a role assignment at ${String(scope)}: neither the vault nor one of its objects`);
 }
 
-const lower = <T extends string>(permissions: readonly string[] | undefined) => (permissions ?? []).map((p) => p.toLowerCase() as T);
-
 /** Who may do what on the vault's objects, from keyvault-<env>'s access policies or role assignments. */
 export function vaultGrants(keyVaultStack: Json, resolve: (e: unknown) => string): VaultGrant[] {
   const policies = Object.values(keyVaultStack.resource?.azurerm_key_vault_access_policy ?? {}) as Json[];
   const roles = Object.values(keyVaultStack.resource?.azurerm_role_assignment ?? {}) as Json[];
   return [
-    ...policies.map((p) => ({
-      objectId: resolve(p.object_id),
-      secretPermissions: lower<SecretPermission>(p.secret_permissions),
-      // Get and List only: what this stand-in serves of certificates and keys.
-      certificatePermissions: lower<ReadPermission>(p.certificate_permissions).filter((x) => x === "get" || x === "list"),
-      keyPermissions: lower<ReadPermission>(p.key_permissions).filter((x) => x === "get" || x === "list"),
-      via: "accessPolicy" as const,
-    })),
+    ...policies.map((p) => accessPolicyGrant(resolve(p.object_id), { secrets: p.secret_permissions, certificates: p.certificate_permissions, keys: p.key_permissions })),
     ...roles
       .filter((r) => r.role_definition_name in ROLE_PERMISSIONS)
       .map((r) => ({ objectId: resolve(r.principal_id), ...ROLE_PERMISSIONS[r.role_definition_name], via: "rbac" as const, ...objectScope(r.scope) })),

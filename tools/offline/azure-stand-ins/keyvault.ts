@@ -65,6 +65,14 @@ const RBAC_ACTIONS: Record<Collection, Partial<Record<SecretPermission, string>>
   keys: { get: "Microsoft.KeyVault/vaults/keys/read", list: "Microsoft.KeyVault/vaults/keys/read" },
 };
 
+const lower = <T extends string>(permissions: readonly string[] | undefined) => (permissions ?? []).map((p) => p.toLowerCase() as T);
+
+/** An access policy's rights as a grant, whatever case its permissions are written in; of certificates and keys, the Get and List this stand-in serves. */
+export function accessPolicyGrant(objectId: string, permissions: { secrets?: readonly string[]; certificates?: readonly string[]; keys?: readonly string[] }): VaultGrant {
+  const read = (list: readonly string[] | undefined) => lower<ReadPermission>(list).filter((x) => x === "get" || x === "list");
+  return { objectId, secretPermissions: lower<SecretPermission>(permissions.secrets), certificatePermissions: read(permissions.certificates), keyPermissions: read(permissions.keys), via: "accessPolicy" };
+}
+
 /** Reading a deleted secret needs list, purging it purge, recovering it recover (Key Vault's REST reference). */
 function deletedSecretOperation(method: string, third: string | undefined): SecretPermission | undefined {
   if (method === "GET" && !third) return "list";
@@ -125,7 +133,11 @@ export class KeyVaultStandIn {
 
   /** Whether the vault holds an object (a role assignment at its scope needs it). */
   has(collection: Collection, name: string): boolean {
-    return (collection === "secrets" ? this.secrets : collection === "certificates" ? this.certificates : this.keys).has(name.toLowerCase());
+    return (collection === "secrets" ? this.secrets : this.objectsOf(collection)).has(name.toLowerCase());
+  }
+
+  private objectsOf(collection: "certificates" | "keys"): Map<string, ObjectVersion[]> {
+    return collection === "certificates" ? this.certificates : this.keys;
   }
 
   private grants(): readonly VaultGrant[] {
@@ -304,7 +316,7 @@ export class KeyVaultStandIn {
 
   /** A certificate's bundle (its DER as base64) or a key's (its public JWK), or their versions. */
   private readObject(collection: "certificates" | "keys", name: string, third: string | undefined): StandInResponse {
-    const versions = (collection === "certificates" ? this.certificates : this.keys).get(name.toLowerCase());
+    const versions = this.objectsOf(collection).get(name.toLowerCase());
     const what = collection === "certificates" ? "Certificate" : "Key";
     const notFound = () => kvError(404, `${what}NotFound`, `A ${what.toLowerCase()} with (name/id) ${name}${third && third !== "versions" ? `/${third}` : ""} was not found in this key vault. If you recently deleted this ${what.toLowerCase()} you may be able to recover it using the correct recovery command.`);
     if (!versions) return notFound();
