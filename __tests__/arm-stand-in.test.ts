@@ -15,7 +15,7 @@ const DEPLOYER = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
 const keys = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
 const RG = `/subscriptions/${SUB}/resourceGroups/rg-test`;
 
-function newCloud(clock = { t: 1_900_000_000_000 }) {
+function newCloud(clock = { t: 1_900_000_000_000 }, clusterReady?: () => boolean) {
   const cloud = new AzureCloud({
     subscriptionId: SUB,
     tenantId: TENANT,
@@ -27,6 +27,7 @@ function newCloud(clock = { t: 1_900_000_000_000 }) {
     identityHeader: "h",
     rbacPropagationMs: 5000,
     now: () => clock.t,
+    clusterReady,
   });
   const token = (aud: string) => signJwt({ aud, tid: TENANT, oid: DEPLOYER, appid: DEPLOYER, iat: clock.t / 1000, exp: clock.t / 1000 + 3600 }, keys.privateKey);
   const call = (method: string, path: string, body?: Json, apiVersion = "2023-07-01") => {
@@ -98,6 +99,18 @@ describe("ARM stand-in refusals", () => {
     const body = (oidc: boolean) => ({ location: "westeurope", identity: { type: "SystemAssigned" }, properties: { dnsPrefix: "aks", securityProfile: { workloadIdentity: { enabled: true } }, oidcIssuerProfile: { enabled: oidc } } });
     expect(call("PUT", path, body(false), "2025-10-01")).toMatchObject({ status: 400, code: "InvalidParameter" });
     expect(call("PUT", path, body(true), "2025-10-01").body.properties.oidcIssuerProfile.issuerURL).toMatch(/^https:\/\//);
+  });
+
+  test("a new cluster's creation stays InProgress (with Retry-After) until its control plane answers, then Succeeded", () => {
+    let up = false;
+    const { call } = newCloud(undefined, () => up);
+    call("PUT", RG, { location: "westeurope" });
+    const created = call("PUT", `${RG}/providers/Microsoft.ContainerService/managedClusters/aks-test`, { location: "westeurope", identity: { type: "SystemAssigned" }, properties: { dnsPrefix: "aks" } }, "2025-10-01");
+    const operation = new URL(created.headers["Azure-AsyncOperation"]);
+    const poll = () => call("GET", operation.pathname, undefined, "2025-10-01");
+    expect([poll().body.status, poll().headers["Retry-After"]]).toEqual(["InProgress", "1"]);
+    up = true;
+    expect(poll().body.status).toBe("Succeeded");
   });
 
   test("a subnet outside its VNet's address space is 400 NetcfgSubnetRangeOutsideVnet", () => {

@@ -13,11 +13,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { stripVTControlCharacters } from "util";
 import { RESOURCE_PROVIDERS } from "../lib/azure-provider";
-import { ARM_HOST, ARM_RESOURCE } from "../tools/offline/azure-stand-ins/arm";
-import type { Stored } from "../tools/offline/azure-stand-ins/arm-types";
-import { AzureCloud } from "../tools/offline/azure-stand-ins/cloud";
-import { AUTHORITY_HOST, TOKEN_EXCHANGE_AUDIENCE } from "../tools/offline/azure-stand-ins/entra";
-import { signJwt } from "../tools/offline/azure-stand-ins/jwt";
+import { ARM_HOST } from "../tools/offline/azure-stand-ins/arm";
+import { aadKubeconfig, AzureCloud } from "../tools/offline/azure-stand-ins/cloud";
+import { AUTHORITY_HOST, GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE } from "../tools/offline/azure-stand-ins/entra";
+import { githubJobToken } from "../tools/offline/azure-stand-ins/jwt";
 import { VAULT_DNS_SUFFIX } from "../tools/offline/azure-stand-ins/keyvault";
 import { serveStandIns, type StandInServers } from "../tools/offline/azure-stand-ins/serve";
 import { makeCa } from "../tools/offline/lab-node";
@@ -32,7 +31,6 @@ const STAND_IN_IP = "127.0.0.3";
 const TENANT = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 const SUBSCRIPTION = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
 const DEPLOYER = { clientId: "6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c", objectId: "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d" };
-const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 const ENVIRONMENTS = ["dev", "prod"] as const;
 type Env = (typeof ENVIRONMENTS)[number];
 // What a job naming the GitHub environment gets as its OIDC subject: the deployer trusts each environment's.
@@ -48,32 +46,8 @@ let pki: string;
 const projects: Partial<Record<Env, string>> = {};
 const configs: Partial<Record<Env, Json>> = {};
 
-/** An AKS user kubeconfig for a cluster with Entra ID integration: kubelogin's exec plugin, no static credential. */
-function aadKubeconfig(cluster: Stored): string {
-  const ca = fs.readFileSync(path.join(pki, "ca.crt")).toString("base64");
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    `clusters:\n- cluster:\n    certificate-authority-data: ${ca}\n    server: https://${cluster.body.properties.fqdn}:443\n  name: ${cluster.name}`,
-    `contexts:\n- context:\n    cluster: ${cluster.name}\n    user: clusterUser_${cluster.name}\n  name: ${cluster.name}`,
-    `current-context: ${cluster.name}`,
-    `users:\n- name: clusterUser_${cluster.name}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]`,
-    "",
-  ].join("\n");
-}
-
-/** A call to ARM as the deployer (what `az` does for the first-run checklist), with a token Entra ID would issue. */
-function armCall(method: string, pathAndQuery: string): number {
-  const now = Math.floor(Date.now() / 1000);
-  const token = signJwt({ aud: ARM_RESOURCE, tid: TENANT, oid: DEPLOYER.objectId, appid: DEPLOYER.clientId, iat: now, exp: now + 600 }, entraKeys.privateKey);
-  return cloud.arm.handle({ method, url: new URL(`${ARM_RESOURCE}${pathAndQuery}`), headers: { authorization: `Bearer ${token}` }, body: "" }).status;
-}
-
 /** The GitHub OIDC token of the environment's deploy job, as azure/login hands it on. */
-function githubToken(env: Env): string {
-  const now = Math.floor(Date.now() / 1000);
-  return signJwt({ iss: GITHUB_ISSUER, sub: subject(env), aud: TOKEN_EXCHANGE_AUDIENCE, iat: now, nbf: now, exp: now + 3600 }, githubKeys.privateKey);
-}
+const githubToken = (env: Env) => githubJobToken(GITHUB_ISSUER, subject(env), TOKEN_EXCHANGE_AUDIENCE, githubKeys.privateKey);
 
 beforeAll(async () => {
   pki = tempDir("akskv-azure-pki-");
@@ -83,14 +57,14 @@ beforeAll(async () => {
     tenantId: TENANT,
     tokenKey: entraKeys.publicKey,
     signingKey: entraKeys.privateKey,
-    kubeconfig: aadKubeconfig,
+    kubeconfig: (cluster) => aadKubeconfig(cluster, `https://${cluster.body.properties.fqdn}:443`, fs.readFileSync(path.join(pki, "ca.crt"), "utf8")),
     given: [{ ...DEPLOYER, onNodes: false, federatedCredentials: ENVIRONMENTS.map((env) => ({ issuer: GITHUB_ISSUER, subject: subject(env), audiences: [TOKEN_EXCHANGE_AUDIENCE] })) }],
     issuerKeys: () => new Map([[GITHUB_ISSUER, githubKeys.publicKey]]),
     identityHeader: crypto.randomBytes(8).toString("hex"),
     rbacPropagationMs: 3000,
   });
   // The first-run checklist (docs/ci.md): the subscription's resource providers registered.
-  for (const namespace of RESOURCE_PROVIDERS) expect(armCall("POST", `/subscriptions/${SUBSCRIPTION}/providers/${namespace}/register?api-version=2021-04-01`)).toBe(200);
+  for (const namespace of RESOURCE_PROVIDERS) expect(cloud.callAs(DEPLOYER, "POST", `/subscriptions/${SUBSCRIPTION}/providers/${namespace}/register?api-version=2021-04-01`).status).toBe(200);
   servers = await serveStandIns({ pki, ip: STAND_IN_IP, directory: () => cloud.directory(), vaults: () => cloud.vaults(), arm: () => cloud.arm });
 
   for (const env of ENVIRONMENTS) {

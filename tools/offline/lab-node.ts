@@ -58,7 +58,17 @@ export interface LabNode {
   api(method: string, urlPath: string, body?: Json): Promise<{ status: number; body: Json }>;
   /** Each image of tools:lab as name@digest. */
   readonly images: Record<string, string>;
+  /**
+   * The add-on as an applied cluster's profile sets it, as AKS's add-on manager reconciles it: the driver's
+   * rotation flags rewritten where they differ (its pods then restart), and ready again. Says what changed.
+   */
+  reconcileAddon(config: { enableSecretRotation?: string; rotationPollInterval?: string }): Promise<string | undefined>;
   stop(): Promise<void>;
+}
+
+/** The driver's rotation flags for an add-on profile's config, with AKS's defaults (rotation off, every 2m). */
+export function rotationFlags(config: { enableSecretRotation?: string; rotationPollInterval?: string }): string[] {
+  return [`--enable-secret-rotation=${config.enableSecretRotation === "true"}`, `--rotation-poll-interval=${config.rotationPollInterval ?? "2m"}`];
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -344,8 +354,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
             "--nodeid=$(KUBE_NODE_NAME)",
             "--provider-volume=/providers",
             "--additional-provider-volume-paths=",
-            "--enable-secret-rotation=true",
-            `--rotation-poll-interval=${options.rotationInterval}`,
+            ...rotationFlags({ enableSecretRotation: "true", rotationPollInterval: options.rotationInterval }),
             `--metrics-addr=127.0.0.1:${await freePort()}`,
             "--v=2",
           ],
@@ -398,7 +407,23 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
       const node = await api("GET", `/apis/storage.k8s.io/v1/csinodes/${NODE_NAME}`);
       return (node.body?.spec?.drivers ?? []).some((d: Json) => d.name === "secrets-store.csi.k8s.io");
     }, 60, path.join(dir, "kubelet.log"));
-    return { cluster, kubeconfig, api, images, stop };
+    const reconcileAddon = async (config: { enableSecretRotation?: string; rotationPollInterval?: string }): Promise<string | undefined> => {
+      const setPath = "/apis/apps/v1/namespaces/kube-system/daemonsets/aks-secrets-store-csi-driver";
+      const set = (await api("GET", setPath)).body;
+      const driver = (set.spec.template.spec.containers as Json[]).find((c) => c.name === "secrets-store");
+      const wanted = rotationFlags(config);
+      const kept = (driver!.args as string[]).filter((a) => !/^--(enable-secret-rotation|rotation-poll-interval)=/.test(a));
+      if (wanted.every((flag) => driver!.args.includes(flag))) return undefined;
+      driver!.args = [...kept, ...wanted];
+      const put = await api("PUT", setPath, set);
+      if (put.status !== 200) throw new LabError(`the add-on's driver DaemonSet could not be updated: ${put.status} ${JSON.stringify(put.body).slice(0, 300)}`);
+      await waitUntil("the driver's DaemonSet rolled out with the applied add-on's flags", async () => {
+        const now = (await api("GET", setPath)).body;
+        return now.status?.observedGeneration >= now.metadata.generation && now.status?.updatedNumberScheduled === 1 && now.status?.numberReady === 1;
+      }, 90, path.join(dir, "kubelet.log"));
+      return wanted.join(" ");
+    };
+    return { cluster, kubeconfig, api, images, reconcileAddon, stop };
   } catch (error) {
     // For whoever debugs the lab: AKSKV_LAB_DEBUG_HOLD=<seconds> keeps a failed node up to look at, then stops it all the same.
     if (process.env.AKSKV_LAB_DEBUG_HOLD) {

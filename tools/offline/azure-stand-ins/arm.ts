@@ -31,6 +31,11 @@ export interface ArmConfig {
   readonly scopeExists?: (id: string) => boolean;
   /** The kubeconfig a cluster's credential listing answers. */
   readonly kubeconfig: KubeconfigFor;
+  /**
+   * Whether a new cluster's control plane answers yet (the lab's API server started): until then its
+   * creation's operation stays InProgress, as AKS's does for minutes. Without it, creation finishes at once.
+   */
+  readonly clusterReady?: (cluster: Stored) => boolean;
   readonly now?: () => number;
 }
 
@@ -60,8 +65,8 @@ export class ArmStandIn {
   readonly deletedVaults = new Map<string, Stored>();
   /** Soft-deleted Log Analytics workspaces by lower-case ID (Microsoft.OperationalInsights/deletedWorkspaces), for 14 days. */
   readonly deletedWorkspaces = new Map<string, Stored>();
-  /** Long-running operations by ID, with when each started: each finished when its request was answered. */
-  private readonly operations = new Map<string, string>();
+  /** Long-running operations by ID: when each started, and whether it is done yet (most are once answered). */
+  private readonly operations = new Map<string, { started: string; done: () => boolean }>();
   private readonly registered = new Set(REGISTERED_AT_START.map((n) => n.toLowerCase()));
   /** One line per answered request: method, path, status. Never a body. */
   readonly audit: string[] = [];
@@ -131,9 +136,10 @@ export class ArmStandIn {
     if (groupResources && request.method === "GET") return this.listGroup(groupResources[1]);
     const operation = /^\/providers\/[^/]+\/locations\/[^/]+\/operationStatuses\/([^/]+)$/i.exec(rest);
     if (operation && request.method === "GET") {
-      const started = this.operations.get(operation[1]);
-      if (!started) return armError(404, "NotFound", `The operation '${operation[1]}' was not found.`);
-      return json(200, { id: path, name: operation[1], status: "Succeeded", startTime: started, endTime: started });
+      const known = this.operations.get(operation[1]);
+      if (!known) return armError(404, "NotFound", `The operation '${operation[1]}' was not found.`);
+      if (!known.done()) return json(200, { id: path, name: operation[1], status: "InProgress", startTime: known.started }, { "Retry-After": "1" });
+      return json(200, { id: path, name: operation[1], status: "Succeeded", startTime: known.started, endTime: known.started });
     }
     const deletedVault = /^\/providers\/Microsoft\.KeyVault\/locations\/([^/]+)\/deletedVaults\/([^/]+)(\/purge)?$/i.exec(rest);
     if (deletedVault) return this.deletedVault(request.method, deletedVault[1], deletedVault[2], Boolean(deletedVault[3]), apiVersion);
@@ -242,17 +248,20 @@ export class ArmStandIn {
     if ("error" in result) return result.error;
     const stored: Stored = { id, name, type: type.type, parentId, groupName, body: { id, name, type: type.type, ...result.body } };
     if (!type.transient) this.resources.set(key, stored);
-    return json(existing ? 200 : (type.createdStatus ?? 201), stored.body, this.asyncOperation(stored, apiVersion));
+    const ready = this.config.clusterReady;
+    const done = !existing && ready && type.type === "Microsoft.ContainerService/managedClusters" ? () => ready(stored) : undefined;
+    return json(existing ? 200 : (type.createdStatus ?? 201), stored.body, this.asyncOperation(stored, apiVersion, done));
   }
 
   /**
    * The headers of an accepted long-running write, as ARM answers them: where its status is polled
-   * (Azure-AsyncOperation) and when to ask (Retry-After). The write is done, so the status says Succeeded.
+   * (Azure-AsyncOperation) and when to ask (Retry-After). The write is done, so the status says
+   * Succeeded, unless `done` says otherwise (a cluster whose control plane is not up yet).
    */
-  private asyncOperation(stored: Stored, apiVersion: string): Record<string, string> {
+  private asyncOperation(stored: Stored, apiVersion: string, done: () => boolean = () => true): Record<string, string> {
     const id = crypto.randomUUID();
     const started = new Date(this.now()).toISOString();
-    this.operations.set(id, started);
+    this.operations.set(id, { started, done });
     const location = String(stored.body.location ?? "global");
     const url = `${ARM_RESOURCE}/subscriptions/${this.config.subscriptionId}/providers/${stored.type.split("/")[0]}/locations/${location}/operationStatuses/${id}?api-version=${apiVersion}`;
     return { "Azure-AsyncOperation": url, "Retry-After": "1" };

@@ -7,9 +7,27 @@ import type * as crypto from "crypto";
 import { ArmStandIn, ARM_RESOURCE, type ArmConfig } from "./arm";
 import { roleNameOf, type Stored } from "./arm-types";
 import type { Directory, Identity } from "./entra";
+import { signJwt } from "./jwt";
 import { accessPolicyGrant, KeyVaultStandIn, ROLE_PERMISSIONS, VAULT_RESOURCE, type Collection, type VaultGrant } from "./keyvault";
 
 export const GRAPH_RESOURCE = "https://graph.microsoft.com";
+
+/**
+ * An AKS user kubeconfig for a cluster with Entra ID integration, as the credential listing answers it:
+ * kubelogin's exec plugin, no static credential; `server` and `caPem` are where its API server answers.
+ */
+export function aadKubeconfig(cluster: Stored, server: string, caPem: string): string {
+  const ca = Buffer.from(caPem).toString("base64");
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    `clusters:\n- cluster:\n    certificate-authority-data: ${ca}\n    server: ${server}\n  name: ${cluster.name}`,
+    `contexts:\n- context:\n    cluster: ${cluster.name}\n    user: clusterUser_${cluster.name}\n  name: ${cluster.name}`,
+    `current-context: ${cluster.name}`,
+    `users:\n- name: clusterUser_${cluster.name}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: kubelogin\n      args: [get-token, --login, devicecode, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]`,
+    "",
+  ].join("\n");
+}
 
 export interface CloudConfig extends Omit<ArmConfig, "principals" | "scopeExists"> {
   /** Principals that exist before any deploy: the deployer, with its federated credentials. */
@@ -28,6 +46,17 @@ export class AzureCloud {
 
   constructor(readonly config: CloudConfig) {
     this.arm = new ArmStandIn({ ...config, principals: config.given.map((i) => i.objectId), scopeExists: (id) => this.objectExists(id) });
+  }
+
+  /**
+   * A call to ARM as a principal, with the token Entra ID would issue it: what `az` does for an operator
+   * (the first-run checklist's provider registration, a policy or credential changed by hand).
+   */
+  callAs(principal: { clientId: string; objectId: string }, method: string, pathAndQuery: string, body?: unknown): { status: number; body: unknown } {
+    const now = Math.floor((this.config.now ?? Date.now)() / 1000);
+    const token = signJwt({ aud: ARM_RESOURCE, tid: this.config.tenantId, oid: principal.objectId, appid: principal.clientId, iat: now, exp: now + 600 }, this.config.signingKey);
+    const response = this.arm.handle({ method, url: new URL(`${ARM_RESOURCE}${pathAndQuery}`), headers: { authorization: `Bearer ${token}` }, body: body === undefined ? "" : JSON.stringify(body) });
+    return { status: response.status, body: response.body };
   }
 
   /** Entra ID as it stands: the given principals and every identity ARM holds now. */

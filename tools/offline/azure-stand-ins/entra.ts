@@ -15,6 +15,7 @@ import { signJwt, jwtClaims, verifyJwt } from "./jwt";
 
 export const AUTHORITY_HOST = "login.microsoftonline.com";
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 export interface FederatedCredential {

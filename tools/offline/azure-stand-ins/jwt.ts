@@ -35,3 +35,9 @@ export function verifyJwt(token: string, key: crypto.KeyObject): Claims | undefi
   const ok = crypto.verify("sha256", Buffer.from(`${parts[0]}.${parts[1]}`), key, Buffer.from(parts[2], "base64url"));
   return ok ? jwtClaims(token) : undefined;
 }
+
+/** The OIDC token a GitHub job gets for Entra ID's token exchange (what azure/login hands on as ARM_OIDC_TOKEN). */
+export function githubJobToken(issuer: string, subject: string, audience: string, key: crypto.KeyObject): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signJwt({ iss: issuer, sub: subject, aud: audience, iat: now, nbf: now, exp: now + 3600 }, key);
+}
