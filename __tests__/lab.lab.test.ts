@@ -42,7 +42,7 @@ import { httpClient } from "../tools/ops/verify-cli";
 import { OUTPUTS, secretProviderClassName } from "../lib/names";
 import { adaptStacksInPlace } from "../tools/offline/stand-in";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
-import { copyOfProject, selfSignedCertificate, tempDir, type Json } from "./helpers";
+import { copyOfProject, removeTempDirs, selfSignedCertificate, tempDir, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 // Each fails the whole file, loudly, when its tools are missing: a check that cannot run does not pass.
@@ -125,6 +125,9 @@ const listen = (server: http.Server | net.Server, port: number, host: string) =>
  */
 const FILE_STARTED = Date.now();
 
+/** The title every scenario's first step, its app deploy, starts with. */
+const DEPLOY_STEP = "deployed with the deploy workflow's command";
+
 class Steps {
   private readonly bodies: [string, () => Promise<void>][] = [];
   private readonly results = new Map<string, Promise<void>>();
@@ -147,8 +150,12 @@ class Steps {
     const ready = this.timed("setup", setup);
     let tail = ready.catch(() => undefined);
     this.results.set("setup", ready);
+    // A broken product fails fast: once the scenario's deploy has failed, its later steps fail at once.
+    let deployFailed: string | undefined;
     for (const [name, body] of this.bodies) {
-      const result = tail.then(() => ready.then(() => this.timed(name, body), (error) => Promise.reject(new Error(`not run: the scenario's setup failed: ${error}`))));
+      const run = () => (deployFailed ? Promise.reject(new Error(`not run: the scenario's deploy failed: ${deployFailed}`)) : this.timed(name, body));
+      const result = tail.then(() => ready.then(run, (error) => Promise.reject(new Error(`not run: the scenario's setup failed: ${error}`))));
+      if (name.startsWith(DEPLOY_STEP)) result.catch((error) => (deployFailed = String(error).slice(0, 300)));
       this.results.set(name, result);
       tail = result.catch(() => undefined);
     }
@@ -266,6 +273,8 @@ class Slots {
 const cdktfSlots = new Slots(2);
 const upstreamSlots = new Slots(4);
 
+/** The process groups of the commands running now: ended by a timeout, and all at once by SIGTERM or SIGINT. */
+const runningGroups = new Set<number>();
 function killGroup(pid: number | undefined): void {
   try {
     if (pid) process.kill(-pid, "SIGKILL");
@@ -273,18 +282,34 @@ function killGroup(pid: number | undefined): void {
     // Already gone.
   }
 }
+// A CI timeout or Ctrl-C: the commands' groups ended, the node stopped (its mounts, shims, network namespace
+// and bridge go with it), the servers closed and the folders removed, then exit 130, as a shell does.
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    for (const pid of runningGroups) killGroup(pid);
+    const bounded = new Promise((r) => setTimeout(r, 30_000).unref());
+    void Promise.race([node?.stop(), bounded]).finally(() => {
+      fs.rmSync(nodeDir, { recursive: true, force: true });
+      removeTempDirs();
+      process.stderr.write(`lab: ended by ${signal}; the node stopped and its folders removed\n`);
+      process.exit(130);
+    });
+  });
+}
 
 function spawned(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number): Promise<{ status: number | null; output: string }> {
   const [command, ...args] = argv;
   return new Promise((resolve) => {
     // Its own process group, so a timeout ends cdktf, the engine and its providers, not only npx.
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    if (child.pid) runningGroups.add(child.pid);
     let output = "";
     child.stdout.on("data", (c) => (output += c));
     child.stderr.on("data", (c) => (output += c));
     const timer = setTimeout(() => killGroup(child.pid), timeoutSeconds * 1000);
     child.on("close", (status) => {
       clearTimeout(timer);
+      if (child.pid) runningGroups.delete(child.pid);
       resolve({ status, output: stripVTControlCharacters(output) + (status === null ? `\n(ended after ${timeoutSeconds} s)` : "") });
     });
   });
@@ -427,7 +452,13 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
    * documented-commands.terraform.test.ts). The apply waits for the rollout; if the pods cannot start it
    * would wait minutes, so their events are watched meanwhile and a stuck rollout fails with them.
    */
-  async function deployApp(stuck: (events: string[]) => boolean = () => false): Promise<{ status: number | null; output: string }> {
+  async function deployApp(stuckAfterFailedMounts = Infinity): Promise<{ status: number | null; output: string }> {
+    // The kubelet's retries of one mount are one Event whose count grows: that count says the mount is stuck.
+    const failedMounts = async () =>
+      (((await api(`/api/v1/namespaces/${ns}/events`))?.items ?? []) as Json[])
+        .filter((e) => e.reason === "FailedMount" && /failed to mount objects/.test(String(e.message)))
+        .reduce((n, e) => n + Math.max(e.count ?? 1, e.series?.count ?? 0), 0);
+    const stuck = async () => (await failedMounts().catch(() => 0)) >= stuckAfterFailedMounts;
     // Watched from when it starts, not while it waits for a slot.
     let deadline = Infinity;
     const deploy = runAsync(project, ["npx", "cdktf", "deploy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180, () => (deadline = Date.now() + 180_000));
@@ -435,7 +466,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     void deploy.then(() => (done = true));
     while (!done && Date.now() < deadline) {
       await playLoadBalancer().catch(() => undefined);
-      if (stuck(await events().catch(() => []))) break;
+      if (await stuck()) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     if (!done) return { status: null, output: `the apply was still waiting; events: ${(await events()).filter((l) => /FailedMount/.test(l)).slice(-1).join(" | ")}` };
@@ -585,8 +616,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     writeUpstream();
   }
 
-  step("deployed with the deploy workflow's command, the Deployment as synthesized becomes ready with the vault's secret mounted", async () => {
-    const deploy = await deployApp((e) => e.filter((line) => / FailedMount: .*failed to mount objects/.test(line)).length >= 3);
+  step(`${DEPLOY_STEP}, the Deployment as synthesized becomes ready with the vault's secret mounted`, async () => {
+    const deploy = await deployApp(3);
     expect(deploy.output.split("\n").filter((l) => /Error:/.test(l))).toEqual([]);
     expect(deploy.status === 0 ? "applied" : `exit ${deploy.status}; ${deploy.output.slice(-1600)}`).toBe("applied");
     for (const app of config.apps as Json[]) {
