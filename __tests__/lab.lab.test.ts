@@ -617,7 +617,8 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   }
 
   step(`${DEPLOY_STEP}, the Deployment as synthesized becomes ready with the vault's secret mounted`, async () => {
-    const deploy = await deployApp(3);
+    // Five failed attempts are about 15 s of the kubelet's backoff: past a new role's propagation, short of a wait.
+    const deploy = await deployApp(5);
     expect(deploy.output.split("\n").filter((l) => /Error:/.test(l))).toEqual([]);
     expect(deploy.status === 0 ? "applied" : `exit ${deploy.status}; ${deploy.output.slice(-1600)}`).toBe("applied");
     for (const app of config.apps as Json[]) {
