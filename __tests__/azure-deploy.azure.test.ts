@@ -23,7 +23,7 @@ import { makeCa } from "../tools/offline/lab-node";
 import { withPrivateHosts } from "../tools/offline/local-cluster";
 import { adaptStacksInPlace } from "../tools/offline/stand-in";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
-import { copyOfProject, removeTempDirs, tempDir, type Json } from "./helpers";
+import { copyOfProject, type Json, onSignal, removeTempDirs, tempDir } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 const toolchain = loadToolchain(repo, toolsCacheDir(process.env));
@@ -95,7 +95,7 @@ const endAll = () => {
     }
   }
 };
-for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => (endAll(), process.exit(130)));
+for (const signal of ["SIGTERM", "SIGINT"] as const) onSignal(signal, () => (endAll(), process.exit(130)));
 
 afterAll(async () => {
   endAll();

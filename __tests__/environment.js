@@ -26,6 +26,18 @@ class SynthEnvironment extends TestEnvironment {
   async setup() {
     await super.setup();
     this.global.__synthesizeInWorker = await loadSynthesize();
+    // A test file's `process` is jest's copy, on which a signal listener never fires: a file that must clean
+    // up when SIGTERM or SIGINT ends the run (a CI timeout, Ctrl-C) listens on the real one through this.
+    this.signalListeners = [];
+    this.global.__onSignal = (signal, listener) => {
+      process.once(signal, listener);
+      this.signalListeners.push([signal, listener]);
+    };
+  }
+
+  async teardown() {
+    for (const [signal, listener] of this.signalListeners ?? []) process.removeListener(signal, listener);
+    await super.teardown();
   }
 }
 

@@ -15,6 +15,16 @@ function synthesize(projectRoot: string, outdir: string): { warnings: string[] }
   return inWorker(projectRoot, outdir);
 }
 
+/**
+ * Runs listener once when the run is ended by signal, on the real process (__tests__/environment.js): jest's
+ * copy of `process` that a test file sees never fires signal listeners, so the run would die uncleaned.
+ */
+export function onSignal(signal: "SIGTERM" | "SIGINT", listener: () => void): void {
+  const on = (globalThis as { __onSignal?: (s: string, l: () => void) => void }).__onSignal;
+  if (!on) throw new Error("run the tests with jest.config.js (its testEnvironment provides the signal listener)");
+  on(signal, listener);
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 

@@ -35,14 +35,14 @@ import { withPrivateHosts } from "../tools/offline/local-cluster";
 import { githubJobToken, signJwt } from "../tools/offline/azure-stand-ins/jwt";
 import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../tools/offline/azure-stand-ins/keyvault";
 import { clusterCacheDir, loadClusterTools } from "../tools/offline/cluster-tools";
-import { makeCa, startLabNode, waitUntil, type LabNode } from "../tools/offline/lab-node";
+import { makeCa, readHostSettings, startLabNode, waitUntil, type LabNode } from "../tools/offline/lab-node";
 import { IMAGES, labCacheDir, loadLabTools } from "../tools/offline/lab-tools";
 import { writeOutputsState } from "../tools/offline/mock-test";
 import { httpClient } from "../tools/ops/verify-cli";
 import { OUTPUTS, secretProviderClassName } from "../lib/names";
 import { adaptStacksInPlace } from "../tools/offline/stand-in";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
-import { copyOfProject, removeTempDirs, selfSignedCertificate, tempDir, type Json } from "./helpers";
+import { copyOfProject, type Json, onSignal, removeTempDirs, selfSignedCertificate, tempDir } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");
 // Each fails the whole file, loudly, when its tools are missing: a check that cannot run does not pass.
@@ -82,6 +82,10 @@ const CLUSTERS = "Microsoft.ContainerService/managedClusters";
 const USER_IDENTITIES = "Microsoft.ManagedIdentity/userAssignedIdentities";
 const identityHeader = crypto.randomBytes(16).toString("hex");
 let node: LabNode | undefined;
+/** The node's stop from the moment it starts starting: what a signal during its start calls. */
+let stopNode: (() => Promise<void>) | undefined;
+/** The host's kernel settings before the lab: the node's stop must leave them as they were. */
+const hostSettingsBefore = readHostSettings();
 
 /**
  * Azure as the AKS and Key Vault stacks' deploys leave it (tools/offline/azure-stand-ins/cloud.ts):
@@ -219,6 +223,7 @@ beforeAll(async () => {
     identityEndpoint: { url: standIns.identityEndpoint, header: identityHeader },
     caFile,
     log: (line) => process.stdout.write(`${line}\n`),
+    onStarting: (stop) => (stopNode = stop),
   });
   process.stdout.write(`lab: the node started in ${((Date.now() - nodeStarted) / 1000).toFixed(1)} s\n`);
   scenarios.forEach((s, i) => s.steps.start(() => prepared[i].then(() => s.setup())));
@@ -235,6 +240,9 @@ afterAll(async () => {
   fs.rmSync(nodeDir, { recursive: true, force: true });
   for (const server of servers) await new Promise((r) => server.close(r));
   await standIns?.close();
+  const changed = Object.entries(readHostSettings()).filter(([k, v]) => hostSettingsBefore[k] !== v);
+  if (changed.length > 0) throw new Error(`lab: host settings left changed: ${changed.map(([k, v]) => `${k} ${hostSettingsBefore[k]} -> ${v}`).join(", ")}`);
+  process.stdout.write(`lab: the host's kernel settings are as before (${Object.keys(hostSettingsBefore).join(", ")})\n`);
 }, 600_000);
 
 /**
@@ -285,13 +293,14 @@ function killGroup(pid: number | undefined): void {
 // A CI timeout or Ctrl-C: the commands' groups ended, the node stopped (its mounts, shims, network namespace
 // and bridge go with it), the servers closed and the folders removed, then exit 130, as a shell does.
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
+  onSignal(signal, () => {
     for (const pid of runningGroups) killGroup(pid);
-    const bounded = new Promise((r) => setTimeout(r, 30_000).unref());
-    void Promise.race([node?.stop(), bounded]).finally(() => {
+    const stopping = Date.now();
+    const bounded = new Promise((r) => setTimeout(() => r("not within 30 s"), 30_000).unref());
+    void Promise.race([stopNode?.().then(() => `in ${((Date.now() - stopping) / 1000).toFixed(1)} s`, (e: Error) => `with an error (${e.message})`), bounded]).then((stopped) => {
       fs.rmSync(nodeDir, { recursive: true, force: true });
       removeTempDirs();
-      process.stderr.write(`lab: ended by ${signal}; the node stopped and its folders removed\n`);
+      process.stderr.write(`lab: ended by ${signal}; the node stopped ${stopped ?? "(it had not started)"}, and its folders were removed\n`);
       process.exit(130);
     });
   });

@@ -11,6 +11,14 @@ module.exports.setup = async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "akskv-run-"));
   globalThis.__akskvTempRoot = root;
   process.env.TMPDIR = root;
+  // A run ended by SIGTERM or SIGINT (a CI timeout, Ctrl-C) never reaches the teardown: the root goes on exit.
+  // A test file that cleans up on the signal first (the lab) exits itself; otherwise this ends the run.
+  process.once("exit", () => fs.rmSync(root, { recursive: true, force: true }));
+  for (const signal of ["SIGTERM", "SIGINT"]) {
+    process.once(signal, () => {
+      if (process.listenerCount(signal) === 0) process.exit(130);
+    });
+  }
 };
 
 module.exports.teardown = async () => {

@@ -48,6 +48,8 @@ export interface LabNodeOptions {
   /** The CA the stand-ins' certificate chains to (PEM file); the provider trusts it as SSL_CERT_FILE. */
   readonly caFile: string;
   readonly log: (line: string) => void;
+  /** Given the node's stop as soon as it starts starting, so a signal during the start can stop what has started. */
+  readonly onStarting?: (stop: () => Promise<void>) => void;
 }
 
 export interface LabNode {
@@ -112,6 +114,76 @@ function mountsUnder(prefixes: string[]): string[] {
   return mounts.filter((m) => prefixes.some((p) => m === p || m.startsWith(`${p}/`))).sort((a, b) => b.length - a.length);
 }
 
+/**
+ * Host kernel settings the lab's components change: the CNI bridge turns on IPv4 forwarding for its gateway,
+ * and the kubelet sets its kernel tunables (it has no option to leave them alone, only to refuse to start).
+ * The node records them before it starts and writes them back when it stops.
+ */
+export const HOST_SETTINGS = [
+  "net/ipv4/ip_forward",
+  "vm/overcommit_memory",
+  "vm/panic_on_oom",
+  "kernel/panic",
+  "kernel/panic_on_oops",
+  "kernel/keys/root_maxkeys",
+  "kernel/keys/root_maxbytes",
+] as const;
+
+export function readHostSettings(): Record<string, string> {
+  return Object.fromEntries(HOST_SETTINGS.map((k) => [k, fs.readFileSync(`/proc/sys/${k}`, "utf8").trim()]));
+}
+
+function restoreHostSettings(before: Record<string, string>): void {
+  for (const [k, v] of Object.entries(before)) {
+    if (fs.readFileSync(`/proc/sys/${k}`, "utf8").trim() !== v) fs.writeFileSync(`/proc/sys/${k}`, v);
+  }
+}
+
+/** Processes whose command line (NUL-separated) passes the test. */
+function processesMatching(test: (cmdline: string) => boolean): number[] {
+  return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      return test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+/** Every process below the given ones, read from each process's parent in /proc/<pid>/stat. */
+function descendantsOf(roots: number[]): number[] {
+  const parentOf = new Map<number, number>();
+  for (const d of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      // The command name in parentheses may hold spaces: the fields after its closing one are fixed.
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      parentOf.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found = new Set<number>();
+  let frontier = new Set(roots);
+  while (frontier.size > 0) {
+    const next = new Set<number>();
+    for (const [pid, parent] of parentOf) {
+      if (!frontier.has(parent) || found.has(pid)) continue;
+      found.add(pid);
+      next.add(pid);
+    }
+    frontier = next;
+  }
+  return [...found];
+}
+
+function kill9(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
 const netnsDir = "/var/run/netns";
 const netnsNow = () => (fs.existsSync(netnsDir) ? fs.readdirSync(netnsDir) : []);
 
@@ -121,6 +193,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
   fs.mkdirSync(dir, { recursive: true });
   const children: ChildProcess[] = [];
   const netnsBefore = new Set(netnsNow());
+  const hostSettingsBefore = readHostSettings();
   const kubeletRoot = path.join(dir, "kubelet");
   const containerdRoot = path.join(dir, "containerd");
   const socket = path.join(containerdRoot, "containerd.sock");
@@ -139,8 +212,10 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
     }
     for (const child of [...children].reverse()) await stopProcess(child, 8000);
     children.length = 0;
-    // Shims left by a containerd that died: this lab's only, by their socket address.
-    spawnSync("pkill", ["-9", "-f", `containerd-shim-runc-v2 .*-address ${socket}`]);
+    // Shims left by a containerd that died, this lab's only (by their socket address), and what runs under
+    // them first: a container whose shim is gone is reparented and would outlive the lab.
+    const shims = processesMatching((cmdline) => cmdline.includes("containerd-shim-runc-v2") && cmdline.includes(socket));
+    for (const pid of [...descendantsOf(shims), ...shims]) kill9(pid);
     await cluster?.stop();
     for (const name of netnsNow().filter((n) => !netnsBefore.has(n))) {
       spawnSync("umount", ["-l", path.join(netnsDir, name)]);
@@ -148,6 +223,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
     }
     for (const mount of mountsUnder([dir])) spawnSync("umount", ["-l", mount]);
     spawnSync("ip", ["link", "delete", BRIDGE]);
+    restoreHostSettings(hostSettingsBefore);
     // The kubelet's links to container logs, which it keeps in /var/log/containers whatever podLogsDir says.
     if (fs.existsSync("/var/log/containers")) {
       for (const link of fs.readdirSync("/var/log/containers")) {
@@ -162,6 +238,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
     if (mountsUnder([dir]).length === 0) fs.rmSync(dir, { recursive: true, force: true });
   };
 
+  options.onStarting?.(stop);
   try {
     log("lab: certificates");
     const pki = path.join(dir, "pki");
