@@ -14,7 +14,7 @@ import { clusterCacheDir, loadClusterTools } from "../tools/offline/cluster-tool
 import { prepareWorkDir, runEngine, type Engine } from "../tools/offline/engines";
 import { startLocalCluster, type LocalCluster } from "../tools/offline/local-cluster";
 import { tofuEngine, writeOutputsState } from "../tools/offline/mock-test";
-import { durationSeconds } from "../config/rules";
+import { durationSeconds } from "../config/domain";
 import { verifyDeployment, type ClusterView } from "../tools/ops/verify";
 import { loadToolchain, toolsCacheDir } from "../tools/offline/toolchain";
 import { synthProject, tempDir, type Json } from "./helpers";

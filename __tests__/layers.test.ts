@@ -1,25 +1,28 @@
-// Imports point down, over every source file of the project. The product
-// (what cdktf synth and deploy run): main.ts above stacks/ (the environment's
-// composition and one file per stack), stacks/ above constructs/, and those
-// above config/ and lib/. The tools stand beside it under tools/: they import
-// the product's public pieces, the product never imports a tool, and nothing
-// imports a test. No file imports itself back through others.
+// Imports point strictly down, over every source file of the project. The
+// product (what cdktf synth and deploy run) is a stack of layers, highest first:
+// main.ts (the composition), stacks/ (the environment's composition and one file
+// per stack), constructs/, lib/ (helpers on cdktf and the providers), and config/
+// (the environment files' definition and the domain facts), which imports nothing
+// of the project. A layer imports only layers below it; within a layer, no stack
+// imports a sibling stack. The tools stand beside the product under tools/: they
+// import its pieces, the product never imports a tool, and nothing imports a test.
+// No file imports itself back through others.
 import * as fs from "fs";
 import * as path from "path";
 
 const repo = path.resolve(__dirname, "..");
 const SKIP = new Set(["node_modules", "cdktf.out", ".build-cache", ".git", "plan-output"]);
 
+/** The product's layers, highest first: each may import only those after it. */
+const PRODUCT = ["main", "stacks", "constructs", "lib", "config"];
 /** Each layer and the layers its files may import. */
 const MAY_IMPORT: Record<string, string[]> = {
-  main: ["stacks", "config", "lib"],
-  stacks: ["constructs", "config", "lib"],
-  constructs: ["config", "lib"],
-  config: ["lib"],
-  lib: ["config"],
-  tools: ["stacks", "constructs", "config", "lib"],
-  tests: ["main", "stacks", "constructs", "config", "lib", "tools"],
+  ...Object.fromEntries(PRODUCT.map((layer, index) => [layer, PRODUCT.slice(index + 1)])),
+  tools: PRODUCT.slice(1),
+  tests: [...PRODUCT, "tools"],
 };
+/** The files in stacks/ that compose stacks rather than being one: they import the stacks. */
+const COMPOSITIONS = new Set(["stacks/environment.ts", "stacks/synthesize.ts"]);
 
 function layerOf(file: string): string | undefined {
   if (file === "main.ts") return "main";
@@ -64,6 +67,27 @@ describe("layers", () => {
         if (to !== layer && !MAY_IMPORT[layer].includes(to ?? target)) bad.push(`${file} imports ${target}`);
       }
     }
+    expect(bad).toEqual([]);
+  });
+
+  test("no two layers import each other: the order is strict", () => {
+    const pairs = new Set<string>();
+    for (const [file, targets] of graph) for (const target of targets) pairs.add(`${layerOf(file)} -> ${layerOf(target)}`);
+    const both = [...pairs].filter((pair) => {
+      const [from, to] = pair.split(" -> ");
+      return from !== to && pairs.has(`${to} -> ${from}`);
+    });
+    expect(both).toEqual([]);
+  });
+
+  test("config/ is a leaf: it imports nothing of the project outside itself", () => {
+    const out = [...graph].flatMap(([file, targets]) => (layerOf(file) === "config" ? targets.filter((t) => layerOf(t) !== "config").map((t) => `${file} imports ${t}`) : []));
+    expect(out).toEqual([]);
+  });
+
+  test("no stack imports a sibling stack: what two stacks share lives below both", () => {
+    const stacks = files.filter((f) => f.startsWith("stacks/") && !COMPOSITIONS.has(f));
+    const bad = stacks.flatMap((file) => (graph.get(file) ?? []).filter((t) => t.startsWith("stacks/")).map((t) => `${file} imports ${t}`));
     expect(bad).toEqual([]);
   });
 

@@ -40,7 +40,7 @@ const SPC = "kubernetes_manifest.secret-provider-class_manifest_D94227CE";
 
 describe("npm run review", () => {
   const root = repositoryWith(baseConfig("dev"));
-  afterEach(() => git(root, "checkout", "--quiet", "--", "config"));
+  afterEach(() => git(root, "checkout", "--quiet", "--", "config", "stacks"));
 
   test("no change: says so, exit 0", () => {
     const result = review(root, "--base", "HEAD");
@@ -164,4 +164,18 @@ describe("npm run review", () => {
     const worktrees = spawnSync("git", ["worktree", "list"], { cwd: root, encoding: "utf8" }).stdout.trim().split("\n");
     expect(worktrees).toHaveLength(1);
   }, 60_000);
+
+  test("--same, the refactor's guard: a code change that synthesizes the same JSON passes; one that changes a stack fails naming it", () => {
+    const stack = path.join(root, "stacks", "keyvault-stack.ts");
+    const code = fs.readFileSync(stack, "utf8");
+    // New code that declares nothing: the JSON stays byte for byte.
+    fs.writeFileSync(stack, `${code}\nexport const UNUSED_BY_THE_STACKS = 1;\n`);
+    const same = review(root, "--base", "HEAD", "--same");
+    expect([same.status, same.stderr]).toEqual([0, ""]);
+    // A changed tag on the vault: the vault stack's JSON differs, and only it.
+    expect(code).toContain("      tags: config.tags,\n    });\n");
+    fs.writeFileSync(stack, code.replace("      tags: config.tags,\n    });\n", '      tags: { ...config.tags, changed: "yes" },\n    });\n'));
+    const changed = review(root, "--base", "HEAD", "--same");
+    expect([changed.status, changed.stderr]).toEqual([1, "review: --same: keyvault-dev synthesizes differently from HEAD\n"]);
+  }, 120_000);
 });

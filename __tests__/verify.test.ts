@@ -5,7 +5,7 @@ import { X509Certificate } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { validateEnvironment } from "../config/validate";
-import { durationSeconds } from "../config/rules";
+import { durationSeconds } from "../config/domain";
 import { checkPrerequisites, explainClusterError, httpClient, verifyApps, verifyInput } from "../tools/ops/verify-cli";
 import { SECRET_VERSIONS_ANNOTATION as VERSIONS_ANNOTATION } from "../lib/rollout";
 import { formatChecklist, TROUBLESHOOTING, verifyDeployment, type ClusterView, type HttpClient, type VerifyInput } from "../tools/ops/verify";

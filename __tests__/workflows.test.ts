@@ -5,7 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { load } from "js-yaml";
 import { KNOWN_FIELDS } from "../tools/build/config-reference";
-import { KUBELOGIN_MODE_NAMES, KUBELOGIN_MODES, kubeloginExec } from "../lib/kubelogin";
+import { KUBELOGIN_MODE_NAMES, KUBELOGIN_MODES } from "../config/domain";
+import { kubeloginExec } from "../lib/kubelogin";
 import { tempDir, type Json } from "./helpers";
 
 const repo = path.resolve(__dirname, "..");

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { crossEnvironmentProblems } from "./cross-environment";
-import { cidrContains, DOCUMENTATION_CIDRS, parseCidr } from "./rules";
+import { cidrContains, DOCUMENTATION_CIDRS, parseCidr } from "./domain";
 import type { EnvironmentConfig } from "./types";
 import type * as Validate from "./validate";
 

@@ -2,7 +2,8 @@
 // Azure's rules come from its resource naming documentation; Kubernetes' from
 // the API conventions (RFC 1123 labels).
 
-import { KUBELOGIN_MODE_NAMES } from "../lib/kubelogin";
+import { DEPLOYER_ROLES, OBJECT_TYPES, READER_ROLES } from "./access";
+import { durationSeconds, GO_DURATION, KUBELOGIN_MODE_NAMES, parseCidr, SERVICE_TYPES } from "./domain";
 import { CHECKOV_ID, RETIRED_RULES } from "./waivers";
 
 /**
@@ -45,6 +46,18 @@ function holds<T>(parts: RuleParts<T>, value: T): boolean {
 
 function rule<T>(parts: RuleParts<T>): Rule<T> {
   return { ...parts, test: (value) => holds(parts, value) };
+}
+
+/** A rule that allows a fixed list of values: the schema offers them to editors, and the config's types narrow to them. */
+export interface Choice<T extends readonly [string, ...string[]]> extends Rule<string> {
+  readonly values: T;
+}
+
+/** The values written out once: `must be "a" or "b"`, `must be one of "a", "b", "c"`, unless the rule says more. */
+function choice<const T extends readonly [string, ...string[]]>(values: T, describe?: string): Choice<T> {
+  const quoted = values.map((v) => `"${v}"`);
+  const listed = quoted.length === 2 ? `must be ${quoted.join(" or ")}` : `must be one of ${quoted.join(", ")}`;
+  return { ...rule<string>({ describe: describe ?? listed, values }), values };
 }
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -106,33 +119,14 @@ export const vmSize = rule<string>({
   pattern: /^Standard_[A-Za-z0-9_]+$/,
 });
 
-export const skuTier = rule<string>({
-  describe: 'must be one of "Free", "Standard", "Premium"',
-  values: ["Free", "Standard", "Premium"],
-});
-
-const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
-const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-
-/** Seconds in a Go-style duration ("1h30m" -> 5400); NaN when it is not one. */
-export function durationSeconds(value: string): number {
-  if (!GO_DURATION.test(value)) return NaN;
-  let total = 0;
-  for (const [, amount, , unit] of value.matchAll(/(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
-    total += Number(amount) * UNIT_SECONDS[unit];
-  }
-  return total;
-}
+export const skuTier = choice(["Free", "Standard", "Premium"]);
 
 export const rotationInterval = rule<string>({
   describe: 'must be a Go-style duration of at least 1s, such as "2m", "90s" or "1h30m"',
   pattern: GO_DURATION, also: (v) => durationSeconds(v) >= 1,
 });
 
-export const kubeloginMode = rule<string>({
-  describe: `must be one of ${KUBELOGIN_MODE_NAMES.map((m) => `"${m}"`).join(", ")} (how kubelogin gets a token for Terraform; "spn" needs a client secret, which this project never uses)`,
-  values: KUBELOGIN_MODE_NAMES,
-});
+export const kubeloginMode = choice(KUBELOGIN_MODE_NAMES, `must be one of ${KUBELOGIN_MODE_NAMES.map((m) => `"${m}"`).join(", ")} (how kubelogin gets a token for Terraform; "spn" needs a client secret, which this project never uses)`);
 
 export const keyVaultName = rule<string>({
   describe:
@@ -140,10 +134,7 @@ export const keyVaultName = rule<string>({
   pattern: /^(?!.*--)[a-zA-Z][-a-zA-Z0-9]{1,22}[a-zA-Z0-9]$/,
 });
 
-export const keyVaultSku = rule<string>({
-  describe: 'must be "standard" or "premium"',
-  values: ["standard", "premium"],
-});
+export const keyVaultSku = choice(["standard", "premium"]);
 
 export const softDeleteRetentionDays = rule<number>({
   describe: "must be a whole number of days from 7 to 90",
@@ -155,10 +146,7 @@ export const objectName = rule<string>({
   pattern: /^[a-zA-Z0-9-]{1,127}$/,
 });
 
-export const objectType = rule<string>({
-  describe: 'must be one of "secret", "key", "cert"',
-  values: ["secret", "key", "cert"],
-});
+export const objectType = choice(OBJECT_TYPES);
 
 export const objectAlias = rule<string>({
   describe:
@@ -178,15 +166,9 @@ export const objectVersionHistory = rule<number>({
   maximum: 20,
 });
 
-export const objectFormat = rule<string>({
-  describe: 'must be "pem" or "pfx"',
-  values: ["pem", "pfx"],
-});
+export const objectFormat = choice(["pem", "pfx"]);
 
-export const objectEncoding = rule<string>({
-  describe: 'must be "utf-8", "hex" or "base64"',
-  values: ["utf-8", "hex", "base64"],
-});
+export const objectEncoding = choice(["utf-8", "hex", "base64"], 'must be "utf-8", "hex" or "base64"');
 
 export const kubernetesSecretName = rule<string>({
   describe: "must be a Kubernetes Secret name: 1-253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
@@ -251,37 +233,6 @@ export const containerName = rule<string>({
   pattern: /^(?!.*--)[a-z0-9][-a-z0-9]{1,61}[a-z0-9]$/,
 });
 
-/** An IPv4 address or CIDR as [network address as a number, prefix length]; undefined when it does not parse. */
-export function parseCidr(value: string): [number, number] | undefined {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value);
-  if (!match) return undefined;
-  const octets = match.slice(1, 5).map(Number);
-  const prefix = match[5] === undefined ? 32 : Number(match[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-  return [address, prefix];
-}
-
-/** Whether inner (a CIDR) lies inside outer. */
-export function cidrContains(outer: string, inner: string): boolean {
-  const a = parseCidr(outer);
-  const b = parseCidr(inner);
-  if (!a || !b || b[1] < a[1]) return false;
-  const size = 2 ** (32 - a[1]);
-  return Math.floor(a[0] / size) === Math.floor(b[0] / size);
-}
-
-/** Whether two CIDRs share any address. */
-export function cidrOverlaps(a: string, b: string): boolean {
-  return cidrContains(a, b) || cidrContains(b, a);
-}
-
-/** AKS's defaults with Azure CNI overlay: a VNet overlapping them fails to deploy. */
-export const AKS_RESERVED_CIDRS = { "service CIDR": "10.0.0.0/16", "pod CIDR": "10.244.0.0/16" };
-
-/** RFC 5737 documentation ranges: fine in examples, useless as a real allow-list. */
-export const DOCUMENTATION_CIDRS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
-
 export const cidr = rule<string>({
   describe: 'must be an IPv4 address or CIDR such as "203.0.113.7" or "203.0.113.0/24"',
   pattern: /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/,
@@ -294,15 +245,9 @@ export const networkCidr = rule<string>({
   also: (v) => (parseCidr(v)?.[1] ?? 0) >= 8 && (parseCidr(v)?.[1] ?? 99) <= 29,
 });
 
-export const networkPolicy = rule<string>({
-  describe: 'must be one of "calico", "cilium", "none"',
-  values: ["calico", "cilium", "none"],
-});
+export const networkPolicy = choice(["calico", "cilium", "none"]);
 
-export const upgradeChannel = rule<string>({
-  describe: 'must be one of "patch", "stable", "rapid", "node-image", "none"',
-  values: ["patch", "stable", "rapid", "node-image", "none"],
-});
+export const upgradeChannel = choice(["patch", "stable", "rapid", "node-image", "none"]);
 
 export const logRetentionDays = rule<number>({
   describe: "must be a whole number of days from 30 to 730",
@@ -314,58 +259,12 @@ export const maxPods = rule<number>({
   integer: true, minimum: 10, maximum: 250,
 });
 
-export const osDiskType = rule<string>({
-  describe: 'must be "Managed" or "Ephemeral"',
-  values: ["Managed", "Ephemeral"],
-});
-
-/**
- * v5 and later general-purpose sizes have a local disk only when their name
- * says "d" ("Standard_D4ds_v5" has one, "Standard_D4s_v5" none), and an
- * ephemeral OS disk lives there. Older series put it in the cache; Azure
- * itself judges those at deploy time.
- */
-export function lacksLocalDisk(vmSize: string): boolean {
-  const match = /^Standard_[A-Z]+\d+([a-z]*)_v(\d+)$/.exec(vmSize);
-  return match !== null && Number(match[2]) >= 5 && !match[1].includes("d");
-}
+export const osDiskType = choice(["Managed", "Ephemeral"]);
 
 export const osDiskSizeGb = rule<number>({
   describe: "must be a whole number of GiB from 30 to 2048",
   integer: true, minimum: 30, maximum: 2048,
 });
-
-/**
- * The largest ephemeral OS disk each VM size the docs suggest can hold: its
- * local (temp) disk in GiB, from Azure's size tables. AKS's default OS disk is
- * 128 GiB, which the 2-vCPU sizes cannot hold: AKS refuses those at deploy.
- */
-export const EPHEMERAL_OS_DISK_GIB: Record<string, number> = {
-  Standard_D2ds_v5: 75,
-  Standard_D4ds_v5: 150,
-  Standard_D8ds_v5: 300,
-  Standard_D16ds_v5: 600,
-  Standard_D2ads_v5: 75,
-  Standard_D4ads_v5: 150,
-  Standard_D8ads_v5: 300,
-  Standard_D16ads_v5: 600,
-  Standard_E2ds_v5: 75,
-  Standard_E4ds_v5: 150,
-  Standard_E8ds_v5: 300,
-  Standard_E16ds_v5: 600,
-};
-
-/** Why an ephemeral OS disk of this size cannot go on this VM size, or undefined when it fits. */
-export function ephemeralOsDiskProblem(vmSize: string, sizeGb: number): string | undefined {
-  const local = EPHEMERAL_OS_DISK_GIB[vmSize];
-  if (local === undefined) {
-    return `is checked against the local disk of the VM size, and aks.vmSize ${JSON.stringify(vmSize)} is not one this project knows (${Object.keys(EPHEMERAL_OS_DISK_GIB).join(", ")}); use one of those or "Managed"`;
-  }
-  if (sizeGb > local) {
-    return `needs aks.osDiskSizeGb at most ${local} on ${vmSize} (its local disk is ${local} GiB), not ${sizeGb}; set aks.osDiskSizeGb to ${local} or less, or pick a larger size`;
-  }
-  return undefined;
-}
 
 export const subnetId = rule<string>({
   describe: "must be the resource ID of a subnet (/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<name>)",
@@ -377,48 +276,22 @@ export const diskEncryptionSetId = rule<string>({
   pattern: /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w.()]+\/providers\/Microsoft\.Compute\/diskEncryptionSets\/[-\w]+$/,
 });
 
-export const authorization = rule<string>({
-  describe: 'must be "accessPolicy" (as in the lab) or "rbac" (Azure RBAC role assignments)',
-  values: ["accessPolicy", "rbac"],
-});
+export const authorization = choice(["accessPolicy", "rbac"], 'must be "accessPolicy" (as in the lab) or "rbac" (Azure RBAC role assignments)');
 
-/** Built-in Key Vault roles that read secret values and nothing more. */
-export const READER_ROLES = ["Key Vault Secrets User"];
-/** Built-in Key Vault roles that can write, delete, recover and purge secrets. */
-export const DEPLOYER_ROLES = ["Key Vault Secrets Officer", "Key Vault Administrator"];
+export const readerRole = choice(READER_ROLES, `must be a built-in role that reads secrets and nothing more: ${READER_ROLES.map((r) => `"${r}"`).join(", ")}`);
 
-export const readerRole = rule<string>({
-  describe: `must be a built-in role that reads secrets and nothing more: ${READER_ROLES.map((r) => `"${r}"`).join(", ")}`,
-  values: READER_ROLES,
-});
+export const deployerRole = choice(DEPLOYER_ROLES, `must be a built-in role that can write, delete and purge secrets: ${DEPLOYER_ROLES.map((r) => `"${r}"`).join(", ")}`);
 
-export const deployerRole = rule<string>({
-  describe: `must be a built-in role that can write, delete and purge secrets: ${DEPLOYER_ROLES.map((r) => `"${r}"`).join(", ")}`,
-  values: DEPLOYER_ROLES,
-});
-
-export const networkDefaultAction = rule<string>({
-  describe: 'must be "Deny" (only the AKS subnet and allowedCidrs reach the vault) or "Allow"',
-  values: ["Deny", "Allow"],
-});
+export const networkDefaultAction = choice(["Deny", "Allow"], 'must be "Deny" (only the AKS subnet and allowedCidrs reach the vault) or "Allow"');
 
 export const expiresAt = rule<string>({
   describe: 'must be a UTC time in RFC 3339 form, such as "2027-12-31T00:00:00Z"',
   pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, also: (v) => !Number.isNaN(Date.parse(v)),
 });
 
-export const appIdentity = rule<string>({
-  describe: 'must be "addon" (the add-on\'s node identity, as in the lab) or "workload" (an identity for this app only)',
-  values: ["addon", "workload"],
-});
+export const appIdentity = choice(["addon", "workload"], 'must be "addon" (the add-on\'s node identity, as in the lab) or "workload" (an identity for this app only)');
 
-/** How an app is reached: only from inside the cluster, from the VNet, or from listed public addresses. */
-export const SERVICE_TYPES = ["ClusterIP", "InternalLoadBalancer", "LoadBalancer"] as const;
-
-export const serviceType = rule<string>({
-  describe: 'must be "ClusterIP" (inside the cluster only), "InternalLoadBalancer" (a private address in the VNet) or "LoadBalancer" (a public address, with sourceRanges)',
-  values: SERVICE_TYPES,
-});
+export const serviceType = choice(SERVICE_TYPES, 'must be "ClusterIP" (inside the cluster only), "InternalLoadBalancer" (a private address in the VNet) or "LoadBalancer" (a public address, with sourceRanges)');
 
 export const runAsUser = rule<number>({
   describe: "must be a whole number from 10000 to 65535 (a non-root user that no image account is likely to share)",
@@ -458,11 +331,6 @@ export const waiverRule = rule<string>({
   describe: "must be a checkov check ID, such as CKV_AZURE_117, or one of this project's own, such as CKV_AKSKV_1 (docs/security.md)",
   pattern: CHECKOV_ID,
 });
-
-/** Whether an app mounts an object: it is the object's app, or one the object is shared with. */
-export function mountsObject(appName: string, secret: { readonly app?: string; readonly sharedWith: readonly string[] }): boolean {
-  return secret.app === appName || secret.sharedWith.includes(appName);
-}
 
 /** What to say of a waiver that still names a retired project rule (AKS-008): the checks to waive instead. */
 export function retiredRuleProblem(id: string): string | undefined {

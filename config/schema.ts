@@ -7,10 +7,11 @@
 // step), it reports every problem at once with a path, and its refinements
 // take the rules' own sentences, so the messages stay those of rules.ts.
 import * as z from "zod";
-import { KUBELOGIN_MODE_NAMES } from "../lib/kubelogin";
+import { DEPLOYER_ROLES, READER_ROLES } from "./access";
+import { AKS_RESERVED_CIDRS, cidrContains, cidrOverlaps, ephemeralOsDiskProblem, lacksLocalDisk, mountsObject } from "./domain";
 import * as rules from "./rules";
 import { CHECKOV_ID } from "./waivers";
-import type { Rule } from "./rules";
+import type { Choice, Rule } from "./rules";
 
 
 const BOOLEAN = "must be true or false";
@@ -38,9 +39,9 @@ function whole(rule: Rule<number>, doc: string) {
   return (rule.also ? schema.refine(rule.also, { error }) : schema).meta({ description: doc });
 }
 
-/** An enumeration: editors offer the values. */
-function oneOf<const T extends readonly [string, ...string[]]>(values: T, describe: string, doc: string) {
-  return z.enum(values, { error: describe }).meta({ description: doc });
+/** An enumeration, its values and message from its rule: editors offer the values. */
+function oneOf<const T extends readonly [string, ...string[]]>(rule: Choice<T>, doc: string) {
+  return z.enum(rule.values, { error: rule.describe }).meta({ description: doc });
 }
 
 function flag(fallback: boolean, doc: string) {
@@ -99,11 +100,11 @@ const network = section({
 }).superRefine(({ addressSpace, aksSubnet }, ctx) => {
   // zod runs this after a field's own rule failed too; a rule about a broken value is noise.
   if (!rules.networkCidr.test(addressSpace)) return;
-  if (rules.networkCidr.test(aksSubnet) && !rules.cidrContains(addressSpace, aksSubnet)) {
+  if (rules.networkCidr.test(aksSubnet) && !cidrContains(addressSpace, aksSubnet)) {
     ctx.addIssue({ code: "custom", path: ["aksSubnet"], input: aksSubnet, message: `must lie inside network.addressSpace ${JSON.stringify(addressSpace)}` });
   }
-  for (const [what, reserved] of Object.entries(rules.AKS_RESERVED_CIDRS)) {
-    if (rules.cidrOverlaps(addressSpace, reserved)) {
+  for (const [what, reserved] of Object.entries(AKS_RESERVED_CIDRS)) {
+    if (cidrOverlaps(addressSpace, reserved)) {
       ctx.addIssue({ code: "custom", path: ["addressSpace"], input: addressSpace, message: `must not overlap AKS's default ${what} ${reserved}` });
     }
   }
@@ -115,20 +116,20 @@ const aks = section({
   kubernetesVersion: defaulted(text(rules.kubernetesVersion, "e.g. `1.33` or `1.33.2`").optional(), "the AKS default"),
   nodeCount: whole(rules.nodeCount, "whole number 1-1000 (system node pool)"),
   vmSize: text(rules.vmSize, "e.g. `Standard_D2s_v5`"),
-  skuTier: oneOf(["Free", "Standard", "Premium"], rules.skuTier.describe, "`Free`, `Standard` (uptime SLA) or `Premium`").default("Free"),
+  skuTier: oneOf(rules.skuTier, "`Free`, `Standard` (uptime SLA) or `Premium`").default("Free"),
   secretRotationInterval: text(rules.rotationInterval, "Go-style duration of at least 1s, e.g. `2m`, `90s`, `1h30m`: how often the add-on polls Key Vault"),
   localAccountDisabled: flag(true, "`true` or `false`; `false` brings back the static admin kubeconfig"),
   adminGroupObjectIds: list(rules.guid, "Entra ID group object IDs (GUIDs) that get cluster admin"),
-  kubeloginMode: oneOf(KUBELOGIN_MODE_NAMES, rules.kubeloginMode.describe, "`azurecli` (the Azure CLI's sign-in), `workloadidentity` (a federated token; the workflows write GitHub's) or `msi` (the managed identity of a self-hosted runner on an Azure VM; needs `ci.runsOn`): how `kubelogin` gets Terraform's token").default("azurecli"),
+  kubeloginMode: oneOf(rules.kubeloginMode, "`azurecli` (the Azure CLI's sign-in), `workloadidentity` (a federated token; the workflows write GitHub's) or `msi` (the managed identity of a self-hosted runner on an Azure VM; needs `ci.runsOn`): how `kubelogin` gets Terraform's token").default("azurecli"),
   oidcIssuer: flag(true, 'OIDC issuer and workload identity; `apps[].identity: "workload"` needs it'),
-  networkPolicy: oneOf(["calico", "cilium", "none"], rules.networkPolicy.describe, "`calico`, `cilium` (also selects the Cilium data plane) or `none`; Azure CNI overlay either way").default("calico"),
+  networkPolicy: oneOf(rules.networkPolicy, "`calico`, `cilium` (also selects the Cilium data plane) or `none`; Azure CNI overlay either way").default("calico"),
   apiServerAuthorizedIpRanges: defaulted(
     list(rules.cidr, "IPv4 addresses or CIDRs allowed to reach the API server: your deployers' and CI runners' public IPs"),
     "`[]` (API server open to the internet, Entra ID token still required)",
   ),
   privateCluster: flag(false, "API server on a private IP only; then `cdktf deploy` of `app-<env>` must run from inside the VNet. Not with `apiServerAuthorizedIpRanges`"),
   azurePolicy: flag(true, "the Azure Policy add-on"),
-  automaticUpgradeChannel: oneOf(["patch", "stable", "rapid", "node-image", "none"], rules.upgradeChannel.describe, "`patch`, `stable`, `rapid`, `node-image` or `none`").default("patch"),
+  automaticUpgradeChannel: oneOf(rules.upgradeChannel, "`patch`, `stable`, `rapid`, `node-image` or `none`").default("patch"),
   monitoring: flag(true, "a Log Analytics workspace, Container Insights (with its data collection rule) and the vault's audit logs"),
   logRetentionDays: whole(rules.logRetentionDays, "whole number 30-730").default(30),
   systemPoolCriticalAddonsOnly: flag(true, "taints the system pool `CriticalAddonsOnly` and adds a `workload` user pool for apps"),
@@ -136,14 +137,14 @@ const aks = section({
   hostEncryption: flag(false, "encryption at host on every pool; the subscription must have the `Microsoft.Compute/EncryptionAtHost` feature registered"),
   diskEncryptionSetId: defaulted(text(rules.diskEncryptionSetId, "resource ID of a disk encryption set for customer-managed keys on OS disks").optional(), "none (platform-managed keys)"),
   maxPods: whole(rules.maxPods, "whole number 10-250: pods per node on every pool, set explicitly so a plan and the scanner show it (checkov CKV_AZURE_168 wants 50 or more)").default(110),
-  osDiskType: oneOf(["Managed", "Ephemeral"], rules.osDiskType.describe, "`Managed` or `Ephemeral`: the OS disk on the VM's local disk (faster, no disk to pay for, gone on reimage); needs a size with one large enough for `aks.osDiskSizeGb`, e.g. `Standard_D4ds_v5` (150 GiB) rather than `Standard_D4s_v5` (none) or `Standard_D2ds_v5` (75 GiB)").default("Managed"),
+  osDiskType: oneOf(rules.osDiskType, "`Managed` or `Ephemeral`: the OS disk on the VM's local disk (faster, no disk to pay for, gone on reimage); needs a size with one large enough for `aks.osDiskSizeGb`, e.g. `Standard_D4ds_v5` (150 GiB) rather than `Standard_D4s_v5` (none) or `Standard_D2ds_v5` (75 GiB)").default("Managed"),
   osDiskSizeGb: whole(rules.osDiskSizeGb, "whole number 30-2048: GiB of every pool's OS disk, set explicitly; with `Ephemeral` at most the VM size's local disk").default(128),
 })
   .superRefine((aks, ctx) => {
     if (aks.privateCluster && aks.apiServerAuthorizedIpRanges.length > 0) {
       ctx.addIssue({ code: "custom", path: ["apiServerAuthorizedIpRanges"], input: aks.apiServerAuthorizedIpRanges, message: "must be empty when aks.privateCluster is true (AKS allows one or the other)" });
     }
-    if (aks.osDiskType === "Ephemeral" && rules.lacksLocalDisk(aks.vmSize)) {
+    if (aks.osDiskType === "Ephemeral" && lacksLocalDisk(aks.vmSize)) {
       ctx.addIssue({
         code: "custom",
         path: ["osDiskType"],
@@ -151,7 +152,7 @@ const aks = section({
         message: `needs a VM size with a local disk, and aks.vmSize ${JSON.stringify(aks.vmSize)} has none; use its "d" variant (e.g. Standard_D4ds_v5) or "Managed"`,
       });
     } else if (aks.osDiskType === "Ephemeral" && rules.vmSize.test(aks.vmSize) && rules.osDiskSizeGb.test(aks.osDiskSizeGb)) {
-      const problem = rules.ephemeralOsDiskProblem(aks.vmSize, aks.osDiskSizeGb);
+      const problem = ephemeralOsDiskProblem(aks.vmSize, aks.osDiskSizeGb);
       if (problem) ctx.addIssue({ code: "custom", path: ["osDiskType"], input: aks.osDiskType, message: problem });
     }
     // The cluster name doubles as DNS prefix unless it breaks the stricter DNS rule.
@@ -203,14 +204,14 @@ function objectOptionProblems(s: { objectType: string; source: { file?: string; 
 
 const secret = section({
   objectName: text(rules.objectName, "1-127 letters, digits and `-`; the name in Key Vault; unique (case-insensitive)"),
-  objectType: oneOf(["secret", "key", "cert"], rules.objectType.describe, "`secret`, `key` or `cert`"),
+  objectType: oneOf(rules.objectType, "`secret`, `key` or `cert`"),
   objectAlias: text(rules.objectAlias, "the file name in the mount: 1-255 letters, digits, `.`, `_`, `-`, starting with a letter or digit, no `/` and no `..`; unique"),
   contentType: text(rules.contentType, "up to 255 characters, e.g. `application/json`; checkov's CKV_AZURE_114 expects one").optional(),
   expiresAt: text(rules.expiresAt, "UTC time, e.g. `2027-12-31T00:00:00Z`: Key Vault refuses to serve the secret after it, so pods stop getting it; rotate before").optional(),
   objectVersion: text(rules.objectVersion, "with `existing` only: pin this version (32 hex characters) instead of following the latest; rotation then never changes the file").optional(),
   objectVersionHistory: whole(rules.objectVersionHistory, "whole number 2-20: mount the latest versions (from `objectVersion`, if pinned) as `<objectAlias>/0` (newest), `/1`, ...; the alias becomes a folder").optional(),
-  objectFormat: oneOf(["pem", "pfx"], rules.objectFormat.describe, "with `existing` only: a certificate fetched with its private key (`objectType: \"secret\"` on the certificate's name) as `pem` (key and chain in one file) or `pfx` (base64 PKCS#12, e.g. for Kestrel; with `objectEncoding: \"base64\"` the file holds the binary)").optional(),
-  objectEncoding: oneOf(["utf-8", "hex", "base64"], rules.objectEncoding.describe, "`objectType: \"secret\"` only: how the value is encoded in Key Vault; the file gets it decoded (binary for `hex`/`base64`)").optional(),
+  objectFormat: oneOf(rules.objectFormat, "with `existing` only: a certificate fetched with its private key (`objectType: \"secret\"` on the certificate's name) as `pem` (key and chain in one file) or `pfx` (base64 PKCS#12, e.g. for Kestrel; with `objectEncoding: \"base64\"` the file holds the binary)").optional(),
+  objectEncoding: oneOf(rules.objectEncoding, "`objectType: \"secret\"` only: how the value is encoded in Key Vault; the file gets it decoded (binary for `hex`/`base64`)").optional(),
   env: text(rules.envName, "also give the value to the app as this environment variable, through a Kubernetes Secret the driver syncs (`secretObjects`); it changes only when the pods restart (see [rotation.md](rotation.md))").optional(),
   tlsSecret: text(rules.kubernetesSecretName, 'also sync the certificate to a `kubernetes.io/tls` Secret of this name (`tls.crt`, `tls.key`) for an ingress controller: a certificate with its key, i.e. `objectType: "secret"`, `objectFormat: "pem"`, `existing`').optional(),
   app: text(rules.appName, "the `apps[].name` that reads it; may be left out while there is one app").optional(),
@@ -256,14 +257,14 @@ function requireUnique(secrets: readonly z.output<typeof secret>[], key: "object
 
 const keyVault = section({
   name: text(rules.keyVaultName, "3-24 letters, digits, `-`; starts with a letter, ends with a letter or digit, no `--`. Global in Azure: pick your own"),
-  sku: oneOf(["standard", "premium"], rules.keyVaultSku.describe, "`standard` or `premium`").default("standard"),
+  sku: oneOf(rules.keyVaultSku, "`standard` or `premium`").default("standard"),
   purgeProtection: flag(true, "`true` or `false`. Off: destroy purges the vault and secrets. On: they stay soft-deleted and the next deploy recovers them"),
   softDeleteRetentionDays: whole(rules.softDeleteRetentionDays, "whole number 7-90").default(90),
-  authorization: oneOf(["accessPolicy", "rbac"], rules.authorization.describe, "`accessPolicy` (as in the lab) or `rbac`: Azure RBAC role assignments on the vault instead").default("accessPolicy"),
+  authorization: oneOf(rules.authorization, "`accessPolicy` (as in the lab) or `rbac`: Azure RBAC role assignments on the vault instead").default("accessPolicy"),
   // Defaulted by the transform below, not .default(): a role given without "rbac" must stay visible to the rule there.
-  readerRole: defaulted(text(rules.readerRole, "with `rbac` only: the role of the identity that reads for pods; only `Key Vault Secrets User` reads values and nothing more").optional(), `\`${rules.READER_ROLES[0]}\``),
-  deployerRole: defaulted(text(rules.deployerRole, "with `rbac` only: the deployer's role; `Key Vault Secrets Officer` or `Key Vault Administrator`").optional(), `\`${rules.DEPLOYER_ROLES[0]}\``),
-  networkDefaultAction: oneOf(["Deny", "Allow"], rules.networkDefaultAction.describe, "`Deny` (only the AKS subnet and `allowedCidrs` reach the vault; needs `network`) or `Allow`").default("Deny"),
+  readerRole: defaulted(text(rules.readerRole, "with `rbac` only: the role of the identity that reads for pods; only `Key Vault Secrets User` reads values and nothing more").optional(), `\`${READER_ROLES[0]}\``),
+  deployerRole: defaulted(text(rules.deployerRole, "with `rbac` only: the deployer's role; `Key Vault Secrets Officer` or `Key Vault Administrator`").optional(), `\`${DEPLOYER_ROLES[0]}\``),
+  networkDefaultAction: oneOf(rules.networkDefaultAction, "`Deny` (only the AKS subnet and `allowedCidrs` reach the vault; needs `network`) or `Allow`").default("Deny"),
   allowedCidrs: list(rules.cidr, "IPv4 addresses or CIDRs of whoever runs `cdktf deploy`: Terraform writes secrets through the vault's data plane"),
   allowedSubnetIds: list(rules.subnetId, "resource IDs of subnets outside this project that the vault firewall admits besides the AKS subnet, e.g. a self-hosted runner's (it needs the `Microsoft.KeyVault` service endpoint); a subnet added by hand is removed by the next apply"),
   diagnostics: flag(true, "`AuditEvent` logs to the `aks.monitoring` workspace (needs `aks.monitoring`)"),
@@ -279,7 +280,7 @@ const keyVault = section({
     // Kubernetes names are lowercase already: comparing case-insensitively changes nothing for them.
     requireUnique(kv.secrets, "tlsSecret", "", ctx);
   })
-  .transform((kv) => ({ ...kv, readerRole: kv.readerRole ?? rules.READER_ROLES[0], deployerRole: kv.deployerRole ?? rules.DEPLOYER_ROLES[0] }));
+  .transform((kv) => ({ ...kv, readerRole: kv.readerRole ?? READER_ROLES[0], deployerRole: kv.deployerRole ?? DEPLOYER_ROLES[0] }));
 
 const resources = section({
   cpuRequest: text(rules.cpuQuantity, "Kubernetes CPU quantity").default("100m"),
@@ -297,7 +298,7 @@ const PUBLIC_WITHOUT_RANGES =
   'must name the addresses a public LoadBalancer admits (its loadBalancerSourceRanges): without them the app, and the secrets it shows, are open to the internet; list your CIDRs, or use "InternalLoadBalancer" or "ClusterIP"';
 
 const service = section({
-  type: oneOf(rules.SERVICE_TYPES, rules.serviceType.describe, "`ClusterIP` (no address outside the cluster; verify port-forwards through the API server), `InternalLoadBalancer` (a private address in the cluster's VNet) or `LoadBalancer` (a public address, only for `sourceRanges`)").default("ClusterIP"),
+  type: oneOf(rules.serviceType, "`ClusterIP` (no address outside the cluster; verify port-forwards through the API server), `InternalLoadBalancer` (a private address in the cluster's VNet) or `LoadBalancer` (a public address, only for `sourceRanges`)").default("ClusterIP"),
   sourceRanges: list(rules.cidr, "with `LoadBalancer` only, and required there: the IPv4 addresses or CIDRs the public address admits (`loadBalancerSourceRanges`)"),
 }).superRefine((svc, ctx) => {
   if (svc.type === "LoadBalancer" && svc.sourceRanges.length === 0) ctx.addIssue({ code: "custom", path: ["sourceRanges"], input: svc.sourceRanges, message: PUBLIC_WITHOUT_RANGES });
@@ -310,9 +311,7 @@ const appEntry = section({
   image: text(rules.image, "image with a fixed tag other than `latest`, optionally `@sha256:<digest>`, e.g. `sixeyed/configurable:21.04`"),
   replicas: whole(rules.replicas, "whole number 1-100"),
   containerPort: whole(rules.unprivilegedPort, '1024-65535 (the pod runs as non-root); the Service listens on 80 and forwards here (with `https`, on 443 to `https.port` only). Make the app listen here, e.g. `"env": {"ASPNETCORE_URLS": "http://+:8080"}`').default(8080),
-  identity: oneOf(
-    ["addon", "workload"],
-    rules.appIdentity.describe,
+  identity: oneOf(rules.appIdentity,
     "`addon`: the add-on's node identity reads the vault (as in the lab; any pod on the node can use it). `workload`: a user-assigned identity federated with this app's service account only (needs `aks.oidcIssuer`)",
   ).default("addon"),
   runAsUser: whole(rules.runAsUser, "whole number 10000-65535: UID and GID of the container").default(10001),
@@ -406,7 +405,7 @@ function appProblems(config: AppsInput): [PropertyKey[], unknown, string][] {
     if (a.identity === "workload" && !config.aks.oidcIssuer) {
       problems.push([["apps", appIndex, "identity"], "workload", "needs aks.oidcIssuer true (the federated credential trusts the cluster's OIDC issuer)"]);
     }
-    const reads = secrets.map((s, index) => ({ s, index })).filter(({ s }) => rules.mountsObject(a.name, { ...s, app: s.app ?? names[0] }));
+    const reads = secrets.map((s, index) => ({ s, index })).filter(({ s }) => mountsObject(a.name, { ...s, app: s.app ?? names[0] }));
     // One file per alias in this app's mount.
     const aliases = new Map<string, number>();
     for (const { s, index } of reads) {

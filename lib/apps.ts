@@ -1,7 +1,7 @@
 // The apps of an environment and what each reads. apps[0] is the app that an environment
 // with one `app` had: its resources keep their logical IDs and its outputs their names, so
 // moving from `app` to `apps` replaces nothing. Every other app's carry its name.
-import { mountsObject } from "../config/rules";
+import { mountsObject } from "../config/domain";
 import type { AppConfig, EnvironmentConfig, SecretConfig } from "../config/types";
 
 /** The objects an app mounts: its own and those shared with it, in config order. */
@@ -29,4 +29,9 @@ export function appOutputName(config: EnvironmentConfig, app: AppConfig, name: s
 /** The app's entry by name, for tools given --app; apps[0] without one. */
 export function appNamed(config: EnvironmentConfig, name: string | undefined): AppConfig | undefined {
   return name === undefined ? config.apps[0] : config.apps.find((app) => app.name === name);
+}
+
+/** The service account a workload identity is federated with (system:serviceaccount:<namespace>:<name>), and the Deployment runs as. */
+export function workloadServiceAccount(app: AppConfig): { namespace: string; name: string } {
+  return { namespace: app.namespace, name: app.name };
 }

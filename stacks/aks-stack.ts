@@ -11,8 +11,8 @@ import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { federatedCredentialName, OUTPUTS } from "../lib/names";
 import type { Construct } from "constructs";
-import type { AksConfig, AppConfig, EnvironmentConfig } from "../config/types";
-import { appLogicalId, appOutputName } from "../lib/apps";
+import type { AksConfig, EnvironmentConfig } from "../config/types";
+import { appLogicalId, appOutputName, workloadServiceAccount } from "../lib/apps";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
 import { ContainerInsights } from "../constructs/container-insights";
@@ -28,11 +28,6 @@ export interface ReaderIdentity {
   readonly clientId: string;
   /** For access policies and role assignments. */
   readonly objectId: string;
-}
-
-/** The service account a workload identity is federated with: system:serviceaccount:<namespace>:<name>. */
-export function workloadServiceAccount(app: AppConfig): { namespace: string; name: string } {
-  return { namespace: app.namespace, name: app.name };
 }
 
 /**

@@ -7,12 +7,11 @@ import { Fn, TerraformOutput, TerraformStack } from "cdktf";
 import { envSecretName, OUTPUTS, secretProviderClassName } from "../lib/names";
 import type { Construct } from "constructs";
 import { SECRETS_MOUNT_PATH, type AppConfig, type EnvironmentConfig } from "../config/types";
-import { appLogicalId, appOutputName, objectsOf } from "../lib/apps";
+import { appLogicalId, appOutputName, objectsOf, workloadServiceAccount } from "../lib/apps";
 import { configureState, type StateProps } from "../lib/backend";
 import { kubeloginExec } from "../lib/kubelogin";
 import { rolloutAnnotations } from "../lib/rollout";
 import { SecretProviderClass } from "../constructs/secret-provider-class";
-import { workloadServiceAccount } from "./aks-stack";
 
 export const CSI_DRIVER = "secrets-store.csi.k8s.io";
 

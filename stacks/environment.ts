@@ -1,9 +1,10 @@
 import * as path from "path";
 import type { App } from "cdktf";
+import { readerOf, vaultReaders } from "../config/access";
 import type { AppConfig, EnvironmentConfig } from "../config/types";
 import { AksStack } from "./aks-stack";
 import { AppStack } from "./app-stack";
-import { KeyVaultStack, type VaultReader } from "./keyvault-stack";
+import { KeyVaultStack } from "./keyvault-stack";
 import type { StateProps } from "../lib/backend";
 import { stackName } from "../lib/names";
 
@@ -35,24 +36,13 @@ export function defineEnvironment(app: App, config: EnvironmentConfig, projectRo
 
   const aks = new AksStack(app, stackName("aks", env), { config, state });
 
-  // The identities that read the vault: each workload app's own, and the add-on's node identity for the rest (shared).
-  const readerOf = (app: AppConfig) => (app.identity === "workload" ? { key: app.name, ...aks.workloadIdentities[app.name] } : { key: "addon", ...aks.secretsProviderIdentity });
-  const byKey = new Map<string, { key: string; objectId: string; apps: AppConfig[] }>();
-  for (const app of config.apps) {
-    const { key, objectId } = readerOf(app);
-    const known = byKey.get(key);
-    if (known) known.apps.push(app);
-    else byKey.set(key, { key, objectId, apps: [app] });
-  }
-  // In the order of their first app: the first keeps the one-app logical IDs.
-  const readers: VaultReader[] = [...byKey.values()];
-
+  const identities = { addon: aks.secretsProviderIdentity, workload: (app: AppConfig) => aks.workloadIdentities[app.name] };
   const keyVault = new KeyVaultStack(app, stackName("keyvault", env), {
     config,
     state,
     resourceGroupName: aks.resourceGroup.name,
     location: aks.resourceGroup.location,
-    readers,
+    readers: vaultReaders(config.apps, identities),
     aksSubnetId: aks.aksSubnet?.id,
     logAnalyticsWorkspaceId: aks.logAnalytics?.id,
   });
@@ -61,7 +51,7 @@ export function defineEnvironment(app: App, config: EnvironmentConfig, projectRo
     config,
     state,
     cluster: { host: aks.kubeHost, caCertificate: aks.kubeCaCertificate },
-    identityClientIds: Object.fromEntries(config.apps.map((a) => [a.name, readerOf(a).clientId])),
+    identityClientIds: Object.fromEntries(config.apps.map((a) => [a.name, readerOf(a, identities).identity.clientId])),
     keyVault: { name: keyVault.vault.name, tenantId: keyVault.vault.tenantId },
     secretVersions: keyVault.secretVersions,
   });

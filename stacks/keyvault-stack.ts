@@ -6,8 +6,18 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { Fn, type ITerraformDependable, TerraformOutput, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
-import type { AppConfig, EnvironmentConfig, ObjectType, SecretConfig } from "../config/types";
-import { mountsObject } from "../config/rules";
+import {
+  DEPLOYER_CHECKER_ROLE,
+  DEPLOYER_SECRET_PERMISSIONS,
+  deployerChecks,
+  objectsReadBy,
+  readerPermissions,
+  readerPolicyId,
+  readerRoleId,
+  readerRoleOn,
+  type VaultReader,
+} from "../config/access";
+import type { AppConfig, EnvironmentConfig, SecretConfig } from "../config/types";
 import { objectsOf } from "../lib/apps";
 import { azureProvider, deployerObjectId } from "../lib/azure-provider";
 import { configureState, type StateProps } from "../lib/backend";
@@ -19,50 +29,12 @@ export interface KeyVaultStackProps {
   readonly state: StateProps;
   readonly resourceGroupName: string;
   readonly location: string;
-  /** The identities that read for pods, each with the apps it reads for; the first keeps the one-app logical IDs. */
-  readonly readers: readonly VaultReader[];
+  /** The identities that read for pods, each with the apps it reads for (config/access.ts decides them and their rights). */
+  readonly readers: readonly VaultReader<AppConfig>[];
   /** The AKS subnet, admitted by the vault's firewall (with a network section). */
   readonly aksSubnetId?: string;
   /** Where AuditEvent logs go (with keyVault.diagnostics). */
   readonly logAnalyticsWorkspaceId?: string;
-}
-
-/** An identity that reads the vault for pods: the add-on's (shared by its apps) or one app's workload identity. */
-export interface VaultReader {
-  /** "addon", or the app's name: what its resources' logical IDs carry. */
-  readonly key: string;
-  /** OBJECT ID: access policies and role assignments take it. */
-  readonly objectId: string;
-  readonly apps: readonly AppConfig[];
-}
-
-/**
- * The built-in role each object type's reader gets at the object's scope: exactly what the Azure
- * provider's call needs (docs/security.md, "Which call, which right"). GetKey and GetCertificate
- * return public material only, which Key Vault Reader's keys/read and certificates/read give; Crypto
- * User would add decrypt, sign and wrap, and Certificate User the certificate's private key.
- * Secrets take keyVault.readerRole (Key Vault Secrets User: getSecret).
- */
-export const OBJECT_READER_ROLE: Record<ObjectType, string | undefined> = { secret: undefined, cert: "Key Vault Reader", key: "Key Vault Reader" };
-
-/** Secret permissions Terraform needs to create, rotate, delete, purge and recover secrets. */
-export const DEPLOYER_SECRET_PERMISSIONS = ["Get", "List", "Set", "Delete", "Purge", "Recover"];
-
-/**
- * What the reading identity may do: Get and List on secrets, and Get on keys or
- * certificates only when such objects are mapped, List too when one of them has a
- * version history (the provider lists its versions). Nothing else.
- */
-export function readerPermissions(objects: readonly { objectType: ObjectType; objectVersionHistory?: number }[]): {
-  secretPermissions: string[];
-  keyPermissions: string[];
-  certificatePermissions: string[];
-} {
-  const of = (type: ObjectType) => {
-    const mapped = objects.filter((o) => o.objectType === type);
-    return mapped.length === 0 ? [] : mapped.some((o) => o.objectVersionHistory !== undefined) ? ["Get", "List"] : ["Get"];
-  };
-  return { secretPermissions: ["Get", "List"], keyPermissions: of("key"), certificatePermissions: of("cert") };
 }
 
 /**
@@ -122,8 +94,7 @@ export class KeyVaultStack extends TerraformStack {
       tags: config.tags,
     });
 
-    // npm run check-objects reads existing keys and certificates as the deployer (public parts only).
-    const checked = (type: ObjectType) => kv.secrets.some((s) => s.objectType === type && s.source.kind === "existing");
+    const checks = deployerChecks(kv.secrets);
     const deployerId = deployerObjectId(config.deployerObjectId, deployer);
     if (kv.authorization === "rbac") {
       const role = new RoleAssignment(this, "deployer-role", {
@@ -138,13 +109,13 @@ export class KeyVaultStack extends TerraformStack {
         dependsOn: [role],
         provisioners: [{ type: "local-exec", command: `npm run -s wait-for-vault-access -- --env ${config.environment} --vault-url ${this.vault.vaultUri}`, workingDir: props.state.rootFromStackDir }],
       });
-      if (checked("key") || checked("cert")) {
-        new RoleAssignment(this, "deployer-reader-role", { scope: this.vault.id, roleDefinitionName: "Key Vault Reader", principalId: deployerId });
+      if (checks.key || checks.cert) {
+        new RoleAssignment(this, "deployer-reader-role", { scope: this.vault.id, roleDefinitionName: DEPLOYER_CHECKER_ROLE, principalId: deployerId });
       }
     } else {
       // Access policies grant vault-wide: each reader reads every object (synth warns where apps share a vault this way).
       props.readers.forEach((reader, index) => {
-        new KeyVaultAccessPolicyA(this, index === 0 ? "secrets-provider-access" : `${reader.key}-access`, {
+        new KeyVaultAccessPolicyA(this, readerPolicyId(reader, index), {
           keyVaultId: this.vault.id,
           tenantId: deployer.tenantId,
           objectId: reader.objectId,
@@ -157,8 +128,8 @@ export class KeyVaultStack extends TerraformStack {
         tenantId: deployer.tenantId,
         objectId: deployerId,
         secretPermissions: DEPLOYER_SECRET_PERMISSIONS,
-        keyPermissions: checked("key") ? ["Get"] : undefined,
-        certificatePermissions: checked("cert") ? ["Get"] : undefined,
+        keyPermissions: checks.key ? ["Get"] : undefined,
+        certificatePermissions: checks.cert ? ["Get"] : undefined,
       });
     }
 
@@ -183,12 +154,11 @@ export class KeyVaultStack extends TerraformStack {
     if (kv.authorization === "rbac") {
       // Each reader, on each object its apps mount and no other: app A's identity cannot read app B's secret.
       props.readers.forEach((reader, index) => {
-        const objects = kv.secrets.filter((secret) => reader.apps.some((app) => mountsObject(app.name, secret)));
-        for (const secret of objects) {
+        for (const secret of objectsReadBy(kv.secrets, reader)) {
           const managed = managedByName.get(secret.objectName);
-          new RoleAssignment(this, `${index === 0 ? "" : `${reader.key}-`}reads-${secret.objectName}`, {
+          new RoleAssignment(this, readerRoleId(reader, index, secret.objectName), {
             scope: `${this.vault.id}/${OBJECT_COLLECTION[secret.objectType]}/${secret.objectName}`,
-            roleDefinitionName: OBJECT_READER_ROLE[secret.objectType] ?? kv.readerRole,
+            roleDefinitionName: readerRoleOn(secret.objectType, kv.readerRole),
             principalId: reader.objectId,
             // The scope must exist: an uploaded secret first.
             dependsOn: managed ? [managed] : undefined,

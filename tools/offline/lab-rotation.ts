@@ -6,7 +6,7 @@
 // both files hold the new value; the variable is read too, and never changes.
 // The figures go to docs/rotation.md, whose claims __tests__/rotation-docs.test.ts
 // checks against them.
-import { durationSeconds } from "../../config/rules";
+import { durationSeconds } from "../../config/domain";
 
 export interface RotationClients {
   /** Writes the round's value to the vault secret and the ConfigMap, as close together as it can. */

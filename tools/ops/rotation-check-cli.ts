@@ -11,7 +11,7 @@ import { loadEnvironments } from "../../config/load";
 import { readersOf } from "../../lib/apps";
 import { reportFailure, wallClock } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
-import { durationSeconds } from "../../config/rules";
+import { durationSeconds } from "../../config/domain";
 import { SECRETS_MOUNT_PATH } from "../../config/types";
 import { currentKubeConfig, firstRunningPod, NoKubeContextError, readPodFile } from "./kube";
 import { checkRotation, formatResult, RotationCheckError, type PodClient, type RotationCheckInput, type VaultClient } from "./rotation-check";

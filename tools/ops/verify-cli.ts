@@ -12,14 +12,15 @@ import * as net from "net";
 import * as path from "path";
 import { TLSSocket } from "tls";
 import { loadEnvironments } from "../../config/load";
-import { durationSeconds } from "../../config/rules";
+import { durationSeconds } from "../../config/domain";
 import { SECRETS_MOUNT_PATH, type AppConfig, type EnvironmentConfig } from "../../config/types";
 import { appNamed, appOutputName, objectsOf } from "../../lib/apps";
 import { engineOnPath, firstError, runEngine } from "../offline/engines";
 import { reportFailure, wallClock } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { OUTPUTS, secretProviderClassName, stackName } from "../../lib/names";
-import { KUBELOGIN_MODES, kubeloginExec } from "../../lib/kubelogin";
+import { KUBELOGIN_MODES } from "../../config/domain";
+import { kubeloginExec } from "../../lib/kubelogin";
 import { currentKubeConfig, firstRunningPod, NoKubeContextError, readPodFile } from "./kube";
 import { formatChecklist, verifyDeployment, VerifyError, type CheckVerdict, type ClusterView, type HttpClient, type VerifyInput } from "./verify";
 

@@ -1,4 +1,4 @@
-// `npm run review -- --base <git-ref> [--fail-on-destructive] [--json <file>]`
+// `npm run review -- --base <git-ref> [--fail-on-destructive] [--same] [--json <file>]`
 //
 // Synthesizes the base ref (in a temporary git worktree, with its own code and
 // config) and the working tree, and prints the review as Markdown. Needs git
@@ -14,17 +14,19 @@ import { renderReview } from "./markdown";
 export interface ReviewOptions {
   readonly base: string;
   readonly failOnDestructive: boolean;
+  /** A refactor's guard: fail unless every stack synthesizes byte for byte as at the base. */
+  readonly same: boolean;
   readonly json?: string;
 }
 
-export const USAGE = "usage: npm run review -- --base <git-ref> [--fail-on-destructive] [--json <file>]";
+export const USAGE = "usage: npm run review -- --base <git-ref> [--fail-on-destructive] [--same] [--json <file>]";
 
 /** Parses the command line; throws a one-line message on bad input. */
 export function parseArgs(args: readonly string[]): ReviewOptions {
-  const flags = parseFlags(args, { values: ["--base", "--json"], switches: ["--fail-on-destructive"] }, USAGE);
+  const flags = parseFlags(args, { values: ["--base", "--json"], switches: ["--fail-on-destructive", "--same"] }, USAGE);
   const base = flags.get("--base");
   if (base === undefined) throw new UsageError(`--base is required; ${USAGE}`);
-  return { base, failOnDestructive: flags.has("--fail-on-destructive"), json: flags.get("--json") };
+  return { base, failOnDestructive: flags.has("--fail-on-destructive"), same: flags.has("--same"), json: flags.get("--json") };
 }
 
 function git(args: string[], cwd: string): string {
@@ -76,6 +78,20 @@ export interface ReviewOutcome {
   readonly markdown: string;
   readonly destructive: boolean;
   readonly environments: string[];
+  /** The stacks whose synthesized JSON is not byte for byte the base's (added and removed ones too). */
+  readonly differing: string[];
+}
+
+/** The stacks of two outdirs whose cdk.tf.json files differ in any byte, or exist on one side only. */
+export function differingStacks(baseOut: string, headOut: string): string[] {
+  const files = (outdir: string) => {
+    const manifestFile = path.join(outdir, "manifest.json");
+    const manifest: Json = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, "utf8")) : { stacks: {} };
+    return new Map(Object.entries(manifest.stacks as Record<string, Json>).map(([name, stack]) => [name, fs.readFileSync(path.join(outdir, stack.synthesizedStackPath), "utf8")]));
+  };
+  const base = files(baseOut);
+  const head = files(headOut);
+  return [...new Set([...base.keys(), ...head.keys()])].filter((name) => base.get(name) !== head.get(name)).sort();
 }
 
 /** Synthesizes the base ref and the working tree of the project at root, and reviews the difference. */
@@ -98,7 +114,7 @@ export function reviewAgainst(root: string, base: string): ReviewOutcome {
       synthesizeCheckout(worktree, outdirOf(worktree), `base ${base}`, path.join(root, ".build-cache"));
       const review = reviewChanges(readProject(worktree, outdirOf(worktree)), readProject(root, headOut));
       const environments = [...review.environments.keys()];
-      return { markdown: renderReview(review, base), destructive: review.destructive, environments };
+      return { markdown: renderReview(review, base), destructive: review.destructive, environments, differing: differingStacks(outdirOf(worktree), headOut) };
     } finally {
       fs.rmSync(headOut, { recursive: true, force: true });
     }
@@ -111,7 +127,10 @@ export function reviewAgainst(root: string, base: string): ReviewOutcome {
 /** The command: prints the review; returns the exit code (2: bad input or nothing to compare). */
 export function main(args: readonly string[]): number {
   if (wantsHelp(args)) {
-    process.stdout.write(`${USAGE}\n\nWhat the working tree changes per stack against <git-ref>, offline: resources, wiring, and a\nsecurity-relevant section. --fail-on-destructive exits 1 when a stateful resource would be destroyed.\n`);
+    process.stdout.write(
+      `${USAGE}\n\nWhat the working tree changes per stack against <git-ref>, offline: resources, wiring, and a\nsecurity-relevant section. --fail-on-destructive exits 1 when a stateful resource would be destroyed.\n` +
+        "--same exits 1 unless every stack's cdk.tf.json is byte for byte the base's: the guard for a refactor.\n",
+    );
     return 0;
   }
   let options: ReviewOptions;
@@ -127,6 +146,10 @@ export function main(args: readonly string[]): number {
     if (options.json) {
       const summary = { base: options.base, destructive: outcome.destructive, environments: outcome.environments };
       fs.writeFileSync(options.json, `${JSON.stringify(summary, null, 2)}\n`);
+    }
+    if (options.same && outcome.differing.length > 0) {
+      process.stderr.write(`review: --same: ${outcome.differing.join(", ")} synthesize${outcome.differing.length === 1 ? "s" : ""} differently from ${options.base}\n`);
+      return 1;
     }
     if (options.failOnDestructive && outcome.destructive) {
       process.stderr.write("review: a stateful resource would be destroyed (see Security-relevant); failing as --fail-on-destructive asks\n");
