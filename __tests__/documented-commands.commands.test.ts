@@ -36,7 +36,7 @@ const NOT_RUN_HERE: Record<string, string> = {
   "lab:rotation": "runs the lab's node for minutes; rotation-docs.test.ts checks the table it wrote",
   scan: "needs checkov from PyPI; .ci/run runs it",
   "test:scan": "needs checkov; .ci/run runs it",
-  bench: "measures for minutes, and --write rewrites the README's table",
+  bench: "measures for minutes, and --write rewrites docs/benchmarks.md's table",
   review: "synthesizes two checkouts of a git repository; documented-commands.terraform.test.ts runs it",
 };
 

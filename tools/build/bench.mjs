@@ -15,7 +15,7 @@ const { values } = scriptArgs(
   "bench",
   "usage: npm run bench [-- --runs <n>] [--write] [--caches]",
   "Measures synth, the app, npm test and npm run validate (medians of n runs, default 5) and prints a table. Takes minutes.\n" +
-    "--write also puts the table into README.md between its bench markers.\n" +
+    "--write also puts the table into docs/benchmarks.md between its bench markers.\n" +
     "--caches instead measures what each cache of .build-cache saves: the app with and without each, npm test with and\n" +
     "without any, and npm run review with and without taking the working tree's cache over for the base.",
   { options: { runs: { type: "string" }, write: { type: "boolean" }, caches: { type: "boolean" } } },
@@ -226,18 +226,18 @@ const lines = [
 ];
 console.log(`\n${lines.join("\n")}`);
 if (values.write) {
-  const readme = path.join(root, "README.md");
+  const readme = path.join(root, "docs", "benchmarks.md");
   const text = fs.readFileSync(readme, "utf8");
   const begin = text.indexOf(BEGIN);
   const end = text.indexOf(END);
   if (begin < 0 || end < begin) {
-    process.stderr.write(`bench: README.md has no ${BEGIN} ... ${END} block to write\n`);
+    process.stderr.write(`bench: docs/benchmarks.md has no ${BEGIN} ... ${END} block to write\n`);
     process.exit(1);
   }
   if (rows.some((r) => r.failed)) {
-    process.stderr.write("bench: a measured command failed; README.md left as it was\n");
+    process.stderr.write("bench: a measured command failed; docs/benchmarks.md left as it was\n");
     process.exit(1);
   }
   fs.writeFileSync(readme, `${text.slice(0, begin + BEGIN.length)}\n${lines.join("\n")}\n${text.slice(end)}`);
-  console.log(`\nwrote the table into README.md`);
+  console.log(`\nwrote the table into docs/benchmarks.md`);
 }
