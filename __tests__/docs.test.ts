@@ -34,7 +34,7 @@ describe("docs match the code", () => {
     expect(readme).toMatch(/```\nnpm ci\nnpx cdktf synth\n```/);
     expect(readme).toMatch(/```\nnpm test\n```/);
     const commands = ci.split("\n").filter((line) => line.trim() && !line.trim().startsWith("#"));
-    expect(commands).toEqual(expect.arrayContaining(["npm ci --no-audit --no-fund", "npm test"]));
+    expect(commands).toEqual(expect.arrayContaining(["step npm ci --no-audit --no-fund", "step npm test"]));
   });
 
   const markdown = ["README.md", "secrets/README.md", ...fs.readdirSync(path.join(repo, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
