@@ -1,24 +1,38 @@
+// The test tiers as jest projects, each with its display name. `npm test` runs `unit`: the product's and
+// the fast tools' tests, offline, with no engine. The others need what their name says (the project's
+// commands as processes, checkov, an engine and the providers, the Azure stand-ins with an engine, the
+// local control plane, the lab's node) and run only through their own npm scripts (`npm run test:<tier>`),
+// which `.ci/run` runs in order. A test file's tier is its name's last part before `.test.ts`
+// (`review/review.commands.test.ts`); its folder is what it tests.
+const TIERS = ["commands", "scan", "terraform", "azure", "cluster", "lab"];
+
 // Transform with swc: no type-check per file (tsc checks once, in `npm test`).
+const shared = {
+  rootDir: __dirname,
+  roots: ["<rootDir>/__tests__"],
+  testEnvironment: "<rootDir>/__tests__/support/environment.js",
+  setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
+  },
+};
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "<rootDir>/__tests__/environment.js",
   // Jest's default on 2 cores is one worker; most slow tests wait on child
   // processes (synth, git, engines), so two workers nearly halve the run.
   maxWorkers: 2,
-  roots: ["<rootDir>/__tests__"],
-  testMatch: ["**/*.test.ts"],
-  // Tests that need a terraform binary, checkov, the control plane or the lab, and those that run the
-  // project's commands as processes (npm run test:commands), run only with their own npm scripts.
-  testPathIgnorePatterns: ["/node_modules/", "\\.commands\\.test\\.ts$", "\\.terraform\\.test\\.ts$", "\\.scan\\.test\\.ts$", "\\.cluster\\.test\\.ts$", "\\.lab\\.test\\.ts$", "\\.azure\\.test\\.ts$"],
-  transform: {
-    "^.+\\.ts$": [
-      "@swc/jest",
-      { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } },
-    ],
-  },
-  setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
-  // A full run leaves the system temp folder as it found it (__tests__/temp-check.js).
-  globalSetup: "<rootDir>/__tests__/global-setup.js",
-  globalTeardown: "<rootDir>/__tests__/global-teardown.js",
+  // A full run leaves the system temp folder as it found it (__tests__/support/temp-check.js).
+  globalSetup: "<rootDir>/__tests__/support/global-setup.js",
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.js",
   reporters: ["default", "<rootDir>/tools/build/jest-summary-reporter.js"],
+  projects: [
+    {
+      ...shared,
+      displayName: "unit",
+      testMatch: ["**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", ...TIERS.map((tier) => `\\.${tier}\\.test\\.ts$`)],
+    },
+    ...TIERS.map((tier) => ({ ...shared, displayName: tier, testMatch: [`**/*.${tier}.test.ts`] })),
+  ],
 };

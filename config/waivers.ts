@@ -8,7 +8,7 @@ export const CHECKOV_ID = /^CKV2?_[A-Z0-9]+_\d+$/;
 /**
  * The project's own rule IDs before checkov ran them all, with the checks that took their place: a
  * waiver that still names one is refused with what to waive instead. Those with none became
- * assertions the stacks always meet (__tests__/stack-security.test.ts), so nothing is left to waive.
+ * assertions the stacks always meet (the stack tests in __tests__/stacks/), so nothing is left to waive.
  */
 export const RETIRED_RULES: Readonly<Record<string, readonly string[]>> = {
   "AKS-001": ["CKV_AZURE_172"],

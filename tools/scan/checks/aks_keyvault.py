@@ -4,7 +4,7 @@ checkov loads this file with --external-checks-dir (npm run scan). Each check
 reads one resource as checkov's terraform_json parser gives it: every value in
 a list, every block a list of dicts. Waive one as any checkov check, by its ID,
 in policyWaivers. The cases each one passes and fails are in
-__tests__/custom-checks.scan.test.ts, run by checkov itself.
+__tests__/scan/checkov.scan.test.ts (from __tests__/scan/project-checks.ts), run by checkov itself.
 """
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
