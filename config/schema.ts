@@ -86,7 +86,7 @@ const ci = section({
     list(rules.runnerLabel, "GitHub runner labels (1-100 letters, digits, `-`, `_`, `.`) for this environment's plan and deploy jobs; needed where the vault firewall denies by default or the API server admits only listed ranges (see [ci.md](ci.md#runners))"),
     '`["ubuntu-latest"]` (GitHub-hosted)',
   ),
-  hostedRunnerAccess: flag(false, "`true`: each job on a GitHub-hosted runner admits the runner's public address to the vault firewall and the API server's ranges for its own length (synth adds `AKSKV_RUNNER_IP`; `npm run runner-access -- open --env <env> --address <ip>` opens, `npm run runner-access -- close --env <env>` closes). Not with `ci.runsOn`, nor with a private cluster"),
+  hostedRunnerAccess: flag(false, "`true`: each job on a GitHub-hosted runner admits the runner's public address to the vault firewall and the API server's ranges for its own length (synth adds `AKSKV_RUNNER_IP`; `npm run ci:runner-access -- open --env <env> --address <ip>` opens, `npm run ci:runner-access -- close --env <env>` closes). Not with `ci.runsOn`, nor with a private cluster"),
   protected: flag(false, "`true`: the deploy workflow deploys it after the unprotected environments a push changed; give its GitHub environment required reviewers"),
 }).superRefine((ci, ctx) => {
   if (ci.hostedRunnerAccess && ci.runsOn.length > 0) {

@@ -81,7 +81,7 @@ export class VaultAccess extends Construct {
     const ready = new TerraformData(stack, "deployer-role-ready", {
       triggersReplace: { role: role.id },
       dependsOn: [role],
-      provisioners: [{ type: "local-exec", command: `npm run -s wait-for-vault-access -- --env ${this.props.environment} --vault-url ${this.props.vaultUri}`, workingDir: this.props.rootFromStackDir }],
+      provisioners: [{ type: "local-exec", command: `npm run -s ci:wait-for-vault-access -- --env ${this.props.environment} --vault-url ${this.props.vaultUri}`, workingDir: this.props.rootFromStackDir }],
     });
     const checks = deployerChecks(keyVault.secrets);
     if (checks.key || checks.cert) new RoleAssignment(stack, "deployer-reader-role", { scope: vaultId, roleDefinitionName: DEPLOYER_CHECKER_ROLE, principalId: deployerObjectId });

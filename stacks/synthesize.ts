@@ -12,7 +12,7 @@ export interface SynthOptions {
    * A GitHub-hosted runner's public IPv4 address (AKSKV_RUNNER_IP): added, for
    * environments with ci.hostedRunnerAccess, to the vault's and the API
    * server's allow-lists where those are restrictive, so the job's own apply
-   * keeps the opening that npm run runner-access made for it.
+   * keeps the opening that npm run ci:runner-access made for it.
    */
   readonly runnerAddress?: string;
   /** Reuse configs validated by an earlier synth of the same sources (config/load.ts). */

@@ -124,10 +124,10 @@ describe("npm run check-objects, between the Key Vault and app stacks", () => {
   }, 90_000);
 });
 
-describe("npm run wait-for-vault-access, the Key Vault stack's wait before its first secret write in rbac mode", () => {
+describe("npm run ci:wait-for-vault-access, the Key Vault stack's wait before its first secret write in rbac mode", () => {
   test("a role that takes effect a few seconds late: the command waits, says for what, and returns once it is in effect", async () => {
     vault = newVault(deployerGrants(Date.now() + 4000));
-    const result = await npmRun("wait-for-vault-access", ["--env", "stage", "--vault-url", vaultUrl, "--poll", "1", "--timeout", "30"]);
+    const result = await npmRun("ci:wait-for-vault-access", ["--env", "stage", "--vault-url", vaultUrl, "--poll", "1", "--timeout", "30"]);
     expect(result.output).toContain("waiting for the deployer's Key Vault Secrets Officer on kv-test-stage-01 to take effect (Key Vault still answers 403 ForbiddenByRbac");
     expect(result.output).toMatch(/the deployer's Key Vault Secrets Officer on kv-test-stage-01 is in effect \(after \d+ probe\(s\)\); writing secrets/);
     expect(result.status).toBe(0);
@@ -135,7 +135,7 @@ describe("npm run wait-for-vault-access, the Key Vault stack's wait before its f
 
   test("a role that never takes effect: exit 1 at the deadline, saying what did not happen", async () => {
     vault = newVault(deployerGrants(Date.now() + 3_600_000));
-    const result = await npmRun("wait-for-vault-access", ["--env", "stage", "--vault-url", vaultUrl, "--poll", "1", "--timeout", "3"]);
+    const result = await npmRun("ci:wait-for-vault-access", ["--env", "stage", "--vault-url", vaultUrl, "--poll", "1", "--timeout", "3"]);
     expect(result.output).toContain("the deployer's Key Vault Secrets Officer on kv-test-stage-01 was not in effect after 3 s (still 403 ForbiddenByRbac)");
     expect(result.status).toBe(1);
     expect(result.seconds).toBeLessThan(30);

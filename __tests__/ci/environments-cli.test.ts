@@ -7,7 +7,7 @@ import { baseConfig, run, writeProject } from "../support/helpers";
 const repo = path.resolve(__dirname, "..", "..");
 const cli = (root: string, args: string[] = []) => run(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "ci", "environments-cli.ts"), ...args], root);
 
-describe("npm run environments", () => {
+describe("npm run ci:environments", () => {
   const staging = baseConfig("staging");
   const live = { ...baseConfig("live"), ci: { protected: true } };
   const root = writeProject({ dev: baseConfig("dev"), staging, live });
@@ -26,6 +26,6 @@ describe("npm run environments", () => {
     const unknown = cli(root, ["--only", '["prod"]']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toBe("environments: no environment prod (config/ has dev, live, staging)\n");
-    expect(cli(root, ["--only", "prod"]).stderr).toBe('environments: --only must be a JSON list of names such as ["dev"]; usage: npm run environments [-- --only <JSON list>] [--github-output <file>]\n');
+    expect(cli(root, ["--only", "prod"]).stderr).toBe('environments: --only must be a JSON list of names such as ["dev"]; usage: npm run ci:environments [-- --only <JSON list>] [--github-output <file>]\n');
   });
 });

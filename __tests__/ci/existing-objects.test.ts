@@ -79,7 +79,7 @@ test("a deployer the vault refuses is a one-line reason, not a missing object", 
   );
 });
 
-describe("the first rbac-mode deploy waits for the deployer's role (npm run wait-for-vault-access, run by the Key Vault stack)", () => {
+describe("the first rbac-mode deploy waits for the deployer's role (npm run ci:wait-for-vault-access, run by the Key Vault stack)", () => {
   /** A vault whose only grant is the deployer's Secrets Officer role, in effect `delay` ms after the clock's start. */
   function propagating(delay: number) {
     let t = 1_900_000_000_000;

@@ -43,7 +43,7 @@ describe("preflight", () => {
   });
 });
 
-describe("npm run preflight", () => {
+describe("npm run ci:preflight", () => {
   const cli = (root: string, args: string[]) => run(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), path.join(repo, "tools", "ci", "preflight-cli.ts"), ...args], root);
 
   test("writes the matrix targets and the runner for the next job; exit 0", () => {

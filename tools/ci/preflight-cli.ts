@@ -1,4 +1,4 @@
-// `npm run preflight -- --env <name> [--env <name>]... [--github-output <file>]`
+// `npm run ci:preflight -- --env <name> [--env <name>]... [--github-output <file>]`
 //
 // The first step of every pipeline that plans, deploys or destroys an
 // environment: refuses, one line per problem and exit 1, an environment whose
@@ -13,7 +13,7 @@ import { ConfigError, loadEnvironments } from "../../config/load";
 import { parseFlags, UsageError, type Flags, wantsHelp } from "../flags";
 import { preflight } from "./preflight";
 
-const USAGE = "usage: npm run preflight -- --env <name> [--env <name>]... [--github-output <file>]";
+const USAGE = "usage: npm run ci:preflight -- --env <name> [--env <name>]... [--github-output <file>]";
 
 export function main(args: readonly string[]): number {
   if (wantsHelp(args)) {

@@ -1,4 +1,4 @@
-// `npm run runner-access -- open|close --env <name> [--address <IPv4>]`
+// `npm run ci:runner-access -- open|close --env <name> [--address <IPv4>]`
 //
 // For environments with ci.hostedRunnerAccess: `open` before the job's first
 // Terraform call, `close` in a step that always runs. The address defaults to
@@ -10,7 +10,7 @@ import { ConfigError, loadEnvironments, runnerAddress } from "../../config/load"
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { closeForRunner, openForRunner, type AzureCli } from "./runner-access";
 
-const USAGE = "usage: npm run runner-access -- open|close --env <name> [--address <IPv4>]";
+const USAGE = "usage: npm run ci:runner-access -- open|close --env <name> [--address <IPv4>]";
 
 const azureCli: AzureCli = {
   run: (args) =>

@@ -1,4 +1,4 @@
-// `npm run wait-for-vault-access -- --env <name> [--timeout <seconds>] [--poll <seconds>] [--vault-url <url>]`
+// `npm run ci:wait-for-vault-access -- --env <name> [--timeout <seconds>] [--poll <seconds>] [--vault-url <url>]`
 //
 // Run by the Key Vault stack itself in rbac mode (terraform_data.deployer-role-ready), between the
 // deployer's role assignment and the first secret write; by hand after assigning a role.
@@ -8,7 +8,7 @@ import { parseFlags, seconds, UsageError, wantsHelp } from "../flags";
 import { VaultAccessError, waitForVaultAccess } from "./vault-access";
 import { deployerVaultClient, VaultRequestError } from "./vault-client";
 
-const USAGE = "usage: npm run wait-for-vault-access -- --env <name> [--timeout <seconds>] [--poll <seconds>] [--vault-url <url>]";
+const USAGE = "usage: npm run ci:wait-for-vault-access -- --env <name> [--timeout <seconds>] [--poll <seconds>] [--vault-url <url>]";
 
 export async function main(args: readonly string[]): Promise<number> {
   if (wantsHelp(args)) {

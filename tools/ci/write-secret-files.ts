@@ -1,4 +1,4 @@
-// CI only (`npm run write-secret-files`): writes the secret files Terraform
+// CI only (`npm run ci:write-secret-files`): writes the secret files Terraform
 // reads at plan and apply time (config's {"file": "secrets/..."} sources) from
 // the SECRET_FILES environment variable, a JSON object of path -> content kept
 // as a GitHub secret. Each path must pass the same rule as source.file in the
@@ -8,7 +8,7 @@ import * as path from "path";
 import { secretFile } from "../../config/rules";
 import { wantsHelp } from "../flags";
 
-const USAGE = "usage: SECRET_FILES='{\"secrets/<env>/<file>\": \"<content>\"}' npm run write-secret-files";
+const USAGE = "usage: SECRET_FILES='{\"secrets/<env>/<file>\": \"<content>\"}' npm run ci:write-secret-files";
 
 export function main(args: readonly string[] = []): number {
   if (wantsHelp(args)) {

@@ -188,7 +188,7 @@ async function secretsMounted(cluster: ClusterView, input: VerifyInput): Promise
       lines.push(content.length > 0 ? `${file}: present (${object.objectName}, decoded from ${object.decodedFrom}; not compared as text)` : `${file}: empty`);
     } else if (object.localFile !== undefined && object.localContent === undefined) {
       passed = false;
-      lines.push(`${file}: present, but ${object.localFile} is not here to compare with (run where the deploy ran, or write it with npm run write-secret-files)`);
+      lines.push(`${file}: present, but ${object.localFile} is not here to compare with (run where the deploy ran, or write it with npm run ci:write-secret-files)`);
     } else if (object.localContent !== undefined) {
       const same = sha256(content) === sha256(object.localContent);
       passed &&= same;

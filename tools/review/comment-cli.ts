@@ -1,11 +1,11 @@
-// `npm run pr-comment -- --review <review.md> [--plans <summaries.json>]... [--scan <scan.json>] [--no-plan-reason <text>] [--artifact-url <url>]`
+// `npm run ci:pr-comment -- --review <review.md> [--plans <summaries.json>]... [--scan <scan.json>] [--no-plan-reason <text>] [--artifact-url <url>]`
 // Prints the pull request comment body (see tools/review/comment.ts).
 import * as fs from "fs";
 import { parseFlags, wantsHelp, type Flags } from "../flags";
 import { renderComment } from "./comment";
 import type { PlanSummary } from "./plan";
 
-const USAGE = "usage: npm run pr-comment -- --review <file> [--plans <file>]... [--scan <file>] [--no-plan-reason <text>] [--artifact-url <url>]";
+const USAGE = "usage: npm run ci:pr-comment -- --review <file> [--plans <file>]... [--scan <file>] [--no-plan-reason <text>] [--artifact-url <url>]";
 
 export function main(args: readonly string[]): number {
   if (wantsHelp(args)) {

@@ -116,7 +116,7 @@ export function scanVerdict(environment: string, waivers: readonly PolicyWaiver[
   };
 }
 
-/** What npm run scan -- --json writes and npm run pr-comment -- --scan reads. */
+/** What npm run scan -- --json writes and npm run ci:pr-comment -- --scan reads. */
 export interface ScanOutput {
   readonly checkovVersion: string;
   readonly verdicts: readonly ScanVerdict[];
