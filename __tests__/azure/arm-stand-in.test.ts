@@ -1,12 +1,12 @@
 // The ARM stand-in and the cloud around it refuse what Azure refuses, with Azure's status and error
-// code, and derive every behaviour from what clients wrote (tools/offline/azure-stand-ins/arm.ts,
+// code, and derive every behaviour from what clients wrote (tools/node/azure-stand-ins/arm.ts,
 // arm-types.ts, cloud.ts). npm run test:azure runs the real provider against them.
 import * as crypto from "crypto";
-import { ARM_RESOURCE } from "../../tools/offline/azure-stand-ins/arm";
-import { BUILT_IN_ROLES } from "../../tools/offline/azure-stand-ins/arm-types";
-import { AzureCloud } from "../../tools/offline/azure-stand-ins/cloud";
-import { signJwt } from "../../tools/offline/azure-stand-ins/jwt";
-import { VAULT_RESOURCE } from "../../tools/offline/azure-stand-ins/keyvault";
+import { ARM_RESOURCE } from "../../tools/node/azure-stand-ins/arm";
+import { BUILT_IN_ROLES } from "../../tools/node/azure-stand-ins/arm-types";
+import { AzureCloud } from "../../tools/node/azure-stand-ins/cloud";
+import { signJwt } from "../../tools/node/azure-stand-ins/jwt";
+import { VAULT_RESOURCE } from "../../tools/node/azure-stand-ins/keyvault";
 import type { Json } from "../support/helpers";
 
 const TENANT = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";

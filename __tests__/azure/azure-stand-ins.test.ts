@@ -1,12 +1,12 @@
 // The lab's stand-ins for Entra ID and the Key Vault data plane
-// (tools/offline/azure-stand-ins/): what each one refuses, with Azure's error codes,
+// (tools/node/azure-stand-ins/): what each one refuses, with Azure's error codes,
 // and that what they enforce is read from the synthesized stacks.
 import * as crypto from "crypto";
-import { directoryIdentities, resolver, vaultGrants, type Outputs } from "../../tools/offline/azure-stand-ins/from-stacks";
-import { CLIENT_ASSERTION_TYPE, entraEndpoint, managedIdentityEndpoint, TOKEN_EXCHANGE_AUDIENCE, type Directory } from "../../tools/offline/azure-stand-ins/entra";
-import type { StandInRequest } from "../../tools/offline/azure-stand-ins/http";
-import { jwtClaims, signJwt } from "../../tools/offline/azure-stand-ins/jwt";
-import { KeyVaultStandIn, VAULT_RESOURCE, type VaultGrant } from "../../tools/offline/azure-stand-ins/keyvault";
+import { directoryIdentities, resolver, vaultGrants, type Outputs } from "../../tools/node/azure-stand-ins/from-stacks";
+import { CLIENT_ASSERTION_TYPE, entraEndpoint, managedIdentityEndpoint, TOKEN_EXCHANGE_AUDIENCE, type Directory } from "../../tools/node/azure-stand-ins/entra";
+import type { StandInRequest } from "../../tools/node/azure-stand-ins/http";
+import { jwtClaims, signJwt } from "../../tools/node/azure-stand-ins/jwt";
+import { KeyVaultStandIn, VAULT_RESOURCE, type VaultGrant } from "../../tools/node/azure-stand-ins/keyvault";
 import { baseConfig, hardenedConfig, selfSignedCertificate, synthProject, type Json } from "../support/helpers";
 
 const TENANT = "aaaaaaaa-1111-4111-8111-111111111111";

@@ -1,6 +1,6 @@
 // npm run test:azure: the deploy workflow's own cdktf command applies the AKS and Key Vault stacks of
 // the shipped dev environment with the real cdktf CLI, OpenTofu and the toolchain's azurerm build,
-// against the Azure stand-ins on loopback (tools/offline/azure-stand-ins/cloud.ts), reached as a
+// against the Azure stand-ins on loopback (tools/node/azure-stand-ins/cloud.ts), reached as a
 // custom cloud is: ARM_METADATA_HOSTNAME names the host serving /metadata/endpoints, SSL_CERT_FILE
 // trusts its certificate, and the deployer signs in as a GitHub job does (ARM_USE_OIDC with the job's
 // token, exchanged by the Entra ID stand-in through the deployer's federated credential). The engine
@@ -13,16 +13,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { stripVTControlCharacters } from "util";
 import { RESOURCE_PROVIDERS } from "../../lib/azure-provider";
-import { ARM_HOST } from "../../tools/offline/azure-stand-ins/arm";
-import { aadKubeconfig, AzureCloud } from "../../tools/offline/azure-stand-ins/cloud";
-import { AUTHORITY_HOST, GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE } from "../../tools/offline/azure-stand-ins/entra";
-import { githubJobToken } from "../../tools/offline/azure-stand-ins/jwt";
-import { VAULT_DNS_SUFFIX } from "../../tools/offline/azure-stand-ins/keyvault";
-import { serveStandIns, type StandInServers } from "../../tools/offline/azure-stand-ins/serve";
-import { makeCa } from "../../tools/offline/lab-node";
-import { withPrivateHosts } from "../../tools/offline/local-cluster";
-import { adaptStacksInPlace } from "../../tools/offline/stand-in";
-import { loadToolchain, toolsCacheDir } from "../../tools/offline/toolchain";
+import { ARM_HOST } from "../../tools/node/azure-stand-ins/arm";
+import { aadKubeconfig, AzureCloud } from "../../tools/node/azure-stand-ins/cloud";
+import { AUTHORITY_HOST, GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE } from "../../tools/node/azure-stand-ins/entra";
+import { githubJobToken } from "../../tools/node/azure-stand-ins/jwt";
+import { VAULT_DNS_SUFFIX } from "../../tools/node/azure-stand-ins/keyvault";
+import { serveStandIns, type StandInServers } from "../../tools/node/azure-stand-ins/serve";
+import { makeCa } from "../../tools/node/node";
+import { withPrivateHosts } from "../../tools/cluster/local-cluster";
+import { adaptStacksInPlace } from "../../tools/engine/newer-provider";
+import { fillPluginCache, loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
 import { copyOfProject, type Json, onSignal, removeTempDirs, tempDir } from "../support/helpers";
 
 const repo = path.resolve(__dirname, "..", "..");
@@ -52,6 +52,8 @@ const githubToken = (env: Env) => githubJobToken(GITHUB_ISSUER, subject(env), TO
 beforeAll(async () => {
   pki = tempDir("akskv-azure-pki-");
   makeCa(pki);
+  // Filled before the deploys run at once: they then only read it (tools/engine/toolchain.ts, fillPluginCache).
+  fillPluginCache(toolchain, path.join(pki, "plugin-cache"));
   cloud = new AzureCloud({
     subscriptionId: SUBSCRIPTION,
     tenantId: TENANT,
@@ -79,7 +81,7 @@ beforeAll(async () => {
     const project = projects[env]!;
     const synth = await cdktf(env, ["synth"]);
     expect(synth.status === 0 ? "synthesized" : synth.output.slice(-2000)).toBe("synthesized");
-    // The toolchain's azurerm is 5.x: its few reshaped arguments, as tools/offline/stand-in.ts reports them.
+    // The toolchain's azurerm is 5.x: its few reshaped arguments, as tools/engine/newer-provider.ts reports them.
     adaptStacksInPlace(path.join(project, "cdktf.out"), toolchain.providers);
   }
 }, 180_000);
@@ -113,6 +115,8 @@ function cdktf(env: Env, args: string[], timeoutSeconds = 600): Promise<{ status
     TERRAFORM_BINARY_NAME: toolchain.tofu,
     TF_CLI_CONFIG_FILE: toolchain.cliConfig,
     TOFU_CLI_CONFIG_FILE: toolchain.cliConfig,
+    // Not cdktf's default ~/.terraform.d/plugin-cache: empty on a fresh machine, and two deploys installing into it at once can panic OpenTofu.
+    TF_PLUGIN_CACHE_DIR: path.join(pki, "plugin-cache"),
     CDKTF_OUTDIR: path.join(projects[env]!, "cdktf.out"),
     CHECKPOINT_DISABLE: "1",
     CI: "true",

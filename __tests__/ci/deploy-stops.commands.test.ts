@@ -11,10 +11,10 @@ import * as http from "http";
 import * as https from "https";
 import type * as net from "net";
 import * as path from "path";
-import { managedIdentityEndpoint, type Directory } from "../../tools/offline/azure-stand-ins/entra";
-import { listener } from "../../tools/offline/azure-stand-ins/http";
-import { KeyVaultStandIn, VAULT_RESOURCE, type VaultGrant } from "../../tools/offline/azure-stand-ins/keyvault";
-import { issueCertificate, makeCa } from "../../tools/offline/lab-node";
+import { managedIdentityEndpoint, type Directory } from "../../tools/node/azure-stand-ins/entra";
+import { listener } from "../../tools/node/azure-stand-ins/http";
+import { KeyVaultStandIn, VAULT_RESOURCE, type VaultGrant } from "../../tools/node/azure-stand-ins/keyvault";
+import { issueCertificate, makeCa } from "../../tools/node/node";
 import { copyOfProject, hardenedConfig, removeTempDirs, selfSignedCertificate, tempDir } from "../support/helpers";
 
 const TENANT = "aaaaaaaa-1111-4111-8111-111111111111";

@@ -7,9 +7,9 @@ import { loadEnvironments } from "../../config/load";
 import { ExistingObjectsError, missingObjects, missingReport } from "../../tools/ci/existing-objects";
 import type { VaultGet } from "../../tools/ci/vault-client";
 import { VaultAccessError, waitForVaultAccess } from "../../tools/ci/vault-access";
-import { resolver, vaultGrants } from "../../tools/offline/azure-stand-ins/from-stacks";
-import { signJwt } from "../../tools/offline/azure-stand-ins/jwt";
-import { KeyVaultStandIn, VAULT_RESOURCE } from "../../tools/offline/azure-stand-ins/keyvault";
+import { resolver, vaultGrants } from "../../tools/node/azure-stand-ins/from-stacks";
+import { signJwt } from "../../tools/node/azure-stand-ins/jwt";
+import { KeyVaultStandIn, VAULT_RESOURCE } from "../../tools/node/azure-stand-ins/keyvault";
 import { hardenedConfig, selfSignedCertificate, synthProject, type Json } from "../support/helpers";
 
 const TENANT = "aaaaaaaa-1111-4111-8111-111111111111";

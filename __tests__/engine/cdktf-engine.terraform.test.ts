@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { stripVTControlCharacters } from "util";
-import { writeOutputsState } from "../../tools/offline/mock-test";
-import { standInOverride } from "../../tools/offline/stand-in";
-import { loadToolchain, toolsCacheDir } from "../../tools/offline/toolchain";
+import { writeOutputsState } from "../../tools/engine/mock-test";
+import { standInOverride } from "../../tools/engine/newer-provider";
+import { loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
 import { copyOfProject } from "../support/helpers";
 
 const repo = path.resolve(__dirname, "..", "..");

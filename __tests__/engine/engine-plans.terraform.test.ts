@@ -6,8 +6,8 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { mockTest, outputsOf, plannedChange, unknownPaths, writeOutputsState, type MockRun } from "../../tools/offline/mock-test";
-import { loadToolchain, toolsCacheDir } from "../../tools/offline/toolchain";
+import { mockTest, outputsOf, plannedChange, unknownPaths, writeOutputsState, type MockRun } from "../../tools/engine/mock-test";
+import { loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
 import { SECRET_VERSIONS_ANNOTATION } from "../../lib/rollout";
 import { baseConfig, hardenedConfig, synthProject, type Json, type SynthesizedProject } from "../support/helpers";
 

@@ -1,9 +1,12 @@
 // The engine checks' own logic, without an engine: which diagnostics are
 // accepted, the stand-in override, the CLI config, the Go version gate.
-import { acceptedBy, providerOf, type AcceptedDiagnostic } from "../../tools/offline/accepted";
-import { goVersionParts } from "../../tools/offline/tools-cli";
-import { adaptStack, standInOverride } from "../../tools/offline/stand-in";
-import { cliConfigText, describeProviders, versionAtLeast, type BuiltProvider } from "../../tools/offline/toolchain";
+import { acceptedBy, providerOf, type AcceptedDiagnostic } from "../../tools/engine/accepted";
+import { goVersionParts } from "../../tools/engine/build-cli";
+import { adaptStack, standInOverride } from "../../tools/engine/newer-provider";
+import * as fs from "fs";
+import * as path from "path";
+import { cliConfigText, describeProviders, fillPluginCache, versionAtLeast, type BuiltProvider } from "../../tools/engine/toolchain";
+import { tempDir } from "../support/helpers";
 
 const azurerm: BuiltProvider = { name: "azurerm", required: "4.55.0", version: "5.2.1-dev.20260824", standIn: "refused", recipe: "m@v" };
 const kubernetes: BuiltProvider = { name: "kubernetes", required: "2.38.0", version: "2.38.0", recipe: "m@v" };
@@ -89,5 +92,21 @@ describe("toolchain", () => {
     expect(versionAtLeast([1, 26, 5], [1, 26, 6])).toBe(false);
     expect(versionAtLeast([1, 25, 9], [1, 26, 6])).toBe(false);
     expect(versionAtLeast([2, 0, 0], [1, 26, 6])).toBe(true);
+  });
+});
+
+describe("fillPluginCache", () => {
+  test("puts every mirrored provider into the cache in the cache's own layout, linked not copied, and is idempotent", () => {
+    const mirror = tempDir("akskv-mirror-");
+    const binary = path.join(mirror, "registry.opentofu.org", "hashicorp", "azurerm", "5.2.1", "linux_amd64", "terraform-provider-azurerm_v5.2.1");
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    fs.writeFileSync(binary, "provider", { mode: 0o755 });
+    const cache = path.join(tempDir("akskv-plugin-cache-"), "cache");
+    const toolchain = { tofu: "tofu", cliConfig: "cli.tfrc", providers: [], providerBinaries: [binary], mirror };
+    fillPluginCache(toolchain, cache);
+    fillPluginCache(toolchain, cache);
+    const cached = path.join(cache, "registry.opentofu.org", "hashicorp", "azurerm", "5.2.1", "linux_amd64", "terraform-provider-azurerm_v5.2.1");
+    expect(fs.statSync(cached).ino).toBe(fs.statSync(binary).ino);
+    expect(fs.readdirSync(cache)).toEqual(["registry.opentofu.org"]);
   });
 });

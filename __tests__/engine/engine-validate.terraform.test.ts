@@ -2,7 +2,7 @@
 // builds them; without them this file fails and says how to build them).
 import * as fs from "fs";
 import * as path from "path";
-import { loadToolchain, toolsCacheDir } from "../../tools/offline/toolchain";
+import { loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
 import { copyOfProject, synthesizedStacksOf, type Json } from "../support/helpers";
 import { spawnSync } from "child_process";
 
@@ -11,7 +11,7 @@ const repo = path.resolve(__dirname, "..", "..");
 loadToolchain(repo, toolsCacheDir(process.env));
 
 function validate(root: string, args: string[] = []) {
-  const result = spawnSync(process.execPath, [path.join(root, "tools", "build", "run-ts.mjs"), "tools/offline/tofu-validate-cli.ts", ...args], {
+  const result = spawnSync(process.execPath, [path.join(root, "tools", "build", "run-ts.mjs"), "tools/engine/validate-cli.ts", ...args], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, CHECKPOINT_DISABLE: "1" },
@@ -132,7 +132,7 @@ describe("npm run validate", () => {
   }, 600_000);
 
   test("a missing toolchain stops validate with one line naming the command that builds it", () => {
-    const result = spawnSync(process.execPath, [path.join(root, "tools", "build", "run-ts.mjs"), "tools/offline/tofu-validate-cli.ts"], {
+    const result = spawnSync(process.execPath, [path.join(root, "tools", "build", "run-ts.mjs"), "tools/engine/validate-cli.ts"], {
       cwd: root,
       encoding: "utf8",
       env: { ...process.env, AKSKV_TOOLS_CACHE: path.join(root, "no-toolchain-here") },

@@ -3,9 +3,9 @@
 // progress and failure.
 import * as os from "os";
 import * as path from "path";
-import { clusterCacheDir } from "../../tools/offline/cluster-tools";
-import { toolsCacheDir } from "../../tools/offline/toolchain";
-import { runCollecting } from "../../tools/offline/build-step";
+import { clusterCacheDir } from "../../tools/cluster/cluster-tools";
+import { toolsCacheDir } from "../../tools/engine/toolchain";
+import { runCollecting } from "../../tools/cache/build-step";
 import { CHECKOV_VERSION } from "../../tools/scan/checkov";
 import { checkovDir } from "../../tools/scan/checkov-run";
 

@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadToolchain, OPENTOFU, OPENTOFU_RECIPE, REGISTRY_HOSTS, requiredProviders, toolchainPaths } from "../../tools/offline/toolchain";
+import { loadToolchain, OPENTOFU, OPENTOFU_RECIPE, REGISTRY_HOSTS, requiredProviders, toolchainPaths } from "../../tools/engine/toolchain";
 
 const repo = path.resolve(__dirname, "..", "..");
 const temporary: string[] = [];
@@ -17,7 +17,7 @@ afterAll(() => temporary.forEach((dir) => fs.rmSync(dir, { recursive: true, forc
 
 /** tools:terraform with the given cache and a PATH holding only `bin` (no Go unless the test puts one there). */
 function tools(cache: string, bin: string, args: string[] = []) {
-  const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), "tools/offline/tools-cli.ts", ...args], {
+  const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", "run-ts.mjs"), "tools/engine/build-cli.ts", ...args], {
     cwd: repo,
     encoding: "utf8",
     env: { HOME: os.homedir(), PATH: bin, AKSKV_TOOLS_CACHE: cache },

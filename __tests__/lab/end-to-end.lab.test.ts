@@ -1,7 +1,7 @@
 // npm run test:lab: the lab end to end on this machine. A real kubelet,
 // containerd and runc, the real Secrets Store CSI driver and Azure provider as
-// the add-on's DaemonSets (tools/offline/lab-node.ts), Key Vault and Entra ID stood in
-// for on loopback (tools/offline/azure-stand-ins/) with what they enforce read from
+// the add-on's DaemonSets (tools/node/node.ts), Key Vault and Entra ID stood in
+// for on loopback (tools/node/azure-stand-ins/) with what they enforce read from
 // the synthesized stacks. For dev (the add-on's identity, managed-identity
 // path) and prod (workload identity), in a copy of the project whose configs
 // differ only in app.image and aks.secretRotationInterval: the app stack
@@ -25,23 +25,23 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { stripVTControlCharacters } from "util";
-import { directoryIdentities, resolver, vaultGrants } from "../../tools/offline/azure-stand-ins/from-stacks";
+import { directoryIdentities, resolver, vaultGrants } from "../../tools/node/azure-stand-ins/from-stacks";
 import { RESOURCE_PROVIDERS } from "../../lib/azure-provider";
-import { ARM_HOST } from "../../tools/offline/azure-stand-ins/arm";
-import { aadKubeconfig, AzureCloud } from "../../tools/offline/azure-stand-ins/cloud";
-import { AUTHORITY_HOST, GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE, type Directory } from "../../tools/offline/azure-stand-ins/entra";
-import { serveStandIns, type StandInServers } from "../../tools/offline/azure-stand-ins/serve";
-import { withPrivateHosts } from "../../tools/offline/local-cluster";
-import { githubJobToken, signJwt } from "../../tools/offline/azure-stand-ins/jwt";
-import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../../tools/offline/azure-stand-ins/keyvault";
-import { clusterCacheDir, loadClusterTools } from "../../tools/offline/cluster-tools";
-import { makeCa, readHostSettings, startLabNode, waitUntil, type LabNode } from "../../tools/offline/lab-node";
-import { IMAGES, labCacheDir, loadLabTools } from "../../tools/offline/lab-tools";
-import { writeOutputsState } from "../../tools/offline/mock-test";
+import { ARM_HOST } from "../../tools/node/azure-stand-ins/arm";
+import { aadKubeconfig, AzureCloud } from "../../tools/node/azure-stand-ins/cloud";
+import { AUTHORITY_HOST, GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE, type Directory } from "../../tools/node/azure-stand-ins/entra";
+import { serveStandIns, type StandInServers } from "../../tools/node/azure-stand-ins/serve";
+import { withPrivateHosts } from "../../tools/cluster/local-cluster";
+import { githubJobToken, signJwt } from "../../tools/node/azure-stand-ins/jwt";
+import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../../tools/node/azure-stand-ins/keyvault";
+import { clusterCacheDir, loadClusterTools } from "../../tools/cluster/cluster-tools";
+import { makeCa, readHostSettings, startLabNode, waitUntil, type LabNode } from "../../tools/node/node";
+import { IMAGES, labCacheDir, loadLabTools } from "../../tools/node/node-tools";
+import { writeOutputsState } from "../../tools/engine/mock-test";
 import { httpClient } from "../../tools/ops/verify-cli";
 import { OUTPUTS, secretProviderClassName } from "../../lib/names";
-import { adaptStacksInPlace } from "../../tools/offline/stand-in";
-import { loadToolchain, toolsCacheDir } from "../../tools/offline/toolchain";
+import { adaptStacksInPlace } from "../../tools/engine/newer-provider";
+import { fillPluginCache, loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
 import { copyOfProject, type Json, onSignal, removeTempDirs, selfSignedCertificate, tempDir } from "../support/helpers";
 
 const repo = path.resolve(__dirname, "..", "..");
@@ -88,7 +88,7 @@ let stopNode: (() => Promise<void>) | undefined;
 const hostSettingsBefore = readHostSettings();
 
 /**
- * Azure as the AKS and Key Vault stacks' deploys leave it (tools/offline/azure-stand-ins/cloud.ts):
+ * Azure as the AKS and Key Vault stacks' deploys leave it (tools/node/azure-stand-ins/cloud.ts):
  * each cluster's creation finishes once the lab's API server answers, its credential listing names that
  * server, and its OIDC issuer, where enabled, is that server's; Entra ID's identities, the vaults, their
  * reader rights and secrets are what the providers wrote.
@@ -112,8 +112,9 @@ const scratch = tempDir("akskv-lab-");
 const nodeDir = fs.mkdtempSync(path.join(path.dirname(scratch), "akskv-lab-node-"));
 const pki = path.join(scratch, "pki");
 const caFile = makeCa(pki);
+// Filled before the deploys run at once, so they only read it (tools/engine/toolchain.ts, fillPluginCache).
 const pluginCache = path.join(scratch, "plugin-cache");
-fs.mkdirSync(pluginCache);
+fillPluginCache(toolchain, pluginCache);
 const servers: (http.Server | net.Server)[] = [];
 
 const listen = (server: http.Server | net.Server, port: number, host: string) =>
@@ -567,7 +568,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
       TF_CLI_CONFIG_FILE: toolchain.cliConfig,
       TOFU_CLI_CONFIG_FILE: toolchain.cliConfig,
       CDKTF_OUTDIR: path.join(project, "cdktf.out"),
-      // One provider cache for every scenario's init (OpenTofu locks it): a link each, not a 114 MB copy.
+      // One provider cache for every scenario's init, filled before: a link each, not a 114 MB copy.
       TF_PLUGIN_CACHE_DIR: pluginCache,
       CHECKPOINT_DISABLE: "1",
       CI: "true",

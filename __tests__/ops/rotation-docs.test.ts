@@ -2,7 +2,7 @@
 // and wrote into it, and the measuring loop's refusals.
 import * as fs from "fs";
 import * as path from "path";
-import { measureRotation, median, RotationMeasureError, rotationTable, tableFigures, withRotationTable, type RotationClients } from "../../tools/offline/lab-rotation";
+import { measureRotation, median, RotationMeasureError, rotationTable, tableFigures, withRotationTable, type RotationClients } from "../../tools/node/rotation";
 
 const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "rotation.md"), "utf8");
 const figures = tableFigures(doc);

@@ -8,15 +8,15 @@
 // every cdktf line: --skip-provider-lock, because `providers lock` asks the
 // registry (docs/troubleshooting.md, for offline machines), and --skip-synth,
 // because the stand-in azurerm 5.x needs three resources adapted inside
-// cdk.tf.json (tools/offline/stand-in.ts; an override file cannot supply a required
+// cdk.tf.json (tools/engine/newer-provider.ts; an override file cannot supply a required
 // argument), which a synth would write over. `npx cdktf synth` runs first, as written.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { stripVTControlCharacters } from "util";
-import { writeOutputsState } from "../../tools/offline/mock-test";
-import { adaptStack } from "../../tools/offline/stand-in";
-import { loadToolchain, toolsCacheDir } from "../../tools/offline/toolchain";
+import { writeOutputsState } from "../../tools/engine/mock-test";
+import { adaptStack } from "../../tools/engine/newer-provider";
+import { loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
 import { distinct, documentedCommands } from "./documented-commands";
 import { copyOfProject, shippedEnvironments, tempDir } from "../support/helpers";
 

@@ -1,5 +1,5 @@
 // npm run test:cluster: the real synthesized app stack applied with OpenTofu and
-// the real kubernetes provider to a local API server (tools/offline/local-cluster.ts),
+// the real kubernetes provider to a local API server (tools/cluster/local-cluster.ts),
 // signed in the way the stack signs in (kubelogin, here a stand-in that prints
 // the deployer's token), with the host and CA from the AKS stack's outputs.
 // Then: a second plan is empty, a new secret version rolls the pods and
@@ -10,13 +10,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
-import { clusterCacheDir, loadClusterTools } from "../../tools/offline/cluster-tools";
-import { prepareWorkDir, runEngine, type Engine } from "../../tools/offline/engines";
-import { startLocalCluster, type LocalCluster } from "../../tools/offline/local-cluster";
-import { tofuEngine, writeOutputsState } from "../../tools/offline/mock-test";
+import { clusterCacheDir, loadClusterTools } from "../../tools/cluster/cluster-tools";
+import { prepareWorkDir, runEngine, type Engine } from "../../tools/engine/engines";
+import { startLocalCluster, type LocalCluster } from "../../tools/cluster/local-cluster";
+import { tofuEngine, writeOutputsState } from "../../tools/engine/mock-test";
 import { durationSeconds } from "../../config/domain";
 import { verifyDeployment, type ClusterView } from "../../tools/ops/verify";
-import { loadToolchain, toolsCacheDir } from "../../tools/offline/toolchain";
+import { loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
 import { synthProject, tempDir, type Json } from "../support/helpers";
 
 const repo = path.resolve(__dirname, "..", "..");

@@ -15,7 +15,7 @@ import { loadEnvironments } from "../../config/load";
 import { durationSeconds } from "../../config/domain";
 import { SECRETS_MOUNT_PATH, type AppConfig, type EnvironmentConfig } from "../../config/types";
 import { appNamed, appOutputName, objectsOf } from "../../lib/apps";
-import { engineOnPath, firstError, runEngine } from "../offline/engines";
+import { engineOnPath, firstError, runEngine } from "../engine/engines";
 import { reportFailure, wallClock } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { OUTPUTS, secretProviderClassName, stackName } from "../../lib/names";

@@ -9,7 +9,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { engineOnPath, type Engine } from "../offline/engines";
+import { engineOnPath, type Engine } from "../engine/engines";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { environmentOf, STACK_KINDS } from "../../lib/names";
 import { inScope, planEnvironments, type PlanSummary, type PlanRunner } from "./plan";

@@ -4,8 +4,8 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { runCollecting } from "../offline/build-step";
-import { toolCacheDir } from "../offline/tool-cache";
+import { runCollecting } from "../cache/build-step";
+import { toolCacheDir } from "../cache/tool-cache";
 import { CHECKOV_VERSION } from "./checkov";
 import type { Json } from "./synthesized";
 

@@ -5,7 +5,7 @@
 // `init` installs from with no network.
 import * as fs from "fs";
 import * as path from "path";
-import { toolCacheDir } from "./tool-cache";
+import { toolCacheDir } from "../cache/tool-cache";
 
 /** Go 1.26.6 is the highest `go` directive among OpenTofu's and the providers' go.mod files. */
 export const MIN_GO = "1.26.6";
@@ -171,6 +171,9 @@ export interface Toolchain {
   readonly tofu: string;
   readonly cliConfig: string;
   readonly providers: readonly BuiltProvider[];
+  /** Each provider's binary in the mirror, for every registry host. */
+  readonly providerBinaries: readonly string[];
+  readonly mirror: string;
 }
 
 /**
@@ -198,7 +201,29 @@ export function loadToolchain(projectRoot: string, cacheDir: string): Toolchain 
     return built;
   });
   if (!fs.existsSync(paths.cliConfig)) throw new ToolchainError(`${paths.cliConfig} is missing; ${build}`);
-  return { tofu: paths.tofu, cliConfig: paths.cliConfig, providers };
+  const providerBinaries = providers.flatMap((p) => REGISTRY_HOSTS.map((host) => paths.providerBinary(host, p.name, p.version)));
+  return { tofu: paths.tofu, cliConfig: paths.cliConfig, providers, providerBinaries, mirror: paths.mirror };
+}
+
+/**
+ * Fills dir, a provider plugin cache (TF_PLUGIN_CACHE_DIR), with every provider of the mirror, linked where
+ * the file system allows and copied where not, in the cache's own layout (the mirror's). Inits that share
+ * the cache then only read it: OpenTofu's cache is not safe for two installs at once (a cold `.ci/run`
+ * saw `tofu init` panic in providercache.(*Dir).LinkFromOtherCache with two deploys installing azurerm
+ * into an empty cache together).
+ */
+export function fillPluginCache(toolchain: Toolchain, dir: string): void {
+  for (const binary of toolchain.providerBinaries) {
+    const target = path.join(dir, path.relative(toolchain.mirror, binary));
+    if (fs.existsSync(target)) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    try {
+      fs.linkSync(binary, target);
+    } catch {
+      fs.copyFileSync(binary, target);
+      fs.chmodSync(target, 0o755);
+    }
+  }
 }
 
 /** One line naming the engine and each provider, saying plainly where a stand-in replaces the pinned release. */

@@ -13,10 +13,10 @@ import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
 import { load } from "js-yaml";
-import type { ClusterTools } from "./cluster-tools";
-import type { LabTools } from "./lab-tools";
-import { IMAGES } from "./lab-tools";
-import { freePort, kubeconfigText, startLocalCluster, startProcess, stopProcess, type LocalCluster } from "./local-cluster";
+import type { ClusterTools } from "../cluster/cluster-tools";
+import type { LabTools } from "./node-tools";
+import { IMAGES } from "./node-tools";
+import { freePort, kubeconfigText, startLocalCluster, startProcess, stopProcess, type LocalCluster } from "../cluster/local-cluster";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;

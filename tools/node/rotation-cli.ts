@@ -4,7 +4,7 @@
 // one pod mounts a Key Vault secret through the real CSI driver and Azure
 // provider, and a ConfigMap as a volume, and has an environment variable from
 // that ConfigMap. Each round writes a new value to both and times what the
-// container sees (tools/offline/lab-rotation.ts). The kubelet syncs pods every minute,
+// container sees (tools/node/rotation.ts). The kubelet syncs pods every minute,
 // as on AKS, so the ConfigMap's figure is AKS's, not the tests' faster lab.
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -18,10 +18,10 @@ import { podCommandOutput } from "../ops/kube";
 import { AUTHORITY_HOST, type Directory } from "./azure-stand-ins/entra";
 import { KeyVaultStandIn, VAULT_RESOURCE } from "./azure-stand-ins/keyvault";
 import { serveStandIns, type StandInServers } from "./azure-stand-ins/serve";
-import { clusterCacheDir, ClusterToolsError, loadClusterTools } from "./cluster-tools";
-import { LabError, makeCa, startLabNode, waitUntil, type LabNode } from "./lab-node";
-import { measureRotation, rotationTable, RotationMeasureError, withRotationTable, type RotationReport } from "./lab-rotation";
-import { IMAGES, labCacheDir, LabToolsError, loadLabTools } from "./lab-tools";
+import { clusterCacheDir, ClusterToolsError, loadClusterTools } from "../cluster/cluster-tools";
+import { LabError, makeCa, startLabNode, waitUntil, type LabNode } from "./node";
+import { measureRotation, rotationTable, RotationMeasureError, withRotationTable, type RotationReport } from "./rotation";
+import { IMAGES, labCacheDir, LabToolsError, loadLabTools } from "./node-tools";
 
 const USAGE = "usage: npm run lab:rotation [-- --interval <duration>] [--runs <n>] [--json <file>] [--write-docs]";
 const KUBELET_SYNC = "1m";
@@ -43,7 +43,7 @@ export async function main(args: readonly string[] = []): Promise<number> {
         "  --write-docs  write the dated table into docs/rotation.md\n" +
         `Takes up to 1.5 minutes per round, plus one warm-up round: the kubelet rewrites ConfigMap volumes when it syncs the pod,\n` +
         `every ${KUBELET_SYNC} as on AKS, jittered by up to 50 %.\n` +
-        "Only loopback is used: Key Vault and Entra ID are the lab's stand-ins (tools/offline/azure-stand-ins/).\n",
+        "Only loopback is used: Key Vault and Entra ID are the lab's stand-ins (tools/node/azure-stand-ins/).\n",
     );
     return 0;
   }

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import type * as net from "net";
-import { issueCertificate } from "../lab-node";
+import { issueCertificate } from "../node";
 import { ARM_HOST, type ArmStandIn } from "./arm";
 import { AUTHORITY_HOST, entraEndpoint, managedIdentityEndpoint, type Directory } from "./entra";
 import { listener } from "./http";

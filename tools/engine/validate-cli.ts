@@ -6,7 +6,7 @@
 // (references, types, functions) and the providers' (enumerations, ranges,
 // conflicting attributes). One line per stack and engine, the diagnostics
 // under it with the block path, and a summary; exit 1 on any error, or on any
-// warning not accepted in tools/offline/accepted.ts. With --registry (machines that
+// warning not accepted in tools/engine/accepted.ts. With --registry (machines that
 // reach the Terraform registry, such as GitHub's runners): Terraform from PATH
 // with the pinned providers from the registry, no toolchain needed.
 //
@@ -30,7 +30,7 @@ Synthesizes config/*.json (unless --no-synth), then validates every stack in
 <outdir>/stacks (or only the --stack ones) with OpenTofu from the toolchain that
 npm run tools:terraform builds, and with Terraform too where >= 1.11 is on PATH.
 Providers install from the local mirror only. Exit 1 on any error, and on any
-warning that tools/offline/accepted.ts does not accept with a reason.
+warning that tools/engine/accepted.ts does not accept with a reason.
 
   --registry   Terraform (>= 1.11) or OpenTofu from PATH with the pinned providers
                from the registry, for machines that reach it (GitHub runners).`;
@@ -42,7 +42,7 @@ export interface StackResult {
   readonly engine: Engine["name"];
   readonly failing: EngineDiagnostic[];
   readonly accepted: { diagnostic: EngineDiagnostic; by: AcceptedDiagnostic }[];
-  /** What was adapted for a stand-in provider (tools/offline/stand-in.ts). */
+  /** What was adapted for a stand-in provider (tools/engine/newer-provider.ts). */
   readonly adapted: string[];
   /** init or the engine itself failed before it could validate. */
   readonly error?: string;
@@ -194,12 +194,12 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   const adapted = [...new Set(results.flatMap((r) => r.adapted.map((a) => `${r.stack}: ${a}`)))];
   if (adapted.length > 0) {
-    process.stdout.write(`\nadapted for the stand-in providers (tools/offline/stand-in.ts; the synthesized stacks are unchanged):\n`);
+    process.stdout.write(`\nadapted for the stand-in providers (tools/engine/newer-provider.ts; the synthesized stacks are unchanged):\n`);
     for (const line of adapted) process.stdout.write(`  ${line}\n`);
   }
   const accepted = results.flatMap((r) => r.accepted.map((a) => ({ ...a, stack: r.stack, engine: r.engine })));
   if (accepted.length > 0) {
-    process.stdout.write(`\naccepted (tools/offline/accepted.ts):\n`);
+    process.stdout.write(`\naccepted (tools/engine/accepted.ts):\n`);
     for (const a of accepted) process.stdout.write(`  ${a.stack} ${a.engine}: ${formatDiagnostic(a.diagnostic)}\n    because: ${a.by.reason}\n`);
   }
   const used = new Set(accepted.map((a) => a.by));

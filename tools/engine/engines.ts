@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REQUIRED_TERRAFORM } from "../../lib/terraform-version";
-import { adaptStack } from "./stand-in";
+import { adaptStack } from "./newer-provider";
 import { versionAtLeast, type BuiltProvider, type Toolchain } from "./toolchain";
 
 export interface Engine {
@@ -86,7 +86,7 @@ function engineVersion(binary: string, env: NodeJS.ProcessEnv): string | undefin
 /**
  * Fills a working directory for one stack: a copy of its JSON, adapted where
  * the mirror holds a stand-in, and an override naming the stand-ins' versions
- * (tools/offline/stand-in.ts). The directory must sit at the same depth below a
+ * (tools/engine/newer-provider.ts). The directory must sit at the same depth below a
  * project root as cdktf.out/stacks/<stack>, so the stack's relative paths
  * (secret files, local state) resolve against that root. Returns the
  * adaptations made, one line each.

@@ -1,16 +1,16 @@
 // Everything the lab's node needs (npm run tools:lab), in a cache outside the
 // repository: the Secrets Store CSI driver and its Azure provider built from
-// the Go module proxy, the lab's own small programs (tools/offline/lab/), Debian's
+// the Go module proxy, the lab's own small programs (tools/node/go/), Debian's
 // containerd, runc, CNI plugins and busybox unpacked (nothing installed), and
 // two local images. The kubelet comes from the control-plane build
-// (tools/offline/cluster-tools.ts), in the same go build.
+// (tools/cluster/cluster-tools.ts), in the same go build.
 import * as crypto from "crypto";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { runCollecting } from "./build-step";
-import { toolCacheDir } from "./tool-cache";
-import { unpackDebianPackages } from "./debian-packages";
+import { runCollecting } from "../cache/build-step";
+import { toolCacheDir } from "../cache/tool-cache";
+import { unpackDebianPackages } from "../cache/debian-packages";
 import { ociArchive, type LayerEntry } from "./oci-image";
 
 export const CSI_DRIVER = { module: "sigs.k8s.io/secrets-store-csi-driver", version: "v1.5.4" } as const;
@@ -79,10 +79,10 @@ export function loadLabTools(dir: string): LabTools {
 }
 
 const repo = path.resolve(__dirname, "..");
-/** Where this project's lab sources live: tools/offline/lab (bundled commands run from .build-cache, one folder down). */
+/** Where this project's lab sources live: tools/node/go (bundled commands run from .build-cache, one folder down). */
 function labSources(): string {
-  for (const candidate of [path.join(repo, "tools", "offline", "lab"), path.join(process.cwd(), "tools", "offline", "lab")]) if (fs.existsSync(path.join(candidate, "go.mod"))) return candidate;
-  throw new LabToolsError("tools/offline/lab (the lab's Go sources) not found");
+  for (const candidate of [path.join(repo, "tools", "node", "go"), path.join(process.cwd(), "tools", "node", "go")]) if (fs.existsSync(path.join(candidate, "go.mod"))) return candidate;
+  throw new LabToolsError("tools/node/go (the lab's Go sources) not found");
 }
 
 function run(command: string, args: string[], cwd: string, onLine?: (line: string) => void): Promise<string> {
@@ -120,7 +120,7 @@ async function buildGoTools(dir: string, log: (line: string) => void): Promise<v
   try {
     log(`Building the Secrets Store CSI driver ${CSI_DRIVER.version}, its Azure provider ${AZURE_PROVIDER.version} and the lab's programs (once; a few minutes with the control plane's Go caches)...`);
     const driver = await moduleSource(CSI_DRIVER.module, CSI_DRIVER.version, work);
-    // The one dependency the proxy refuses, replaced by this project's stand-in (tools/offline/lab/mlog).
+    // The one dependency the proxy refuses, replaced by this project's stand-in (tools/node/go/mlog).
     fs.cpSync(path.join(labSources(), "mlog"), path.join(work, "mlog"), { recursive: true });
     await run("go", ["mod", "edit", `-replace=monis.app/mlog=${path.join(work, "mlog")}`], driver);
     await goBuild("secrets-store-csi-driver", driver, ["./cmd/secrets-store-csi-driver"], out, log);

@@ -174,7 +174,7 @@ function chooseProviderSource(required: RequiredProvider, work: string): { goVer
     return { goVersion: source.standIn.goVersion, version: source.standIn.version, standIn };
   }
   throw new ToolchainError(
-    `no commit is known for ${required.name} ${required.version}; add it to PROVIDER_SOURCES in tools/offline/toolchain.ts (known: ${Object.keys(source.releases).join(", ")})`,
+    `no commit is known for ${required.name} ${required.version}; add it to PROVIDER_SOURCES in tools/engine/toolchain.ts (known: ${Object.keys(source.releases).join(", ")})`,
   );
 }
 

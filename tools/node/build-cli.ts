@@ -1,12 +1,12 @@
 // `npm run tools:lab [-- --help]`
 //
-// Builds what the lab's node runs (tools/offline/lab-tools.ts) into a cache outside
+// Builds what the lab's node runs (tools/node/node-tools.ts) into a cache outside
 // the repository, after the control plane and kubelet (npm run tools:cluster,
 // run here too when missing). Idempotent: a second run only checks.
 import { reportFailure } from "../command";
 import { parseFlags, wantsHelp } from "../flags";
-import { clusterCacheDir, ClusterToolsError, ensureClusterTools } from "./cluster-tools";
-import { AZURE_PROVIDER, CSI_DRIVER, DEBIAN_PACKAGES, ensureLabTools, labCacheDir, LabToolsError } from "./lab-tools";
+import { clusterCacheDir, ClusterToolsError, ensureClusterTools } from "../cluster/cluster-tools";
+import { AZURE_PROVIDER, CSI_DRIVER, DEBIAN_PACKAGES, ensureLabTools, labCacheDir, LabToolsError } from "./node-tools";
 
 const USAGE = "usage: npm run tools:lab [-- --help]";
 
@@ -15,7 +15,7 @@ export async function main(args: readonly string[] = []): Promise<number> {
     process.stdout.write(
       `${USAGE}\n\nBuilds the lab's node for npm run test:lab: the Secrets Store CSI driver ${CSI_DRIVER.version} and its Azure provider\n` +
         `${AZURE_PROVIDER.version} from the Go module proxy (needs Go 1.26+), the lab's own registrar, pause and app stand-in\n` +
-        `(tools/offline/lab/), Debian's ${DEBIAN_PACKAGES.join(", ")} (apt-get download, no install), and two local images, into\n` +
+        `(tools/node/go/), Debian's ${DEBIAN_PACKAGES.join(", ")} (apt-get download, no install), and two local images, into\n` +
         "  $AKSKV_LAB_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/aks-keyvault-cdktf/lab\n" +
         "The kubelet comes with the control plane (npm run tools:cluster), which this builds first when missing.\n" +
         "A second run with everything in place only checks.\n",

@@ -5,9 +5,9 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { runCollecting } from "./build-step";
-import { unpackDebianPackages } from "./debian-packages";
-import { toolCacheDir } from "./tool-cache";
+import { runCollecting } from "../cache/build-step";
+import { unpackDebianPackages } from "../cache/debian-packages";
+import { toolCacheDir } from "../cache/tool-cache";
 
 /**
  * 1.34: a minor AKS supports (its standard support runs into 2026) that the
