@@ -10,12 +10,20 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { distinct, documentedCommands } from "./documented-commands";
-import { copyOfProject, shippedEnvironments, synthProject, tempDir, type Json } from "../support/helpers";
+import { copyOfProject, removeTempDirs, shippedEnvironments, synthProject, tempDir, type Json } from "../support/helpers";
 
 const repo = path.resolve(__dirname, "..", "..");
 const scratch = tempDir("akskv-doc-commands-");
 const files = { output: path.join(scratch, "github-output"), valueFile: path.join(scratch, "new-value.json") };
-const commands = documentedCommands(files);
+const commands = (() => {
+  try {
+    return documentedCommands(files);
+  } catch (error) {
+    // The file fails before any hook runs: leave nothing behind.
+    removeTempDirs();
+    throw error;
+  }
+})();
 
 /** Scripts not run here, each with the reason: they build, measure or run a suite of their own. */
 const NOT_RUN_HERE: Record<string, string> = {
@@ -153,6 +161,8 @@ describe("every documented npm run line runs as far as it gets here: it ends wit
   // Nothing here is signed in to Azure, and no command may reach it.
   fs.writeFileSync(path.join(bin, "az"), "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n", { mode: 0o755 });
   fs.writeFileSync(files.valueFile, '{"rotated": true}');
+  const recorded = [{ run: true, date: "2026-12-04", commit: "abc1234", node: process.version }, { step: "npm test", seconds: 20 }, { finished: true, status: 0, seconds: 21 }];
+  fs.writeFileSync(path.join(scratch, "ci-timings.jsonl"), recorded.map((r) => JSON.stringify(r)).join("\n") + "\n");
   // What the pull request workflow's review step leaves for the comment (the scan needs checkov, so it
   // leaves no scan.json here, and the comment leaves its section out, as after a failed install).
   fs.writeFileSync(path.join(project, "review.md"), "<!-- aks-keyvault-cdktf: plan review -->\n# Review\n");
@@ -163,6 +173,8 @@ describe("every documented npm run line runs as far as it gets here: it ends wit
     TERRAFORM_BINARY_NAME: path.join(project, "no-terraform"),
     SECRET_FILES: JSON.stringify({ "secrets/dev/configurable-secret.json": '{"from": "ci"}' }),
     CHECKPOINT_DISABLE: "1",
+    // What npm run ci:timings reads: a run .ci/run recorded.
+    AKSKV_CI_TIMINGS: path.join(scratch, "ci-timings.jsonl"),
     // The workflow's open step exports it (GITHUB_ENV) for the steps after it, close among them.
     AKSKV_RUNNER_IP: "198.51.100.7",
   });
@@ -191,12 +203,19 @@ describe("every documented npm run line runs as far as it gets here: it ends wit
     // What the pull request workflow's plan step finds: a synthesized project.
     const synth = spawnSync(process.execPath, [path.join(project, "tools", "build", "app.mjs")], { cwd: project, env: { ...env, CDKTF_OUTDIR: path.join(project, "cdktf.out"), AKSKV_SYNTH_CACHE_FROM: path.join(repo, ".build-cache") }, encoding: "utf8" });
     if (synth.status !== 0) throw new Error(`synth in the copy failed: ${synth.stdout}${synth.stderr}`);
-    const list = runnable.map((c) => {
+    const list: { id: string; entry: string; args: string[] }[] = [];
+    for (const c of runnable) {
       const { script, args } = scriptAndArgs(c.argv);
       const entry = /^node tools\/build\/run-ts\.mjs (\S+)$/.exec(scripts[script])?.[1];
-      if (!entry) throw new Error(`${label(c)}: npm run ${script} is not a command module (node tools/build/run-ts.mjs <entry>); run it another way or list it`);
-      return { id: label(c), entry, args };
-    });
+      if (entry) list.push({ id: label(c), entry, args });
+      else {
+        // A plain Node script (node tools/…/x.mjs) runs as npm would run it: its own process.
+        const file = /^node (tools\/\S+\.mjs)$/.exec(scripts[script])?.[1];
+        if (!file) throw new Error(`${label(c)}: npm run ${script} is neither a command module (node tools/build/run-ts.mjs <entry>) nor a node script; run it another way or list it`);
+        const own = spawnSync(process.execPath, [path.join(project, file), ...args], { cwd: project, env, encoding: "utf8", timeout: 30_000 });
+        results.set(label(c), { status: own.status, output: `${own.stdout}${own.stderr}` });
+      }
+    }
     const file = path.join(scratch, "commands.json");
     fs.writeFileSync(file, JSON.stringify(list));
     const ran = spawnSync(process.execPath, [path.join(__dirname, "..", "support", "run-commands.mjs"), file], { cwd: project, env, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });

@@ -69,7 +69,7 @@ describe("the app command's validated configs", () => {
 describe("the app command's type-check and bundle", () => {
   const synth = (root: string, cacheFrom: string) => run(process.execPath, [path.join(root, "tools", "build", "app.mjs")], root, { AKSKV_SYNTH_CACHE_FROM: cacheFrom });
   const breakStack = (root: string) => {
-    const stack = path.join(root, "stacks", "app-stack.ts");
+    const stack = path.join(root, "constructs", "app-workload.ts");
     const source = fs.readFileSync(stack, "utf8");
     const broken = source.replace("replicas: String(app.replicas),", "replicas: app.replicas,");
     expect(broken).not.toBe(source);
@@ -83,7 +83,7 @@ describe("the app command's type-check and bundle", () => {
     const fix = breakStack(copy);
     const failed = synth(copy, "");
     expect(failed.status).toBe(1);
-    expect(failed.stderr).toMatch(/stacks\/app-stack\.ts\(\d+,\d+\): error TS2322: Type 'number' is not assignable to type 'string'\./);
+    expect(failed.stderr).toMatch(/constructs\/app-workload\.ts\(\d+,\d+\): error TS2322: Type 'number' is not assignable to type 'string'\./);
     expect(failed.stderr).toContain("synth stopped: fix the type errors above; nothing was synthesized");
     expect(stacksIn(copy)).toEqual([]);
 

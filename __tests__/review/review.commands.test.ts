@@ -160,7 +160,7 @@ describe("npm run review", () => {
     expect(missing.stderr.trim()).toBe("review: no such git ref: no-such-branch");
     const noBase = review(root);
     expect(noBase.status).toBe(2);
-    expect(noBase.stderr.trim()).toBe("review: --base is required; usage: npm run review -- --base <git-ref> [--fail-on-destructive] [--json <file>]");
+    expect(noBase.stderr.trim()).toBe("review: --base is required; usage: npm run review -- --base <git-ref> [--fail-on-destructive] [--same] [--json <file>]");
     const worktrees = spawnSync("git", ["worktree", "list"], { cwd: root, encoding: "utf8" }).stdout.trim().split("\n");
     expect(worktrees).toHaveLength(1);
   }, 60_000);
