@@ -73,9 +73,29 @@ export function identityParameters(kind: "node" | "workload", clientId: string):
 }
 
 /**
- * A secrets-store.csi.x-k8s.io/v1 SecretProviderClass for the Azure provider.
+ * The secrets-store.csi.x-k8s.io/v1 SecretProviderClass for the Azure provider, as a manifest: what the
+ * construct applies, and what lab:rotation creates, so the lab measures the stacks' own class.
  * Every parameter value is a string, as the CRD requires.
  */
+export function secretProviderClassManifest(props: Omit<SecretProviderClassProps, "dependsOn">): Record<string, unknown> {
+  return {
+    apiVersion: "secrets-store.csi.x-k8s.io/v1",
+    kind: "SecretProviderClass",
+    metadata: { name: props.name, namespace: props.namespace },
+    spec: {
+      provider: "azure",
+      parameters: {
+        ...identityParameters(props.identityKind, props.identityClientId),
+        keyvaultName: props.keyVaultName,
+        // The provider reads tenantID first; the lab's tenantId spelling is deprecated.
+        tenantID: props.tenantId,
+        objects: objectsParameter(props.objects),
+      },
+      ...(props.syncedSecrets?.length ? { secretObjects: props.syncedSecrets } : {}),
+    },
+  };
+}
+
 export class SecretProviderClass extends Construct {
   readonly name: string;
   readonly manifest: Manifest;
@@ -83,24 +103,6 @@ export class SecretProviderClass extends Construct {
   constructor(scope: Construct, id: string, props: SecretProviderClassProps) {
     super(scope, id);
     this.name = props.name;
-    this.manifest = new Manifest(this, "manifest", {
-      manifest: {
-        apiVersion: "secrets-store.csi.x-k8s.io/v1",
-        kind: "SecretProviderClass",
-        metadata: { name: props.name, namespace: props.namespace },
-        spec: {
-          provider: "azure",
-          parameters: {
-            ...identityParameters(props.identityKind, props.identityClientId),
-            keyvaultName: props.keyVaultName,
-            // The provider reads tenantID first; the lab's tenantId spelling is deprecated.
-            tenantID: props.tenantId,
-            objects: objectsParameter(props.objects),
-          },
-          ...(props.syncedSecrets?.length ? { secretObjects: props.syncedSecrets } : {}),
-        },
-      },
-      dependsOn: props.dependsOn,
-    });
+    this.manifest = new Manifest(this, "manifest", { manifest: secretProviderClassManifest(props), dependsOn: props.dependsOn });
   }
 }

@@ -2,17 +2,23 @@
 // a running container sees, by delivery? In each round, one new value is
 // written at once to a Key Vault secret (CSI-mounted), a ConfigMap (mounted as
 // a volume) and nothing else: the environment variable was filled from that
-// ConfigMap when the container started. The container is read every poll until
-// both files hold the new value; the variable is read too, and never changes.
-// The figures go to docs/rotation.md, whose claims __tests__/ops/rotation-docs.test.ts
-// checks against them.
+// ConfigMap when the container started. The pod's two files are read where the
+// kubelet mounted them, every poll (0.1 s), until both hold the new value; then
+// the container itself is read once, to prove it sees the same files and that
+// the variable never changed. Each interval runs on its own node, with the
+// driver's rotation poll and the kubelet's pod sync at that interval, so the
+// three deliveries are compared at the same interval. The figures go to
+// docs/rotation.md, whose claims __tests__/ops/rotation-docs.test.ts checks
+// against them.
 import { durationSeconds } from "../../config/domain";
 
 export interface RotationClients {
   /** Writes the round's value to the vault secret and the ConfigMap, as close together as it can. */
   write(value: string): Promise<void>;
-  /** What the container sees now. */
-  read(): Promise<{ keyVault: string; configMap: string; env: string }>;
+  /** The pod's two files, read where the kubelet mounted them: cheap enough to read every poll. */
+  readFiles(): Promise<{ keyVault: string; configMap: string }>;
+  /** What the container itself sees, once a round: its two files and the variable. */
+  readContainer(): Promise<{ keyVault: string; configMap: string; env: string }>;
   readonly clock: { now(): number; sleep(ms: number): Promise<void> };
 }
 
@@ -29,7 +35,7 @@ export interface RotationOptions {
 }
 
 export interface RotationRound {
-  /** Seconds from the write to the new value in the container; each file's own. */
+  /** Seconds from the write to the new value in the pod's file; each file's own. */
   readonly keyVault: number;
   readonly configMap: number;
   /** The variable still held its start value this long after the write. */
@@ -44,31 +50,38 @@ export const median = (values: readonly number[]): number => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
+/** Polls the files until both hold the value; seconds from `written` to each. */
+async function untilBothChange(clients: RotationClients, value: string, written: number, options: RotationOptions, name: string): Promise<{ keyVault: number; configMap: number }> {
+  const seen: { keyVault?: number; configMap?: number } = {};
+  while (seen.keyVault === undefined || seen.configMap === undefined) {
+    const elapsed = (clients.clock.now() - written) / 1000;
+    if (elapsed > options.roundTimeoutSeconds) {
+      const missing = [seen.keyVault === undefined && "the Key Vault file", seen.configMap === undefined && "the ConfigMap file"].filter(Boolean).join(" and ");
+      throw new RotationMeasureError(`${name}: ${missing} did not change within ${options.roundTimeoutSeconds} s of the write`);
+    }
+    const now = await clients.readFiles();
+    const at = (clients.clock.now() - written) / 1000;
+    if (seen.keyVault === undefined && now.keyVault === value) seen.keyVault = at;
+    if (seen.configMap === undefined && now.configMap === value) seen.configMap = at;
+    await clients.clock.sleep(options.pollMs);
+  }
+  return { keyVault: seen.keyVault, configMap: seen.configMap };
+}
+
 export async function measureRotation(clients: RotationClients, options: RotationOptions, log: (line: string) => void): Promise<RotationRound[]> {
-  const start = await clients.read();
+  const start = await clients.readContainer();
   const rounds: RotationRound[] = [];
   const warmUp = options.warmUpRounds ?? 0;
   for (let run = 1 - warmUp; run <= options.runs; run++) {
+    const name = run < 1 ? "warm-up round" : `round ${run}`;
     const value = `round ${run} ${clients.clock.now()}`;
     const written = clients.clock.now();
     await clients.write(value);
-    const seen: { keyVault?: number; configMap?: number } = {};
-    let env = start.env;
-    while (seen.keyVault === undefined || seen.configMap === undefined) {
-      const elapsed = (clients.clock.now() - written) / 1000;
-      if (elapsed > options.roundTimeoutSeconds) {
-        const missing = [seen.keyVault === undefined && "the Key Vault file", seen.configMap === undefined && "the ConfigMap file"].filter(Boolean).join(" and ");
-        throw new RotationMeasureError(`${run < 1 ? "warm-up round" : `round ${run}`}: ${missing} did not change within ${options.roundTimeoutSeconds} s of the write`);
-      }
-      const now = await clients.read();
-      const at = (clients.clock.now() - written) / 1000;
-      if (seen.keyVault === undefined && now.keyVault === value) seen.keyVault = at;
-      if (seen.configMap === undefined && now.configMap === value) seen.configMap = at;
-      env = now.env;
-      if (env !== start.env) throw new RotationMeasureError(`round ${run}: the environment variable changed in a running container (${JSON.stringify(env)}), which Kubernetes never does`);
-      await clients.clock.sleep(options.pollMs);
-    }
-    const round = { keyVault: seen.keyVault!, configMap: seen.configMap!, envUnchangedFor: (clients.clock.now() - written) / 1000 };
+    const seen = await untilBothChange(clients, value, written, options, name);
+    const inside = await clients.readContainer();
+    if (inside.env !== start.env) throw new RotationMeasureError(`${name}: the environment variable changed in a running container (${JSON.stringify(inside.env)}), which Kubernetes never does`);
+    if (inside.keyVault !== value || inside.configMap !== value) throw new RotationMeasureError(`${name}: the container does not see the files the kubelet mounted for it (Key Vault ${JSON.stringify(inside.keyVault)}, ConfigMap ${JSON.stringify(inside.configMap)})`);
+    const round = { ...seen, envUnchangedFor: (clients.clock.now() - written) / 1000 };
     if (run < 1) {
       log(`warm-up round (not counted): Key Vault file after ${round.keyVault.toFixed(1)} s, ConfigMap file after ${round.configMap.toFixed(1)} s`);
       continue;
@@ -79,26 +92,42 @@ export async function measureRotation(clients: RotationClients, options: Rotatio
   return rounds;
 }
 
+/** One interval's measurement: the driver's rotation poll and the kubelet's pod sync both at `interval`. */
+export interface RotationSeries {
+  readonly interval: string;
+  readonly rounds: readonly RotationRound[];
+}
+
 export interface RotationReport {
   readonly date: string;
-  readonly rotationInterval: string;
-  readonly kubeletSyncFrequency: string;
-  readonly rounds: readonly RotationRound[];
+  readonly pollMs: number;
+  readonly series: readonly RotationSeries[];
 }
 
 const BEGIN = "<!-- lab:rotation table: written by npm run lab:rotation -- --write-docs -->";
 const END = "<!-- lab:rotation table end -->";
 
-/** The dated markdown table docs/rotation.md shows. */
+const DELIVERIES = [
+  { row: "Key Vault secret, CSI-mounted", changes: "yes", pick: (r: RotationRound) => r.keyVault },
+  { row: "ConfigMap volume", changes: "yes", pick: (r: RotationRound) => r.configMap },
+  { row: "environment variable from that ConfigMap", changes: "no", pick: (r: RotationRound) => r.envUnchangedFor },
+] as const;
+
+/** The dated markdown table docs/rotation.md shows: per interval and delivery, min, median and max. */
 export function rotationTable(report: RotationReport): string {
-  const figures = (pick: (r: RotationRound) => number) => report.rounds.map((r) => pick(r).toFixed(1)).join(", ");
-  const med = (pick: (r: RotationRound) => number) => median(report.rounds.map(pick)).toFixed(1);
+  const runs = [...new Set(report.series.map((s) => s.rounds.length))].join("/");
+  const rows = report.series.flatMap((s) =>
+    DELIVERIES.map((d) => {
+      const values = s.rounds.map(d.pick);
+      const [min, med, max] = [Math.min(...values), median(values), Math.max(...values)].map((v) => v.toFixed(1));
+      const figures = d.changes === "yes" ? `${min} | ${med} | ${max}` : `never (unchanged ${min} s after) | never | never`;
+      return `| ${s.interval} | ${d.row} | ${d.changes} | ${figures} | ${values.map((v) => v.toFixed(1)).join(", ")} |`;
+    }),
+  );
   return [
-    `| measured ${report.date}, ${report.rounds.length} rounds after a warm-up, one node | changes without a restart | median s | each round, s |`,
-    "| --- | --- | ---: | --- |",
-    `| Key Vault secret, CSI-mounted (rotation interval ${report.rotationInterval}) | yes | ${med((r) => r.keyVault)} | ${figures((r) => r.keyVault)} |`,
-    `| ConfigMap volume (kubelet syncFrequency ${report.kubeletSyncFrequency}, AKS's default) | yes | ${med((r) => r.configMap)} | ${figures((r) => r.configMap)} |`,
-    `| environment variable from that ConfigMap | no | never (unchanged ${med((r) => r.envUnchangedFor)} s after) | ${figures((r) => r.envUnchangedFor)} |`,
+    `| interval (measured ${report.date}, ${runs} rounds after a warm-up, files read every ${report.pollMs / 1000} s, one node) | delivery | changes without a restart | min s | median s | max s | each round, s |`,
+    "| --- | --- | --- | ---: | ---: | ---: | --- |",
+    ...rows,
   ].join("\n");
 }
 
@@ -110,19 +139,32 @@ export function withRotationTable(doc: string, table: string): string {
   return `${doc.slice(0, begin + BEGIN.length)}\n${table}\n${doc.slice(end)}`;
 }
 
+export interface TableSeries {
+  readonly intervalSeconds: number;
+  readonly rounds: number;
+  /** min, median and max seconds of each file; the variable's "changes" cell. */
+  readonly keyVault: readonly [number, number, number];
+  readonly configMap: readonly [number, number, number];
+  readonly envChanges: boolean;
+}
+
 /** The figures of the table in a document, as rotationTable wrote them: what the docs test checks claims against. */
-export function tableFigures(doc: string): { date: string; rotationIntervalSeconds: number; syncFrequencySeconds: number; keyVault: number; configMap: number; envChanges: boolean } | undefined {
+export function tableFigures(doc: string): { date: string; pollSeconds: number; series: TableSeries[] } | undefined {
   const begin = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
   if (begin < 0 || end < begin) return undefined;
   const block = doc.slice(begin, end);
-  const row = (label: RegExp) => block.split("\n").find((line) => label.test(line))?.split("|").map((cell) => cell.trim());
   const date = /measured (\d{4}-\d{2}-\d{2})/.exec(block)?.[1];
-  const kv = row(/^\| Key Vault secret/);
-  const cm = row(/^\| ConfigMap volume/);
-  const env = row(/^\| environment variable/);
-  const interval = /rotation interval (\w+)\)/.exec(block)?.[1];
-  const sync = /syncFrequency (\w+)/.exec(block)?.[1];
-  if (!date || !kv || !cm || !env || !interval || !sync) return undefined;
-  return { date, rotationIntervalSeconds: durationSeconds(interval), syncFrequencySeconds: durationSeconds(sync), keyVault: Number(kv[3]), configMap: Number(cm[3]), envChanges: env[2] !== "no" };
+  const poll = /files read every ([\d.]+) s/.exec(block)?.[1];
+  const cells = block.split("\n").filter((line) => /^\| \d+[smh] \|/.test(line)).map((line) => line.split("|").slice(1, -1).map((c) => c.trim()));
+  if (!date || !poll || cells.length === 0) return undefined;
+  const series = [...new Set(cells.map((c) => c[0]))].map((interval) => {
+    const row = (label: string) => cells.find((c) => c[0] === interval && c[1] === label);
+    const kv = row(DELIVERIES[0].row);
+    const cm = row(DELIVERIES[1].row);
+    const env = row(DELIVERIES[2].row);
+    const triple = (c: string[] | undefined) => [Number(c?.[3]), Number(c?.[4]), Number(c?.[5])] as const;
+    return { intervalSeconds: durationSeconds(interval), rounds: kv?.[6].split(",").length ?? 0, keyVault: triple(kv), configMap: triple(cm), envChanges: env?.[2] !== "no" };
+  });
+  return { date, pollSeconds: Number(poll), series };
 }
