@@ -4,7 +4,7 @@
 // local control plane, the lab's node) and run only through their own npm scripts (`npm run test:<tier>`),
 // which `.ci/run` runs in order. A test file's tier is its name's last part before `.test.ts`
 // (`review/review.commands.test.ts`); its folder is what it tests.
-const TIERS = ["commands", "scan", "terraform", "azure", "cluster", "lab"];
+const TIERS = ["commands", "scan", "terraform", "azure", "cluster", "lab", "cdktn"];
 
 // Transform with swc: no type-check per file (tsc checks once, in `npm test`).
 const shared = {
@@ -33,6 +33,22 @@ module.exports = {
       testMatch: ["**/*.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", ...TIERS.map((tier) => `\\.${tier}\\.test\\.ts$`)],
     },
-    ...TIERS.map((tier) => ({ ...shared, displayName: tier, testMatch: [`**/*.${tier}.test.ts`] })),
+    ...TIERS.filter((tier) => tier !== "cdktn").map((tier) => ({ ...shared, displayName: tier, testMatch: [`**/*.${tier}.test.ts`] })),
+    {
+      // npm test's suites again, and the engines' equivalence, on CDK Terrain: the same sources, with the
+      // engine's packages taken from the second install (cdktn/, npm run tools:cdktn) as the bundle takes
+      // them (tools/build/terrain-app.mjs), so no import in the product names the engine it runs on.
+      ...shared,
+      displayName: "cdktn",
+      testMatch: ["**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", ...TIERS.filter((tier) => tier !== "cdktn").map((tier) => `\\.${tier}\\.test\\.ts$`)],
+      moduleNameMapper: {
+        "^cdktf$": "<rootDir>/cdktn/node_modules/cdktn",
+        "^cdktf/(.*)$": "<rootDir>/cdktn/node_modules/cdktn/$1",
+        "^@cdktf/provider-azurerm/(.*)$": "<rootDir>/cdktn/node_modules/@cdktn/provider-azurerm/$1",
+        "^@cdktf/provider-kubernetes/(.*)$": "<rootDir>/cdktn/node_modules/@cdktf/provider-kubernetes/$1",
+        "^constructs$": "<rootDir>/cdktn/node_modules/constructs",
+      },
+    },
   ],
 };

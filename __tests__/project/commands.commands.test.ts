@@ -11,7 +11,7 @@ if (process.env.AKSKV_COMMANDS_TEST) throw new Error("commands.commands.test.ts 
 const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")).scripts;
 
 /** Scripts that are a third-party tool with the project's defaults: it judges its own flags (jest and oxlint exit 1). */
-const THIRD_PARTY = ["ci:lint", "test:unit", "test:commands", "test:terraform", "test:azure", "test:scan", "test:cluster", "test:lab"];
+const THIRD_PARTY = ["ci:lint", "test:unit", "test:commands", "test:terraform", "test:azure", "test:scan", "test:cluster", "test:lab", "test:cdktn"];
 /** cdktf accepts flags it does not know and synthesizes anyway: a bogus flag cannot be refused without wrapping cdktf. */
 const ACCEPTS_UNKNOWN_FLAGS = ["synth"];
 

@@ -197,6 +197,15 @@ rows.push(
     measure(process.execPath, app, { env: { ...quiet, CDKTF_OUTDIR: appOut } }),
   ),
 );
+// CDK Terrain side by side (npm run tools:cdktn first; without it the rows say they failed): its CLI on
+// Node 22 through npm run synth:cdktn, and its app alone, each against CDKTF's row above.
+const terrainOut = tempDir("akskv-bench-cdktn-");
+rows.push(await bench("npm run synth:cdktn (CDK Terrain's CLI, sources unchanged)", RUNS, () => measure("npm", ["run", "-s", "synth:cdktn", "--", "--output", terrainOut], { env: quiet })));
+rows.push(
+  await bench("CDK Terrain's app alone: node tools/build/terrain-app.mjs (dev + prod)", RUNS, () =>
+    measure(process.execPath, [path.join(root, "tools", "build", "terrain-app.mjs")], { env: { ...quiet, CDKTF_OUTDIR: terrainOut } }),
+  ),
+);
 const scaling = [];
 for (const n of [1, 2, 8]) {
   const dir = projectWithEnvironments(n);

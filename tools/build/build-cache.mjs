@@ -119,9 +119,10 @@ export async function entryBundle(entry) {
   return outfile;
 }
 
-export async function bundle(entry, outfile) {
+export async function bundle(entry, outfile, options = {}) {
   const { buildSync } = await import("esbuild");
   const result = buildSync({
+    ...options,
     entryPoints: [path.join(root, entry)],
     outfile,
     write: false,
