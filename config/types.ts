@@ -33,3 +33,6 @@ export type PolicyWaiver = EnvironmentConfig["policyWaivers"][number];
 
 /** Where the secrets are mounted in every pod; the lab and the demo app expect this path. */
 export const SECRETS_MOUNT_PATH = "/app/secrets";
+
+/** The Secrets Store CSI driver's name, as a pod's CSI volume names it and the node registers it. */
+export const CSI_DRIVER_NAME = "secrets-store.csi.k8s.io";

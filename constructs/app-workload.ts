@@ -4,13 +4,11 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Fn, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { SECRETS_MOUNT_PATH, type AppConfig, type SecretConfig } from "../config/types";
+import { CSI_DRIVER_NAME, SECRETS_MOUNT_PATH, type AppConfig, type SecretConfig } from "../config/types";
 import { workloadServiceAccount } from "../lib/apps";
 import { envSecretName, secretProviderClassName } from "../lib/names";
 import { rolloutAnnotations } from "../lib/rollout";
 import { SecretProviderClass, type SyncedSecret } from "./secret-provider-class";
-
-export const CSI_DRIVER = "secrets-store.csi.k8s.io";
 
 /** app_url while the LoadBalancer Service has no address. */
 export const APP_URL_PENDING = "pending: the LoadBalancer Service has no address yet (kubectl get service -n <namespace>)";
@@ -127,7 +125,7 @@ function podSpec(app: AppConfig, objects: readonly SecretConfig[], serviceAccoun
     container: [container(app, objects)],
     volume: [
       { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-      { name: "keyvault", csi: { driver: CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: className } } },
+      { name: "keyvault", csi: { driver: CSI_DRIVER_NAME, readOnly: true, volumeAttributes: { secretProviderClass: className } } },
     ],
   };
 }

@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
 import { load } from "js-yaml";
+import { CSI_DRIVER_NAME } from "../../config/types";
 import type { ClusterTools } from "../cluster/cluster-tools";
 import type { LabTools } from "./node-tools";
 import { IMAGES } from "./node-tools";
@@ -482,7 +483,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
     }, 90, path.join(dir, "kubelet.log"));
     await waitUntil("the CSI driver registered with the kubelet", async () => {
       const node = await api("GET", `/apis/storage.k8s.io/v1/csinodes/${NODE_NAME}`);
-      return (node.body?.spec?.drivers ?? []).some((d: Json) => d.name === "secrets-store.csi.k8s.io");
+      return (node.body?.spec?.drivers ?? []).some((d: Json) => d.name === CSI_DRIVER_NAME);
     }, 60, path.join(dir, "kubelet.log"));
     const reconcileAddon = async (config: { enableSecretRotation?: string; rotationPollInterval?: string }): Promise<string | undefined> => {
       const setPath = "/apis/apps/v1/namespaces/kube-system/daemonsets/aks-secrets-store-csi-driver";

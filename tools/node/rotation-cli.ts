@@ -14,7 +14,7 @@ import * as path from "path";
 import { secretProviderClassManifest } from "../../constructs/secret-provider-class";
 import { durationSeconds } from "../../config/domain";
 import { rotationInterval } from "../../config/rules";
-import { SECRETS_MOUNT_PATH } from "../../config/types";
+import { CSI_DRIVER_NAME, SECRETS_MOUNT_PATH } from "../../config/types";
 import { reportFailure, wallClock } from "../command";
 import { parseFlags, UsageError, wantsHelp } from "../flags";
 import { podCommandOutput } from "../ops/kube";
@@ -141,7 +141,7 @@ function rotationPod(image: string) {
         },
       ],
       volumes: [
-        { name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "rotation" } } },
+        { name: "secrets", csi: { driver: CSI_DRIVER_NAME, readOnly: true, volumeAttributes: { secretProviderClass: "rotation" } } },
         { name: "configmap", configMap: { name: "rotation" } },
       ],
     },
