@@ -2,9 +2,10 @@
 // (tools/node/azure-stand-ins/): what each one refuses, with Azure's error codes,
 // and that what they enforce is read from the synthesized stacks.
 import * as crypto from "crypto";
+import * as net from "net";
 import { directoryIdentities, resolver, vaultGrants, type Outputs } from "../../tools/node/azure-stand-ins/from-stacks";
 import { CLIENT_ASSERTION_TYPE, entraEndpoint, managedIdentityEndpoint, TOKEN_EXCHANGE_AUDIENCE, type Directory } from "../../tools/node/azure-stand-ins/entra";
-import type { StandInRequest } from "../../tools/node/azure-stand-ins/http";
+import { closable, closeServer, type StandInRequest } from "../../tools/node/azure-stand-ins/http";
 import { jwtClaims, signJwt } from "../../tools/node/azure-stand-ins/jwt";
 import { KeyVaultStandIn, VAULT_RESOURCE, type VaultGrant } from "../../tools/node/azure-stand-ins/keyvault";
 import { baseConfig, hardenedConfig, selfSignedCertificate, synthProject, type Json } from "../support/helpers";
@@ -322,5 +323,33 @@ describe("what the stand-ins enforce is read from the synthesized stacks", () =>
     };
     expect([get(ID.appObject, "configurable-secrets"), get(ID.appObject, "shared-ca"), get(ID.appObject, "billing-db")]).toEqual([200, 200, "403 ForbiddenByRbac"]);
     expect([get(BILLING.object, "billing-db"), get(BILLING.object, "shared-ca"), get(BILLING.object, "configurable-secrets")]).toEqual([200, 200, "403 ForbiddenByRbac"]);
+  });
+});
+
+describe("the stand-ins' servers close within their bound", () => {
+  // A client that never hangs up (a pod whose network namespace is gone) must not hold the lab's end open.
+  const listening = (server: net.Server) => new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+  const connected = (port: number) => new Promise<net.Socket>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => resolve(socket));
+    socket.on("error", () => undefined);
+  });
+
+  test("closeServer ends a tracked server's open connections, and the server stops", async () => {
+    const server = closable(net.createServer(() => undefined));
+    const client = await connected(await listening(server));
+    const ended = new Promise((resolve) => client.on("close", resolve));
+    await closeServer(server, "the test's server", 2000);
+    await ended;
+    expect(server.listening).toBe(false);
+  });
+
+  test("an untracked server with a connection open fails with what did not close, and how long it waited", async () => {
+    const server = net.createServer(() => undefined);
+    const client = await connected(await listening(server));
+    try {
+      await expect(closeServer(server, "the test's server", 200)).rejects.toThrow("the test's server did not close within 0.2 s (untracked connections open)");
+    } finally {
+      client.destroy();
+    }
   });
 });

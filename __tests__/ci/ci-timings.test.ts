@@ -46,4 +46,18 @@ describe("npm run ci:timings", () => {
     expect(commands.filter((line) => !line.startsWith("step "))).toEqual([]);
     expect(script).toContain('TIMINGS="${AKSKV_CI_TIMINGS:-${XDG_CACHE_HOME:-$HOME/.cache}/aks-keyvault-cdktf/ci-timings.jsonl}"');
   });
+
+  test("a step that outlives its bound is stopped, named, and ends the run with its status in the record", () => {
+    // .ci/run's own wrapper, in front of one step that hangs.
+    const script = fs.readFileSync(path.join(repo, ".ci", "run"), "utf8");
+    const wrapper = script.slice(0, script.indexOf("\nstep npm "));
+    const dir = tempDir("akskv-ci-step-");
+    fs.mkdirSync(path.join(dir, ".ci"));
+    fs.writeFileSync(path.join(dir, ".ci", "run"), `${wrapper}\nstep sleep 30\nstep echo not reached\n`);
+    const timings = path.join(dir, "timings.jsonl");
+    const result = run("bash", [path.join(dir, ".ci", "run")], dir, { AKSKV_CI_TIMINGS: timings, AKSKV_STEP_LIMIT_SECONDS: "1" });
+    expect([result.status, result.stderr.trim(), result.stdout]).toEqual([124, "ci: step 'sleep 30' did not finish within 1 s (AKSKV_STEP_LIMIT_SECONDS); it was stopped", ""]);
+    const last = JSON.parse(fs.readFileSync(timings, "utf8").trim().split("\n").pop()!);
+    expect([last.finished, last.status, last.during]).toEqual([true, 124, "sleep 30"]);
+  });
 });

@@ -31,6 +31,7 @@ import { ARM_HOST } from "../../tools/node/azure-stand-ins/arm";
 import { aadKubeconfig, AzureCloud } from "../../tools/node/azure-stand-ins/cloud";
 import { AUTHORITY_HOST, GITHUB_ISSUER, TOKEN_EXCHANGE_AUDIENCE, type Directory } from "../../tools/node/azure-stand-ins/entra";
 import { serveStandIns, type StandInServers } from "../../tools/node/azure-stand-ins/serve";
+import { closable, closeServer } from "../../tools/node/azure-stand-ins/http";
 import { withPrivateHosts } from "../../tools/cluster/local-cluster";
 import { githubJobToken, signJwt } from "../../tools/node/azure-stand-ins/jwt";
 import { KeyVaultStandIn, VAULT_DNS_SUFFIX, VAULT_RESOURCE } from "../../tools/node/azure-stand-ins/keyvault";
@@ -121,7 +122,7 @@ const listen = (server: http.Server | net.Server, port: number, host: string) =>
   new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
-    servers.push(server);
+    servers.push(closable(server));
   });
 
 /**
@@ -130,35 +131,41 @@ const listen = (server: http.Server | net.Server, port: number, host: string) =>
  */
 const FILE_STARTED = Date.now();
 
+/** A scenario's synth, its AKS and Key Vault deploys (each run bounded at 420 s) and what it gives the stand-ins. */
+const SETUP_MS = 540_000;
+
 /** The title every scenario's first step, its app deploy, starts with. */
 const DEPLOY_STEP = "deployed with the deploy workflow's command";
 
 class Steps {
-  private readonly bodies: [string, () => Promise<void>][] = [];
+  private readonly bodies: [string, () => Promise<void>, number][] = [];
   private readonly results = new Map<string, Promise<void>>();
   /** Settles when every step has. */
   finished: Promise<void> = Promise.resolve();
 
-  add(name: string, body: () => Promise<void>): void {
-    this.bodies.push([name, body]);
+  /** A step, bounded by `ms` (its test's timeout): a step that outlives it fails, and the ones after it run. */
+  add(name: string, body: () => Promise<void>, ms: number): void {
+    this.bodies.push([name, body, ms]);
   }
 
   constructor(private readonly label: string) {}
 
   /** Runs a step, and says when it ran: the figures behind the lab's timing in the README. */
-  private timed(name: string, body: () => Promise<void>): Promise<void> {
+  private timed(name: string, body: () => Promise<void>, ms: number): Promise<void> {
     const started = Date.now();
-    return body().finally(() => process.stdout.write(`lab ${this.label}: ${name.split(":")[0].slice(0, 60)}: ${((started - FILE_STARTED) / 1000).toFixed(0)}-${((Date.now() - FILE_STARTED) / 1000).toFixed(0)} s\n`));
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`lab ${this.label}: "${name}" did not finish within ${ms / 1000} s`)), ms)));
+    return Promise.race([body(), bound]).finally(() => clearTimeout(timer)).finally(() => process.stdout.write(`lab ${this.label}: ${name.split(":")[0].slice(0, 60)}: ${((started - FILE_STARTED) / 1000).toFixed(0)}-${((Date.now() - FILE_STARTED) / 1000).toFixed(0)} s\n`));
   }
 
   start(setup: () => Promise<void>): void {
-    const ready = this.timed("setup", setup);
+    const ready = this.timed("setup", setup, SETUP_MS);
     let tail = ready.catch(() => undefined);
     this.results.set("setup", ready);
     // A broken product fails fast: once the scenario's deploy has failed, its later steps fail at once.
     let deployFailed: string | undefined;
-    for (const [name, body] of this.bodies) {
-      const run = () => (deployFailed ? Promise.reject(new Error(`not run: the scenario's deploy failed: ${deployFailed}`)) : this.timed(name, body));
+    for (const [name, body, ms] of this.bodies) {
+      const run = () => (deployFailed ? Promise.reject(new Error(`not run: the scenario's deploy failed: ${deployFailed}`)) : this.timed(name, body, ms));
       const result = tail.then(() => ready.then(run, (error) => Promise.reject(new Error(`not run: the scenario's setup failed: ${error}`))));
       if (name.startsWith(DEPLOY_STEP)) result.catch((error) => (deployFailed = String(error).slice(0, 300)));
       this.results.set(name, result);
@@ -239,7 +246,7 @@ afterAll(async () => {
   process.stdout.write(`lab: memory in use above idle at its peak: ${(idleMb - lowestMb).toFixed(0)} MB\n`);
   process.stdout.write(`lab: the node stopped in ${((Date.now() - stopping) / 1000).toFixed(1)} s, ${((Date.now() - FILE_STARTED) / 1000).toFixed(0)} s after the start\n`);
   fs.rmSync(nodeDir, { recursive: true, force: true });
-  for (const server of servers) await new Promise((r) => server.close(r));
+  await Promise.all(servers.map((server) => closeServer(server, `the lab's server on ${JSON.stringify(server.address())}`)));
   await standIns?.close();
   const changed = Object.entries(readHostSettings()).filter(([k, v]) => hostSettingsBefore[k] !== v);
   if (changed.length > 0) throw new Error(`lab: host settings left changed: ${changed.map(([k, v]) => `${k} ${hostSettingsBefore[k]} -> ${v}`).join(", ")}`);
@@ -383,7 +390,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
   scenarios.push(scenario);
   /** A test of one step: the step runs in the background, in its turn; the test awaits and reports it. */
   const step = (title: string, body: () => Promise<void>, timeout: number) => {
-    steps.add(title, body);
+    steps.add(title, body, timeout);
     test(title, () => steps.result(title), timeout);
   };
   const objectName: string = config.keyVault.secrets[0].objectName;
@@ -444,6 +451,9 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
             const named = (target.spec.containers as Json[]).flatMap((c) => c.ports ?? []).find((p: Json) => p.name === port.targetPort);
             const upstream = net.connect(Number(named?.containerPort ?? port.targetPort), target.status.podIP);
             client.pipe(upstream).pipe(client);
+            // Either end gone ends the other: a pod's end never closes once its network namespace is gone.
+            upstream.on("close", () => client.destroy());
+            client.on("close", () => upstream.destroy());
             upstream.on("error", () => client.destroy());
             client.on("error", () => upstream.destroy());
           });
@@ -875,7 +885,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
     }
   }
   // In the scenario's own chain, so it overlaps the other scenarios' steps instead of following them.
-  if (kind === "faults") steps.add("cleanup: the namespace deleted", deleteNamespaces);
+  if (kind === "faults") steps.add("cleanup: the namespace deleted", deleteNamespaces, 120_000);
   if (kind !== "faults") {
     step("destroyed with the destroy workflow's command for the app stack, it leaves nothing: the namespace is gone", async () => {
       const destroy = await runAsync(project, ["npx", "cdktf", "destroy", `app-${env}`, "--ignore-missing-stack-dependencies", "--auto-approve", "--skip-synth", "--skip-provider-lock"], engineEnv, 180);
@@ -886,7 +896,7 @@ describe.each(SCENARIOS)("the lab end to end: %s", (_title, env, kind) => {
 
   afterAll(async () => {
     await steps.finished;
-    for (const server of balancers.values()) await new Promise((r) => server.close(r));
+    await Promise.all([...balancers.values()].map((server) => closeServer(server, `${label}'s load balancer`)));
     // Whatever a failed step left, so the next environment starts clean.
     await deleteNamespaces().catch(() => undefined);
   }, 120_000);

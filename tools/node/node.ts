@@ -277,6 +277,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
           });
         });
         request.on("error", reject);
+        request.setTimeout(30_000, () => request.destroy(new Error(`the lab's API server did not answer ${method} ${urlPath} within 30 s`)));
         request.end(body === undefined ? undefined : JSON.stringify(body));
       });
 

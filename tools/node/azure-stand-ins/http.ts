@@ -1,6 +1,7 @@
 // The request and response shapes the stand-ins answer, so their rules are
 // tested without a socket; serve() puts one behind a real server.
 import type * as http from "http";
+import type * as net from "net";
 
 export interface StandInRequest {
   readonly method: string;
@@ -42,4 +43,31 @@ export function listener(handler: Handler, log: (line: string) => void = () => u
       res.end(text);
     });
   };
+}
+
+const openSockets = new WeakMap<net.Server, Set<net.Socket>>();
+
+/** Tracks a server's connections from now on, so closeServer can end them. */
+export function closable<T extends net.Server>(server: T): T {
+  const open = new Set<net.Socket>();
+  openSockets.set(server, open);
+  server.on("connection", (socket: net.Socket) => {
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
+  });
+  return server;
+}
+
+/**
+ * Stops a server and ends its open connections, within `ms`: server.close() alone waits for every
+ * client, and a connection to or from a pod whose network namespace is gone never ends by itself.
+ */
+export function closeServer(server: net.Server, what: string, ms = 10_000): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not close within ${ms / 1000} s (${openSockets.get(server)?.size ?? "untracked"} connections open)`)), ms);
+    server.close(() => (clearTimeout(timer), resolve()));
+    for (const socket of openSockets.get(server) ?? []) socket.destroy();
+    (server as Partial<http.Server>).closeAllConnections?.();
+  });
 }

@@ -10,7 +10,7 @@ import type * as net from "net";
 import { issueCertificate } from "../node";
 import { ARM_HOST, type ArmStandIn } from "./arm";
 import { AUTHORITY_HOST, entraEndpoint, managedIdentityEndpoint, type Directory } from "./entra";
-import { listener } from "./http";
+import { closable, closeServer, listener } from "./http";
 import { VAULT_DNS_SUFFIX, type KeyVaultStandIn } from "./keyvault";
 
 export interface StandInServers {
@@ -30,7 +30,7 @@ export async function serveStandIns(options: {
 }): Promise<StandInServers> {
   const tls = issueCertificate(options.pki, "stand-ins", "/CN=azure-stand-ins", [`DNS:${AUTHORITY_HOST}`, `DNS:*.${VAULT_DNS_SUFFIX}`, `DNS:${ARM_HOST}`]);
   const names = () => [AUTHORITY_HOST, ARM_HOST, ...options.vaults().map((v) => v.host)].join(", ");
-  const standIns = https.createServer(
+  const standIns = closable(https.createServer(
     { cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) },
     listener((request) => {
       const directory = options.directory();
@@ -41,13 +41,13 @@ export async function serveStandIns(options: {
       const vault = options.vaults().find((v) => v.host === request.url.hostname);
       return vault ? vault.handle(request) : { status: 404, body: `no stand-in for ${request.url.hostname} (${names()})` };
     }),
-  );
-  const msi = http.createServer(
+  ));
+  const msi = closable(http.createServer(
     listener((request) => {
       const directory = options.directory();
       return directory ? managedIdentityEndpoint(directory, request) : { status: 503, body: "no directory yet" };
     }),
-  );
+  ));
   const listen = (server: net.Server, port: number, host: string) =>
     new Promise<void>((resolve, reject) => {
       server.once("error", (error) => reject(new Error(`the stand-ins could not listen on ${host}:${port}: ${error.message} (is another lab running?)`)));
@@ -57,13 +57,13 @@ export async function serveStandIns(options: {
   try {
     await listen(msi, 0, "127.0.0.1");
   } catch (error) {
-    standIns.close();
+    await closeServer(standIns, "the stand-ins' HTTPS server");
     throw error;
   }
   return {
     identityEndpoint: `http://127.0.0.1:${(msi.address() as net.AddressInfo).port}/msi/token`,
     close: async () => {
-      for (const server of [standIns, msi]) await new Promise((r) => server.close(r));
+      await Promise.all([closeServer(standIns, "the stand-ins' HTTPS server"), closeServer(msi, "the managed-identity endpoint")]);
     },
   };
 }
