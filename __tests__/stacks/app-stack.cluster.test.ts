@@ -2,7 +2,7 @@
 // the real kubernetes provider to a local API server (tools/cluster/local-cluster.ts),
 // signed in the way the stack signs in (kubelogin, here a stand-in that prints
 // the deployer's token), with the host and CA from the AKS stack's outputs.
-// Then: a second plan is empty, a new secret version rolls the pods and
+// Then: a second plan is empty, also after switching to CDK Terrain and back, a new secret version rolls the pods and
 // changes nothing else, and destroy leaves nothing. The test plays the two
 // parts no local control plane has: the cloud controller (a load balancer
 // address) and the kubelet (pods reported ready).
@@ -17,7 +17,8 @@ import { tofuEngine, writeOutputsState } from "../../tools/engine/mock-test";
 import { durationSeconds } from "../../config/domain";
 import { verifyDeployment, type ClusterView } from "../../tools/ops/verify";
 import { loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
-import { synthProject, tempDir, type Json } from "../support/helpers";
+import { synthProject, synthWithEngine, tempDir, type Json } from "../support/helpers";
+import { loadTerrainTools, terrainCacheDir } from "../../tools/terrain/terrain";
 
 const repo = path.resolve(__dirname, "..", "..");
 const CLIENT_ID = "11111111-2222-4333-8444-555555555555";
@@ -114,6 +115,8 @@ let toolchainProviders: ReturnType<typeof loadToolchain>["providers"];
 
 beforeAll(async () => {
   const toolchain = loadToolchain(repo, toolsCacheDir(process.env));
+  // The engine switch below needs the second install: without it the file fails, loudly.
+  loadTerrainTools(terrainCacheDir(process.env));
   toolchainProviders = toolchain.providers;
   engine = tofuEngine(toolchain);
   cluster = await startLocalCluster(loadClusterTools(clusterCacheDir(process.env)), tempDir("akskv-cluster-"));
@@ -426,6 +429,21 @@ describe.each(["dev", "prod"])("the app stack of %s on a local API server", (env
     const resynthesized = await engineRun(dir, env, ["plan", "-detailed-exitcode"]);
     expect(`${resynthesized.status} ${resynthesized.stderr}`).toBe("0 ");
   }, 120_000);
+
+  test("switching engines: CDK Terrain's synthesis of the same config plans no changes against what CDKTF applied, and neither does going back", async () => {
+    // Beside cdktf.out, as the backend's local path is relative to the output folder's place in the project.
+    const out = path.join(root, "cdktn.out");
+    synthWithEngine("terrain-app.mjs", root, out);
+    const terrainStack = path.join(out, "stacks", stackName, "cdk.tf.json");
+    expect(JSON.parse(fs.readFileSync(terrainStack, "utf8"))["//"].metadata.version).toBe("0.24.0");
+    prepareWorkDir(terrainStack, dir, toolchainProviders);
+    const onTerrain = await engineRun(dir, env, ["plan", "-detailed-exitcode"]);
+    expect(`${onTerrain.status} ${onTerrain.stderr}`).toBe("0 ");
+    const back = synthProject({ [envName]: config }, {});
+    prepareWorkDir(path.join(back.outdir, "stacks", stackName, "cdk.tf.json"), dir, toolchainProviders);
+    const onCdktf = await engineRun(dir, env, ["plan", "-detailed-exitcode"]);
+    expect(`${onCdktf.status} ${onCdktf.stderr}`).toBe("0 ");
+  }, 180_000);
 
   test("a new secret version changes only the pod template's annotation, and a new ReplicaSet rolls out", async () => {
     writeUpstream(VERSION_2);

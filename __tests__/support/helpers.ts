@@ -133,6 +133,17 @@ export function synthProject(configs: Record<string, Json>, files: Record<string
   };
 }
 
+/**
+ * Synthesizes a project folder with one engine's app as its own process: tools/build/app.mjs (CDKTF, the
+ * product's install) or tools/build/terrain-app.mjs (CDK Terrain, the second install; npm run tools:cdktn).
+ */
+export function synthWithEngine(app: "app.mjs" | "terrain-app.mjs", cwd: string, outdir: string): void {
+  fs.mkdirSync(path.dirname(outdir), { recursive: true });
+  const repo = path.resolve(__dirname, "..", "..");
+  const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", app)], { cwd, env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" }, encoding: "utf8", timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`${app} in ${cwd} failed (${result.status ?? result.signal}): ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`);
+}
+
 /** The one resource of a type and logical ID in a parsed stack. */
 export function resource(stack: Json, type: string, id: string): Json {
   const found = stack.resource?.[type]?.[id];

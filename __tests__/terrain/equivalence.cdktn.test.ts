@@ -6,7 +6,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { baseConfig, hardenedConfig, tempDir, writeProject, type Json } from "../support/helpers";
+import { baseConfig, hardenedConfig, synthWithEngine, tempDir, writeProject, type Json } from "../support/helpers";
 import { loadTerrainTools, terrainCacheDir } from "../../tools/terrain/terrain";
 
 const repo = path.resolve(__dirname, "..", "..");
@@ -36,12 +36,6 @@ function differences(a: unknown, b: unknown, at = ""): [string, unknown, unknown
     return keys.flatMap((k) => differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k));
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [[at, a, b]];
-}
-
-function synth(app: string, cwd: string, outdir: string): void {
-  fs.mkdirSync(path.dirname(outdir), { recursive: true });
-  const result = spawnSync(process.execPath, [path.join(repo, "tools", "build", app)], { cwd, env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" }, encoding: "utf8", timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`${app} in ${cwd} failed (${result.status ?? result.signal}): ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ")}`);
 }
 
 /** The held-out shapes: RBAC with two apps and every object option and a remote backend; access policies with a shared certificate. */
@@ -81,8 +75,8 @@ describe("CDKTF and CDK Terrain synthesize the same Terraform", () => {
     loadTerrainTools(terrainCacheDir(process.env));
     projects.heldOut = heldOutProject();
     for (const [name, root] of Object.entries(projects)) {
-      synth("app.mjs", root, out(name, "cdktf"));
-      synth("terrain-app.mjs", root, out(name, "cdktn"));
+      synthWithEngine("app.mjs", root, out(name, "cdktf"));
+      synthWithEngine("terrain-app.mjs", root, out(name, "cdktn"));
     }
   }, 240_000);
 
