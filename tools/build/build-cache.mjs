@@ -97,6 +97,32 @@ export function adoptValidatedConfigs() {
   if (content) writeAtomically(own, content);
 }
 
+/**
+ * The `app` command's three steps, for either engine: type-check when the sources changed since the
+ * last successful check (a type error removes cdktf.out's stacks, so nothing stale is left to deploy by
+ * mistake, and exits 1), bundle when they changed, run. `adopt` takes either step over from
+ * AKSKV_SYNTH_CACHE_FROM's checkout where its stamp matches.
+ */
+export async function runApp({ stamp, tsconfig, outfile, hash, engine, adopt = false, bundleOptions = {} }) {
+  if (readStamp(`typecheck${stamp}`) !== hash && !(adopt && adoptStep("typecheck", hash))) {
+    process.stdout.write(`Type-checking the stacks${engine ? ` against ${engine}` : ""} (their sources changed since the last check)...\n`);
+    if (typecheck(tsconfig) !== 0) {
+      const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+      fs.rmSync(path.join(outdir, "stacks"), { recursive: true, force: true });
+      fs.rmSync(path.join(outdir, "manifest.json"), { force: true });
+      process.stderr.write(`synth${engine ? ` on ${engine}` : ""} stopped: fix the type errors above; nothing was synthesized\n`);
+      process.exit(1);
+    }
+    writeStamp(`typecheck${stamp}`, hash);
+  }
+  if ((readStamp(`bundle${stamp}`) !== hash || !fs.existsSync(outfile)) && !(adopt && adoptStep("bundle", hash, [path.basename(outfile)]))) {
+    await bundle("main.ts", outfile, bundleOptions);
+    writeStamp(`bundle${stamp}`, hash);
+  }
+  process.env.AKSKV_SOURCES_HASH = hash;
+  createRequire(import.meta.url)(outfile);
+}
+
 /** Runs tsc --noEmit on a tsconfig; its report goes to stderr. Returns the exit status. */
 export function typecheck(project) {
   const typescript = path.dirname(createRequire(import.meta.url).resolve("typescript/package.json"));

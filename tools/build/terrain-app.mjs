@@ -8,30 +8,22 @@
 // require("cdktf") there finds the npm alias of cdktf to cdktn.
 import * as fs from "node:fs";
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import * as path from "node:path";
-import { appSourcesHash, bundle, readStamp, root, typecheck, writeStamp } from "./build-cache.mjs";
+import { appSourcesHash, root, runApp } from "./build-cache.mjs";
 
 const terrain = path.join(root, "cdktn");
-const outfile = path.join(terrain, ".build", "main.cjs");
-const lock = path.join(terrain, "package-lock.json");
-if (!fs.existsSync(path.join(terrain, "node_modules", ".akskv-lock-sha256"))) {
-  process.stderr.write("synth on CDK Terrain: cdktn/node_modules is not installed: run npm run tools:cdktn\n");
+const lock = fs.readFileSync(path.join(terrain, "package-lock.json"));
+// The stamp ensureTerrainTools (tools/terrain/terrain.ts) writes after npm ci: the lockfile's hash.
+const installed = path.join(terrain, "node_modules", ".akskv-lock-sha256");
+if (!fs.existsSync(installed) || fs.readFileSync(installed, "utf8") !== createHash("sha256").update(lock).digest("hex")) {
+  process.stderr.write("synth on CDK Terrain: cdktn/node_modules is missing or not from cdktn/package-lock.json: run npm run tools:cdktn\n");
   process.exit(1);
 }
-const hash = createHash("sha256").update(appSourcesHash()).update(fs.readFileSync(lock)).digest("hex");
-
-if (readStamp("typecheck-cdktn") !== hash) {
-  process.stdout.write("Type-checking the stacks against CDK Terrain (their sources changed since the last check)...\n");
-  if (typecheck("tsconfig.cdktn.json") !== 0) {
-    process.stderr.write("synth on CDK Terrain stopped: fix the type errors above; nothing was synthesized\n");
-    process.exit(1);
-  }
-  writeStamp("typecheck-cdktn", hash);
-}
-if (readStamp("bundle-cdktn") !== hash || !fs.existsSync(outfile)) {
-  await bundle("main.ts", outfile, { alias: { cdktf: "cdktn", "@cdktf/provider-azurerm": "@cdktn/provider-azurerm" } });
-  writeStamp("bundle-cdktn", hash);
-}
-process.env.AKSKV_SOURCES_HASH = hash;
-createRequire(import.meta.url)(outfile);
+await runApp({
+  stamp: "-cdktn",
+  tsconfig: "tsconfig.cdktn.json",
+  outfile: path.join(terrain, ".build", "main.cjs"),
+  hash: createHash("sha256").update(appSourcesHash()).update(lock).digest("hex"),
+  engine: "CDK Terrain",
+  bundleOptions: { alias: { cdktf: "cdktn", "@cdktf/provider-azurerm": "@cdktn/provider-azurerm" } },
+});
