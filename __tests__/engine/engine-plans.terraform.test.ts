@@ -3,120 +3,16 @@
 // -> Key Vault -> app, each stack reading the previous one's outputs through
 // its own terraform_remote_state from a state file the previous apply wrote.
 // npm run tools:terraform builds the toolchain; without it this file fails.
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { mockTest, outputsOf, plannedChange, unknownPaths, writeOutputsState, type MockRun } from "../../tools/engine/mock-test";
+import { azurermMocks, deployChain, expectPassed, hashVersion, hcl, ID, kubernetesMocks, LB_IP, MARKER, runs, sha256, type Chain } from "./mock-chain";
 import { loadToolchain, toolsCacheDir } from "../../tools/engine/toolchain";
 import { SECRET_VERSIONS_ANNOTATION } from "../../lib/rollout";
 import { baseConfig, hardenedConfig, synthProject, type Json, type SynthesizedProject } from "../support/helpers";
 
 const repo = path.resolve(__dirname, "..", "..");
 const toolchain = loadToolchain(repo, toolsCacheDir(process.env));
-
-// Distinct IDs, so a test can tell where each one lands.
-const ID = {
-  tenant: "11111111-1111-4111-8111-111111111111",
-  subscription: "22222222-2222-4222-8222-222222222222",
-  deployerObject: "33333333-3333-4333-8333-333333333333",
-  addonClient: "44444444-4444-4444-8444-444444444444",
-  addonObject: "55555555-5555-4555-8555-555555555555",
-  workloadClient: "66666666-6666-4666-8666-666666666666",
-  workloadObject: "77777777-7777-4777-8777-777777777777",
-};
-const MARKER = "marker-value-that-must-stay-out-of-plans-and-state-7f3a9c";
-const LB_IP = "203.0.113.10";
-
-/** A JavaScript value as an HCL expression. */
-function hcl(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(hcl).join(", ")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{ ${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)} = ${hcl(v)}`).join(", ")} }`;
-  }
-  return JSON.stringify(value);
-}
-
-const mockResource = (type: string, defaults: Json) => `  mock_resource ${JSON.stringify(type)} {\n    defaults = ${hcl(defaults)}\n  }\n`;
-const mockData = (type: string, defaults: Json) => `  mock_data ${JSON.stringify(type)} {\n    defaults = ${hcl(defaults)}\n  }\n`;
-const runs = (...commands: ("plan" | "apply")[]) => commands.map((c) => `run ${JSON.stringify(c)} {\n  command = ${c}\n}\n`).join("");
-
-const rg = (env: string) => `/subscriptions/${ID.subscription}/resourceGroups/rg-test-${env}`;
-
-function azurermMocks(env: string): string {
-  const identity = `${rg(env)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`;
-  return [
-    'mock_provider "azurerm" {\n',
-    mockData("azurerm_client_config", { tenant_id: ID.tenant, object_id: ID.deployerObject, client_id: ID.deployerObject, subscription_id: ID.subscription }),
-    mockResource("azurerm_resource_group", { id: rg(env) }),
-    mockResource("azurerm_kubernetes_cluster", {
-      id: `${rg(env)}/providers/Microsoft.ContainerService/managedClusters/aks-test-${env}`,
-      oidc_issuer_url: `https://westeurope.oic.prod-aks.azure.com/${ID.tenant}/issuer/`,
-      kube_config: [
-        {
-          host: `https://aks-test-${env}.hcp.westeurope.azmk8s.io:443`,
-          cluster_ca_certificate: Buffer.from("test CA").toString("base64"),
-          client_certificate: "",
-          client_key: "",
-          password: "",
-          username: "",
-        },
-      ],
-      // A block the stack configures: the mock fills in only its computed part.
-      key_vault_secrets_provider: {
-        secret_identity: [{ client_id: ID.addonClient, object_id: ID.addonObject, user_assigned_identity_id: `${identity}/azurekeyvaultsecretsprovider` }],
-      },
-    }),
-    mockResource("azurerm_user_assigned_identity", { id: `${identity}/id-app`, client_id: ID.workloadClient, principal_id: ID.workloadObject, tenant_id: ID.tenant }),
-    mockResource("azurerm_log_analytics_workspace", { id: `${rg(env)}/providers/Microsoft.OperationalInsights/workspaces/log-test` }),
-    mockResource("azurerm_monitor_data_collection_rule", { id: `${rg(env)}/providers/Microsoft.Insights/dataCollectionRules/dcr-test` }),
-    mockResource("azurerm_virtual_network", { id: `${rg(env)}/providers/Microsoft.Network/virtualNetworks/vnet-test` }),
-    mockResource("azurerm_subnet", { id: `${rg(env)}/providers/Microsoft.Network/virtualNetworks/vnet-test/subnets/aks` }),
-    mockResource("azurerm_key_vault", {
-      id: `${rg(env)}/providers/Microsoft.KeyVault/vaults/kv-test-${env}-01`,
-      vault_uri: `https://kv-test-${env}-01.vault.azure.net/`,
-    }),
-    mockResource("azurerm_key_vault_secret", {
-      id: `https://kv-test-${env}-01.vault.azure.net/secrets/configurable-secrets/0123456789abcdef0123456789abcdef`,
-      version: "0123456789abcdef0123456789abcdef",
-    }),
-    "}\n",
-  ].join("");
-}
-
-function kubernetesMocks(withAddress: boolean): string {
-  const status = { status: [{ load_balancer: [{ ingress: [{ ip: LB_IP, hostname: "", ip_mode: "VIP" }] }] }] };
-  return `mock_provider "kubernetes" {\n${withAddress ? mockResource("kubernetes_service_v1", status) : ""}}\n`;
-}
-
-/** A secret file's SHA-256: what no version may reveal. */
-const sha256 = (content: string) => createHash("sha256").update(content).digest("hex");
-/** A version as 32 bits of a hash, as the stack derived it before: a guessing oracle for short values. */
-const hashVersion = (content: string) => parseInt(sha256(content).slice(0, 8), 16);
-
-function expectPassed(run: MockRun): void {
-  if (!run.passed) throw new Error(`tofu test failed:\n${run.errors.join("\n")}`);
-}
-
-interface Chain {
-  project: SynthesizedProject;
-  aks: MockRun;
-  keyVault: MockRun;
-  app: MockRun;
-}
-
-/** Applies AKS and Key Vault against mocks, writing each one's outputs where the next stack reads them, then plans the app. */
-async function deployChain(env: string, config: Json, secret: string): Promise<Chain> {
-  const project = synthProject({ [env]: config }, { [`secrets/${env}/configurable-secret.json`]: secret });
-  const aks = await mockTest(toolchain, project.outdir, `aks-${env}`, azurermMocks(env) + runs("apply"));
-  expectPassed(aks);
-  writeOutputsState(project.root, `aks-${env}`, outputsOf(aks.states.apply));
-  const keyVault = await mockTest(toolchain, project.outdir, `keyvault-${env}`, azurermMocks(env) + runs("plan", "apply"));
-  expectPassed(keyVault);
-  writeOutputsState(project.root, `keyvault-${env}`, outputsOf(keyVault.states.apply));
-  const app = await mockTest(toolchain, project.outdir, `app-${env}`, kubernetesMocks(true) + runs("plan", "apply"));
-  expectPassed(app);
-  return { project, aks, keyVault, app };
-}
 
 const cleanups: string[] = [];
 afterAll(() => {
@@ -130,7 +26,7 @@ describe.each([
   const secret = JSON.stringify({ password: MARKER });
   let chain: Chain;
   beforeAll(async () => {
-    chain = await deployChain(env, config(), secret);
+    chain = await deployChain(toolchain, env, config(), secret);
     cleanups.push(chain.project.root);
   }, 600_000);
 
@@ -201,7 +97,7 @@ describe("changes, planned by OpenTofu", () => {
     history.states[run].values.root_module.resources.find((r: Json) => r.address === "azurerm_key_vault_secret.secret-configurable-secrets").values.value_wo_version;
 
   beforeAll(async () => {
-    const chain = await deployChain("dev", baseConfig("dev"), '{"v": 1}');
+    const chain = await deployChain(toolchain, "dev", baseConfig("dev"), '{"v": 1}');
     project = chain.project;
     cleanups.push(project.root);
     // What a job's write-secret-files step writes, from its environment's secret, run between the engine's runs.
