@@ -2,7 +2,7 @@
 // (lib/exit-codes.ts), and on an error one line each.
 import { ConfigError } from "../config/load";
 import { EXIT } from "../lib/exit-codes";
-import { UsageError } from "./flags";
+import { parseFlags, UsageError, wantsHelp } from "./flags";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ErrorClass = new (...args: any[]) => Error;
@@ -30,3 +30,25 @@ export function reportFailure(command: string, error: unknown, expected: readonl
 
 /** The wall clock, for commands that wait. */
 export const wallClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+
+/**
+ * A `tools:*` command: `--help`, no other flag, the build's progress lines on stdout, one line when ready,
+ * and reportFailure's exit codes. `help` follows the usage line; `build` returns the ready line.
+ */
+export function toolsCommand(name: string, help: string, expected: readonly ErrorClass[], build: (log: (line: string) => void) => Promise<string>) {
+  const usage = `usage: npm run ${name} [-- --help]`;
+  return async (args: readonly string[] = []): Promise<number> => {
+    if (wantsHelp(args)) {
+      process.stdout.write(`${usage}\n\n${help}`);
+      return 0;
+    }
+    try {
+      parseFlags(args, { values: [] }, usage);
+      const log = (line: string) => process.stdout.write(`${line}\n`);
+      log(await build(log));
+      return 0;
+    } catch (error) {
+      return reportFailure(name, error, expected);
+    }
+  };
+}
