@@ -8,7 +8,7 @@
 // at the stand-ins through its pod's host aliases. Everything it starts is
 // stopped, and every mount, network namespace and link it made removed, by
 // stop(), also after a failure.
-import { spawnSync, type ChildProcess } from "child_process";
+import { spawnSync, type ChildProcess, type SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as path from "path";
@@ -188,20 +188,68 @@ function kill9(pid: number): void {
 const netnsDir = "/var/run/netns";
 const netnsNow = () => (fs.existsSync(netnsDir) ? fs.readdirSync(netnsDir) : []);
 
+/** What the phases of a node's start share: where it lives, its processes, containerd's socket. */
+interface NodeState {
+  readonly options: LabNodeOptions;
+  readonly dir: string;
+  readonly paths: LabTools["paths"];
+  readonly kubeletRoot: string;
+  readonly containerdRoot: string;
+  readonly socket: string;
+  readonly children: ChildProcess[];
+  readonly ctr: (...args: string[]) => SpawnSyncReturns<string>;
+  cluster?: LocalCluster;
+}
+type Api = LabNode["api"];
+
 export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
   const { dir, lab, log } = options;
-  const paths = lab.paths;
   fs.mkdirSync(dir, { recursive: true });
-  const children: ChildProcess[] = [];
-  const netnsBefore = new Set(netnsNow());
-  const hostSettingsBefore = readHostSettings();
-  const kubeletRoot = path.join(dir, "kubelet");
   const containerdRoot = path.join(dir, "containerd");
   const socket = path.join(containerdRoot, "containerd.sock");
-  let cluster: LocalCluster | undefined;
-  const ctr = (...args: string[]) => spawnSync(paths.ctr, ["--address", socket, "-n", "k8s.io", ...args], { encoding: "utf8", timeout: 60_000 });
+  const s: NodeState = {
+    options,
+    dir,
+    paths: lab.paths,
+    kubeletRoot: path.join(dir, "kubelet"),
+    containerdRoot,
+    socket,
+    children: [],
+    ctr: (...args: string[]) => spawnSync(lab.paths.ctr, ["--address", socket, "-n", "k8s.io", ...args], { encoding: "utf8", timeout: 60_000 }),
+  };
+  const stop = stopper(s, new Set(netnsNow()), readHostSettings());
+  options.onStarting?.(stop);
+  try {
+    log("lab: certificates");
+    const pki = path.join(dir, "pki");
+    makeCa(pki);
+    log("lab: control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)");
+    const cluster = await startControlPlane(s, pki);
+    const kubeconfig = path.join(dir, "admin.kubeconfig");
+    fs.writeFileSync(kubeconfig, kubeconfigText(cluster.host, cluster.caPem, cluster.adminToken));
+    const api = apiClient(cluster);
+    log("lab: containerd and the images");
+    const images = await startContainerd(s);
+    log("lab: kubelet");
+    await startKubelet(s, api, kubeconfig, pki);
+    log("lab: the add-on (Secrets Store CSI driver and Azure provider DaemonSets in kube-system)");
+    await installAddon(s, api, images, cluster);
+    return { cluster, kubeconfig, api, images, reconcileAddon: addonReconciler(s, api), stop };
+  } catch (error) {
+    // For whoever debugs the lab: AKSKV_LAB_DEBUG_HOLD=<seconds> keeps a failed node up to look at, then stops it all the same.
+    if (process.env.AKSKV_LAB_DEBUG_HOLD) {
+      log(`lab: failed (${(error as Error).message}); holding ${dir} for ${process.env.AKSKV_LAB_DEBUG_HOLD} s`);
+      await new Promise((r) => setTimeout(r, Number(process.env.AKSKV_LAB_DEBUG_HOLD) * 1000));
+    }
+    await stop();
+    throw error;
+  }
+}
 
-  const stop = async () => {
+/** The node's stop: everything its start made, gone, and the host's settings as they were before. */
+function stopper(s: NodeState, netnsBefore: Set<string>, hostSettingsBefore: Record<string, string>): () => Promise<void> {
+  const { dir, socket, children, ctr } = s;
+  return async () => {
     // Pods first, through containerd (their processes outlive a stopped shim), then the node, then the control plane.
     const kubelet = children.find((c) => (c as { labName?: string }).labName === "kubelet");
     if (kubelet) await stopProcess(kubelet, 8000);
@@ -217,7 +265,7 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
     // them first: a container whose shim is gone is reparented and would outlive the lab.
     const shims = processesMatching((cmdline) => cmdline.includes("containerd-shim-runc-v2") && cmdline.includes(socket));
     for (const pid of [...descendantsOf(shims), ...shims]) kill9(pid);
-    await cluster?.stop();
+    await s.cluster?.stop();
     for (const name of netnsNow().filter((n) => !netnsBefore.has(n))) {
       spawnSync("umount", ["-l", path.join(netnsDir, name)]);
       fs.rmSync(path.join(netnsDir, name), { force: true });
@@ -238,280 +286,299 @@ export async function startLabNode(options: LabNodeOptions): Promise<LabNode> {
     }
     if (mountsUnder([dir]).length === 0) fs.rmSync(dir, { recursive: true, force: true });
   };
+}
 
-  options.onStarting?.(stop);
-  try {
-    log("lab: certificates");
-    const pki = path.join(dir, "pki");
-    makeCa(pki);
-    const kubeletClient = issueCertificate(pki, "apiserver-kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client");
+/** etcd, kube-apiserver (which reaches the kubelet with its client certificate), the controllers and the scheduler. */
+async function startControlPlane(s: NodeState, pki: string): Promise<LocalCluster> {
+  const { dir, options } = s;
+  const kubeletClient = issueCertificate(pki, "apiserver-kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client");
+  // The kubelet refuses a loopback node IP, so the API server reaches it (exec, logs) by its name, which
+  // only the API server's own hosts file resolves, to the loopback address the kubelet listens on.
+  const apiServerHosts = path.join(dir, "apiserver-hosts");
+  fs.writeFileSync(apiServerHosts, `127.0.0.1 localhost ${NODE_NAME}\n::1 localhost\n`);
+  s.cluster = await startLocalCluster(options.cluster, path.join(dir, "control-plane"), {
+    issuer: options.issuer,
+    scheduler: options.cluster.scheduler,
+    controllers: "deployment,replicaset,daemonset,namespace,garbagecollector,serviceaccount,nodelifecycle,root-ca-certificate-publisher-controller",
+    apiServerHosts,
+    extraApiServerArgs: [`--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`, "--kubelet-preferred-address-types=Hostname", "--allow-privileged=true"],
+  });
+  return s.cluster;
+}
 
-    log("lab: control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)");
-    // The kubelet refuses a loopback node IP, so the API server reaches it (exec, logs) by its name, which
-    // only the API server's own hosts file resolves, to the loopback address the kubelet listens on.
-    const apiServerHosts = path.join(dir, "apiserver-hosts");
-    fs.writeFileSync(apiServerHosts, `127.0.0.1 localhost ${NODE_NAME}\n::1 localhost\n`);
-    cluster = await startLocalCluster(options.cluster, path.join(dir, "control-plane"), {
-      issuer: options.issuer,
-      scheduler: options.cluster.scheduler,
-      controllers: "deployment,replicaset,daemonset,namespace,garbagecollector,serviceaccount,nodelifecycle,root-ca-certificate-publisher-controller",
-      apiServerHosts,
-      extraApiServerArgs: [`--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`, "--kubelet-preferred-address-types=Hostname", "--allow-privileged=true"],
-    });
-    const kubeconfig = path.join(dir, "admin.kubeconfig");
-    fs.writeFileSync(kubeconfig, kubeconfigText(cluster.host, cluster.caPem, cluster.adminToken));
-    const c = cluster;
-    const api = (method: string, urlPath: string, body?: Json) =>
-      new Promise<{ status: number; body: Json }>((resolve, reject) => {
-        const request = https.request(`${c.host}${urlPath}`, { method, ca: c.caPem, headers: { Authorization: `Bearer ${c.adminToken}`, "Content-Type": "application/json" } }, (response) => {
-          let text = "";
-          response.on("data", (chunk) => (text += chunk));
-          response.on("end", () => {
-            let parsed: Json = text;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              // text, as it came
-            }
-            resolve({ status: response.statusCode ?? 0, body: parsed });
-          });
+/** The API server as its admin, each request bounded. */
+function apiClient(c: LocalCluster): Api {
+  return (method: string, urlPath: string, body?: Json) =>
+    new Promise<{ status: number; body: Json }>((resolve, reject) => {
+      const request = https.request(`${c.host}${urlPath}`, { method, ca: c.caPem, headers: { Authorization: `Bearer ${c.adminToken}`, "Content-Type": "application/json" } }, (response) => {
+        let text = "";
+        response.on("data", (chunk) => (text += chunk));
+        response.on("end", () => {
+          let parsed: Json = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            // text, as it came
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed });
         });
-        request.on("error", reject);
-        request.setTimeout(30_000, () => request.destroy(new Error(`the lab's API server did not answer ${method} ${urlPath} within 30 s`)));
-        request.end(body === undefined ? undefined : JSON.stringify(body));
       });
+      request.on("error", reject);
+      request.setTimeout(30_000, () => request.destroy(new Error(`the lab's API server did not answer ${method} ${urlPath} within 30 s`)));
+      request.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+}
 
-    log("lab: containerd and the images");
-    fs.mkdirSync(containerdRoot, { recursive: true });
-    const cniConf = path.join(dir, "cni", "net.d");
-    fs.mkdirSync(cniConf, { recursive: true });
-    const images = Object.fromEntries(Object.entries(lab.images).map(([ref, i]) => [ref, `${ref.replace(/:[^:/]+$/, "")}@${i.digest}`]));
-    fs.writeFileSync(
-      path.join(containerdRoot, "config.toml"),
-      [
-        "version = 2",
-        `root = "${path.join(containerdRoot, "root")}"`,
-        `state = "${path.join(containerdRoot, "state")}"`,
-        "[grpc]",
-        `  address = "${socket}"`,
-        '[plugins."io.containerd.grpc.v1.cri"]',
-        `  sandbox_image = "${IMAGES.pause}"`,
-        // Root here lacks CAP_SYS_RESOURCE: without this every sandbox fails to start (shared/recipes/local-csi).
-        "  restrict_oom_score_adj = true",
-        '  [plugins."io.containerd.grpc.v1.cri".containerd]',
-        '    snapshotter = "overlayfs"',
-        '    default_runtime_name = "runc"',
-        '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
-        '      runtime_type = "io.containerd.runc.v2"',
-        '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
-        "        SystemdCgroup = false",
-        `        BinaryName = "${paths.runc}"`,
-        '  [plugins."io.containerd.grpc.v1.cri".cni]',
-        `    bin_dir = "${paths.cniBin}"`,
-        `    conf_dir = "${cniConf}"`,
-        "",
-      ].join("\n"),
-    );
-    const containerdEnv = { ...process.env, PATH: `${path.dirname(paths.containerd)}${path.delimiter}${process.env.PATH}` };
-    // In the machine's own mount namespace: the kubelet's CSI mounts must reach the containers.
-    const containerd = startProcess("containerd", paths.containerd, ["--config", path.join(containerdRoot, "config.toml")], dir, containerdEnv);
-    children.push(containerd);
-    await waitUntil("containerd answering on its socket", async () => ctr("version").status === 0, 30, path.join(dir, "containerd.log"));
-    for (const [ref, image] of Object.entries(lab.images)) {
-      const imported = ctr("images", "import", image.archive);
-      if (imported.status !== 0) throw new LabError(`ctr images import ${path.basename(image.archive)}: ${imported.stderr.trim()}`);
-      // The name by digest too: the kubelet asks for name@digest, which the CRI finds only under that name.
-      const tagged = ctr("images", "tag", ref, images[ref]);
-      if (tagged.status !== 0) throw new LabError(`ctr images tag ${images[ref]}: ${tagged.stderr.trim()}`);
-    }
-
-    fs.writeFileSync(
-      path.join(cniConf, "10-akskv-lab.conflist"),
-      JSON.stringify({
-        cniVersion: "1.0.0",
-        name: "akskv-lab",
-        plugins: [
-          { type: "bridge", bridge: BRIDGE, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: POD_SUBNET }]], dataDir: path.join(dir, "cni", "ipam") } },
-          { type: "loopback" },
-        ],
-      }),
-    );
-
-    log("lab: kubelet");
-    fs.mkdirSync(kubeletRoot, { recursive: true });
-    // The driver mounts into pods' volumes with Bidirectional propagation, which needs a shared mount;
-    // this machine's / is private, so the kubelet's folder becomes a shared mount of its own.
-    for (const args of [["--bind", kubeletRoot, kubeletRoot], ["--make-rshared", kubeletRoot]]) {
-      const mounted = spawnSync("mount", args, { encoding: "utf8" });
-      if (mounted.status !== 0) throw new LabError(`mount ${args.join(" ")}: ${mounted.stderr.trim()}`);
-    }
-    const kubeletConfig = path.join(dir, "kubelet-config.yaml");
-    fs.writeFileSync(
-      kubeletConfig,
-      JSON.stringify({
-        apiVersion: "kubelet.config.k8s.io/v1beta1",
-        kind: "KubeletConfiguration",
-        cgroupDriver: "cgroupfs",
-        failCgroupV1: false,
-        containerRuntimeEndpoint: `unix://${socket}`,
-        address: "127.0.0.1",
-        port: await freePort(),
-        readOnlyPort: 0,
-        healthzBindAddress: "127.0.0.1",
-        healthzPort: await freePort(),
-        authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: path.join(pki, "ca.crt") } },
-        authorization: { mode: "AlwaysAllow" },
-        failSwapOn: false,
-        registerNode: true,
-        rotateCertificates: false,
-        serverTLSBootstrap: false,
-        evictionHard: { "memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%" },
-        imageGCHighThresholdPercent: 100,
-        imageGCLowThresholdPercent: 99,
-        syncFrequency: options.kubeletSyncFrequency ?? "5s",
-        // Pod logs in the lab's folder, not the machine's /var/log/pods.
-        podLogsDir: path.join(dir, "pod-logs"),
-        resolvConf: "",
-      }),
-    );
-    const kubelet = startProcess(
-      "kubelet",
-      options.cluster.kubelet,
-      [`--config=${kubeletConfig}`, `--kubeconfig=${kubeconfig}`, `--root-dir=${kubeletRoot}`, `--cert-dir=${path.join(dir, "kubelet-pki")}`, `--hostname-override=${NODE_NAME}`, "--v=2"],
-      dir,
-    );
-    (kubelet as { labName?: string }).labName = "kubelet";
-    children.push(kubelet);
-    await waitUntil(`node ${NODE_NAME} Ready`, async () => {
-      const node = await api("GET", `/api/v1/nodes/${NODE_NAME}`);
-      return (node.body?.status?.conditions ?? []).some((x: Json) => x.type === "Ready" && x.status === "True");
-    }, 90, path.join(dir, "kubelet.log"));
-
-    log("lab: the add-on (Secrets Store CSI driver and Azure provider DaemonSets in kube-system)");
-    const manifests = (file: string): Json[] => (fs.readFileSync(path.join(paths.manifests, file), "utf8").split(/^---$/m).map((doc) => load(doc)).filter(Boolean) as Json[]);
-    for (const file of ["secrets-store.csi.x-k8s.io_secretproviderclasses.yaml", "secrets-store.csi.x-k8s.io_secretproviderclasspodstatuses.yaml"]) {
-      for (const crd of manifests(file)) await create(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
-    }
-    for (const file of ["rbac-secretproviderclass.yaml", "rbac-secretproviderrotation.yaml", "rbac-secretprovidersyncing.yaml", "rbac-secretprovidertokenrequest.yaml"]) {
-      for (const object of manifests(file)) await create(api, objectPath(object), object);
-    }
-    // The workload identity path needs the pod's token for Entra ID's exchange audience.
-    const csiDriver = manifests("csidriver.yaml")[0];
-    csiDriver.spec.tokenRequests = [{ audience: "api://AzureADTokenExchange" }];
-    await create(api, "/apis/storage.k8s.io/v1/csidrivers", csiDriver);
-    await create(api, "/api/v1/namespaces/kube-system/serviceaccounts", { metadata: { name: "csi-secrets-store-provider-azure", namespace: "kube-system" } });
-    const apiPort = new URL(cluster.host).port;
-    const inCluster = [
-      // No kube-proxy here: the pods reach the API server where it listens.
-      { name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" },
-      { name: "KUBERNETES_SERVICE_PORT", value: apiPort },
-    ];
-    const hostPath = (name: string, p: string, type = "DirectoryOrCreate") => ({ name, hostPath: { path: p, type } });
-    const providers = path.join(dir, "providers");
-    const privileged = { privileged: true };
-    await create(api, "/apis/apps/v1/namespaces/kube-system/daemonsets", daemonSet("aks-secrets-store-csi-driver", "secrets-store-csi-driver", {
-      hostNetwork: true,
-      serviceAccountName: "secrets-store-csi-driver",
-      containers: [
-        {
-          name: "node-driver-registrar",
-          image: images[IMAGES.driver],
-          imagePullPolicy: "IfNotPresent",
-          command: ["/csi-registrar"],
-          args: ["--csi-address=/csi/csi.sock", `--kubelet-registration-path=${path.join(kubeletRoot, "plugins", "csi-secrets-store", "csi.sock")}`, "--registration-dir=/registration"],
-          volumeMounts: [
-            { name: "plugin-dir", mountPath: "/csi" },
-            { name: "registration-dir", mountPath: "/registration" },
-          ],
-        },
-        {
-          name: "secrets-store",
-          image: images[IMAGES.driver],
-          imagePullPolicy: "IfNotPresent",
-          args: [
-            "--endpoint=unix:///csi/csi.sock",
-            "--nodeid=$(KUBE_NODE_NAME)",
-            "--provider-volume=/providers",
-            "--additional-provider-volume-paths=",
-            ...rotationFlags({ enableSecretRotation: "true", rotationPollInterval: options.rotationInterval }),
-            `--metrics-addr=127.0.0.1:${await freePort()}`,
-            "--v=2",
-          ],
-          env: [{ name: "KUBE_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }, ...inCluster],
-          securityContext: privileged,
-          volumeMounts: [
-            { name: "plugin-dir", mountPath: "/csi" },
-            { name: "mountpoint-dir", mountPath: path.join(kubeletRoot, "pods"), mountPropagation: "Bidirectional" },
-            { name: "providers-dir", mountPath: "/providers" },
-          ],
-        },
-      ],
-      volumes: [
-        hostPath("plugin-dir", path.join(kubeletRoot, "plugins", "csi-secrets-store")),
-        hostPath("registration-dir", path.join(kubeletRoot, "plugins_registry"), "Directory"),
-        hostPath("mountpoint-dir", path.join(kubeletRoot, "pods")),
-        hostPath("providers-dir", providers),
-      ],
-    }));
-    await create(api, "/apis/apps/v1/namespaces/kube-system/daemonsets", daemonSet("aks-secrets-store-provider-azure", "csi-secrets-store-provider-azure", {
-      hostNetwork: true,
-      serviceAccountName: "csi-secrets-store-provider-azure",
-      // As AKS's nodes resolve them, here to the stand-ins on loopback; the machine's own /etc/hosts is untouched.
-      hostAliases: [options.hostAliases],
-      containers: [
-        {
-          name: "provider-azure-installer",
-          image: images[IMAGES.provider],
-          imagePullPolicy: "IfNotPresent",
-          args: ["--endpoint=unix:///provider/azure.sock", `--healthz-port=${await freePort()}`, `--prometheus-port=${await freePort()}`, "-v=5"],
-          env: [
-            { name: "IDENTITY_ENDPOINT", value: options.identityEndpoint.url },
-            { name: "IDENTITY_HEADER", value: options.identityEndpoint.header },
-            { name: "SSL_CERT_FILE", value: "/lab-ca/ca.crt" },
-            ...inCluster,
-          ],
-          volumeMounts: [
-            { name: "providers-dir", mountPath: "/provider" },
-            { name: "lab-ca", mountPath: "/lab-ca", readOnly: true },
-          ],
-        },
-      ],
-      volumes: [hostPath("providers-dir", providers), hostPath("lab-ca", path.dirname(options.caFile), "Directory")],
-    }));
-    await waitUntil("the add-on's DaemonSets ready on the node", async () => {
-      const sets = (await api("GET", "/apis/apps/v1/namespaces/kube-system/daemonsets")).body?.items ?? [];
-      return sets.length === 2 && sets.every((d: Json) => d.status?.numberReady === 1);
-    }, 90, path.join(dir, "kubelet.log"));
-    await waitUntil("the CSI driver registered with the kubelet", async () => {
-      const node = await api("GET", `/apis/storage.k8s.io/v1/csinodes/${NODE_NAME}`);
-      return (node.body?.spec?.drivers ?? []).some((d: Json) => d.name === CSI_DRIVER_NAME);
-    }, 60, path.join(dir, "kubelet.log"));
-    const reconcileAddon = async (config: { enableSecretRotation?: string; rotationPollInterval?: string }): Promise<string | undefined> => {
-      const setPath = "/apis/apps/v1/namespaces/kube-system/daemonsets/aks-secrets-store-csi-driver";
-      const set = (await api("GET", setPath)).body;
-      const driver = (set.spec.template.spec.containers as Json[]).find((c) => c.name === "secrets-store");
-      const wanted = rotationFlags(config);
-      const kept = (driver!.args as string[]).filter((a) => !/^--(enable-secret-rotation|rotation-poll-interval)=/.test(a));
-      if (wanted.every((flag) => driver!.args.includes(flag))) return undefined;
-      driver!.args = [...kept, ...wanted];
-      const put = await api("PUT", setPath, set);
-      if (put.status !== 200) throw new LabError(`the add-on's driver DaemonSet could not be updated: ${put.status} ${JSON.stringify(put.body).slice(0, 300)}`);
-      await waitUntil("the driver's DaemonSet rolled out with the applied add-on's flags", async () => {
-        const now = (await api("GET", setPath)).body;
-        return now.status?.observedGeneration >= now.metadata.generation && now.status?.updatedNumberScheduled === 1 && now.status?.numberReady === 1;
-      }, 90, path.join(dir, "kubelet.log"));
-      return wanted.join(" ");
-    };
-    return { cluster, kubeconfig, api, images, reconcileAddon, stop };
-  } catch (error) {
-    // For whoever debugs the lab: AKSKV_LAB_DEBUG_HOLD=<seconds> keeps a failed node up to look at, then stops it all the same.
-    if (process.env.AKSKV_LAB_DEBUG_HOLD) {
-      log(`lab: failed (${(error as Error).message}); holding ${dir} for ${process.env.AKSKV_LAB_DEBUG_HOLD} s`);
-      await new Promise((r) => setTimeout(r, Number(process.env.AKSKV_LAB_DEBUG_HOLD) * 1000));
-    }
-    await stop();
-    throw error;
+/** containerd in the machine's mount namespace, the lab's images imported, and the pods' bridge network. Returns each image by digest. */
+async function startContainerd(s: NodeState): Promise<Record<string, string>> {
+  const { dir, paths, containerdRoot, socket, ctr, children } = s;
+  const lab = s.options.lab;
+  fs.mkdirSync(containerdRoot, { recursive: true });
+  const cniConf = path.join(dir, "cni", "net.d");
+  fs.mkdirSync(cniConf, { recursive: true });
+  const images = Object.fromEntries(Object.entries(lab.images).map(([ref, i]) => [ref, `${ref.replace(/:[^:/]+$/, "")}@${i.digest}`]));
+  fs.writeFileSync(
+    path.join(containerdRoot, "config.toml"),
+    [
+      "version = 2",
+      `root = "${path.join(containerdRoot, "root")}"`,
+      `state = "${path.join(containerdRoot, "state")}"`,
+      "[grpc]",
+      `  address = "${socket}"`,
+      '[plugins."io.containerd.grpc.v1.cri"]',
+      `  sandbox_image = "${IMAGES.pause}"`,
+      // Root here lacks CAP_SYS_RESOURCE: without this every sandbox fails to start (shared/recipes/local-csi).
+      "  restrict_oom_score_adj = true",
+      '  [plugins."io.containerd.grpc.v1.cri".containerd]',
+      '    snapshotter = "overlayfs"',
+      '    default_runtime_name = "runc"',
+      '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
+      '      runtime_type = "io.containerd.runc.v2"',
+      '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
+      "        SystemdCgroup = false",
+      `        BinaryName = "${paths.runc}"`,
+      '  [plugins."io.containerd.grpc.v1.cri".cni]',
+      `    bin_dir = "${paths.cniBin}"`,
+      `    conf_dir = "${cniConf}"`,
+      "",
+    ].join("\n"),
+  );
+  const containerdEnv = { ...process.env, PATH: `${path.dirname(paths.containerd)}${path.delimiter}${process.env.PATH}` };
+  // In the machine's own mount namespace: the kubelet's CSI mounts must reach the containers.
+  const containerd = startProcess("containerd", paths.containerd, ["--config", path.join(containerdRoot, "config.toml")], dir, containerdEnv);
+  children.push(containerd);
+  await waitUntil("containerd answering on its socket", async () => ctr("version").status === 0, 30, path.join(dir, "containerd.log"));
+  for (const [ref, image] of Object.entries(lab.images)) {
+    const imported = ctr("images", "import", image.archive);
+    if (imported.status !== 0) throw new LabError(`ctr images import ${path.basename(image.archive)}: ${imported.stderr.trim()}`);
+    // The name by digest too: the kubelet asks for name@digest, which the CRI finds only under that name.
+    const tagged = ctr("images", "tag", ref, images[ref]);
+    if (tagged.status !== 0) throw new LabError(`ctr images tag ${images[ref]}: ${tagged.stderr.trim()}`);
   }
+
+  fs.writeFileSync(
+    path.join(cniConf, "10-akskv-lab.conflist"),
+    JSON.stringify({
+      cniVersion: "1.0.0",
+      name: "akskv-lab",
+      plugins: [
+        { type: "bridge", bridge: BRIDGE, isGateway: true, ipMasq: false, ipam: { type: "host-local", ranges: [[{ subnet: POD_SUBNET }]], dataDir: path.join(dir, "cni", "ipam") } },
+        { type: "loopback" },
+      ],
+    }),
+  );
+  return images;
+}
+
+/** The kubelet on the lab's containerd, its folder a shared mount, until the node is Ready. */
+async function startKubelet(s: NodeState, api: Api, kubeconfig: string, pki: string): Promise<void> {
+  const { dir, kubeletRoot, socket, options, children } = s;
+  fs.mkdirSync(kubeletRoot, { recursive: true });
+  // The driver mounts into pods' volumes with Bidirectional propagation, which needs a shared mount;
+  // this machine's / is private, so the kubelet's folder becomes a shared mount of its own.
+  for (const args of [["--bind", kubeletRoot, kubeletRoot], ["--make-rshared", kubeletRoot]]) {
+    const mounted = spawnSync("mount", args, { encoding: "utf8" });
+    if (mounted.status !== 0) throw new LabError(`mount ${args.join(" ")}: ${mounted.stderr.trim()}`);
+  }
+  const kubeletConfig = path.join(dir, "kubelet-config.yaml");
+  fs.writeFileSync(
+    kubeletConfig,
+    JSON.stringify({
+      apiVersion: "kubelet.config.k8s.io/v1beta1",
+      kind: "KubeletConfiguration",
+      cgroupDriver: "cgroupfs",
+      failCgroupV1: false,
+      containerRuntimeEndpoint: `unix://${socket}`,
+      address: "127.0.0.1",
+      port: await freePort(),
+      readOnlyPort: 0,
+      healthzBindAddress: "127.0.0.1",
+      healthzPort: await freePort(),
+      authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: path.join(pki, "ca.crt") } },
+      authorization: { mode: "AlwaysAllow" },
+      failSwapOn: false,
+      registerNode: true,
+      rotateCertificates: false,
+      serverTLSBootstrap: false,
+      evictionHard: { "memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%" },
+      imageGCHighThresholdPercent: 100,
+      imageGCLowThresholdPercent: 99,
+      syncFrequency: options.kubeletSyncFrequency ?? "5s",
+      // Pod logs in the lab's folder, not the machine's /var/log/pods.
+      podLogsDir: path.join(dir, "pod-logs"),
+      resolvConf: "",
+    }),
+  );
+  const kubelet = startProcess(
+    "kubelet",
+    options.cluster.kubelet,
+    [`--config=${kubeletConfig}`, `--kubeconfig=${kubeconfig}`, `--root-dir=${kubeletRoot}`, `--cert-dir=${path.join(dir, "kubelet-pki")}`, `--hostname-override=${NODE_NAME}`, "--v=2"],
+    dir,
+  );
+  (kubelet as { labName?: string }).labName = "kubelet";
+  children.push(kubelet);
+  await waitUntil(`node ${NODE_NAME} Ready`, async () => {
+    const node = await api("GET", `/api/v1/nodes/${NODE_NAME}`);
+    return (node.body?.status?.conditions ?? []).some((x: Json) => x.type === "Ready" && x.status === "True");
+  }, 90, path.join(dir, "kubelet.log"));
+}
+
+/** The add-on as AKS installs it: the driver's CRDs, RBAC and CSIDriver, and its two DaemonSets, until the driver is registered. */
+async function installAddon(s: NodeState, api: Api, images: Record<string, string>, cluster: LocalCluster): Promise<void> {
+  const { dir, paths, kubeletRoot, options } = s;
+  const manifests = (file: string): Json[] => (fs.readFileSync(path.join(paths.manifests, file), "utf8").split(/^---$/m).map((doc) => load(doc)).filter(Boolean) as Json[]);
+  for (const file of ["secrets-store.csi.x-k8s.io_secretproviderclasses.yaml", "secrets-store.csi.x-k8s.io_secretproviderclasspodstatuses.yaml"]) {
+    for (const crd of manifests(file)) await create(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+  }
+  for (const file of ["rbac-secretproviderclass.yaml", "rbac-secretproviderrotation.yaml", "rbac-secretprovidersyncing.yaml", "rbac-secretprovidertokenrequest.yaml"]) {
+    for (const object of manifests(file)) await create(api, objectPath(object), object);
+  }
+  // The workload identity path needs the pod's token for Entra ID's exchange audience.
+  const csiDriver = manifests("csidriver.yaml")[0];
+  csiDriver.spec.tokenRequests = [{ audience: "api://AzureADTokenExchange" }];
+  await create(api, "/apis/storage.k8s.io/v1/csidrivers", csiDriver);
+  await create(api, "/api/v1/namespaces/kube-system/serviceaccounts", { metadata: { name: "csi-secrets-store-provider-azure", namespace: "kube-system" } });
+  const apiPort = new URL(cluster.host).port;
+  const inCluster = [
+    // No kube-proxy here: the pods reach the API server where it listens.
+    { name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" },
+    { name: "KUBERNETES_SERVICE_PORT", value: apiPort },
+  ];
+  const providers = path.join(dir, "providers");
+  const metricsPort = await freePort();
+  const providerPorts = [await freePort(), await freePort()] as const;
+  await create(api, "/apis/apps/v1/namespaces/kube-system/daemonsets", daemonSet("aks-secrets-store-csi-driver", "secrets-store-csi-driver", driverPod(kubeletRoot, images, providers, inCluster, options.rotationInterval, metricsPort)));
+  await create(api, "/apis/apps/v1/namespaces/kube-system/daemonsets", daemonSet("aks-secrets-store-provider-azure", "csi-secrets-store-provider-azure", providerPod(options, images, providers, inCluster, providerPorts)));
+  await waitUntil("the add-on's DaemonSets ready on the node", async () => {
+    const sets = (await api("GET", "/apis/apps/v1/namespaces/kube-system/daemonsets")).body?.items ?? [];
+    return sets.length === 2 && sets.every((d: Json) => d.status?.numberReady === 1);
+  }, 90, path.join(dir, "kubelet.log"));
+  await waitUntil("the CSI driver registered with the kubelet", async () => {
+    const node = await api("GET", `/apis/storage.k8s.io/v1/csinodes/${NODE_NAME}`);
+    return (node.body?.spec?.drivers ?? []).some((d: Json) => d.name === CSI_DRIVER_NAME);
+  }, 60, path.join(dir, "kubelet.log"));
+}
+
+const hostPath = (name: string, p: string, type = "DirectoryOrCreate") => ({ name, hostPath: { path: p, type } });
+type EnvVar = { name: string; value: string };
+
+/** The Secrets Store CSI driver's pod: its registrar and the driver, mounting into the kubelet's pods with Bidirectional propagation. */
+function driverPod(kubeletRoot: string, images: Record<string, string>, providers: string, inCluster: EnvVar[], rotationInterval: string, metricsPort: number): Json {
+  const privileged = { privileged: true };
+  return {
+    hostNetwork: true,
+    serviceAccountName: "secrets-store-csi-driver",
+    containers: [
+      {
+        name: "node-driver-registrar",
+        image: images[IMAGES.driver],
+        imagePullPolicy: "IfNotPresent",
+        command: ["/csi-registrar"],
+        args: ["--csi-address=/csi/csi.sock", `--kubelet-registration-path=${path.join(kubeletRoot, "plugins", "csi-secrets-store", "csi.sock")}`, "--registration-dir=/registration"],
+        volumeMounts: [
+          { name: "plugin-dir", mountPath: "/csi" },
+          { name: "registration-dir", mountPath: "/registration" },
+        ],
+      },
+      {
+        name: "secrets-store",
+        image: images[IMAGES.driver],
+        imagePullPolicy: "IfNotPresent",
+        args: [
+          "--endpoint=unix:///csi/csi.sock",
+          "--nodeid=$(KUBE_NODE_NAME)",
+          "--provider-volume=/providers",
+          "--additional-provider-volume-paths=",
+          ...rotationFlags({ enableSecretRotation: "true", rotationPollInterval: rotationInterval }),
+          `--metrics-addr=127.0.0.1:${metricsPort}`,
+          "--v=2",
+        ],
+        env: [{ name: "KUBE_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }, ...inCluster],
+        securityContext: privileged,
+        volumeMounts: [
+          { name: "plugin-dir", mountPath: "/csi" },
+          { name: "mountpoint-dir", mountPath: path.join(kubeletRoot, "pods"), mountPropagation: "Bidirectional" },
+          { name: "providers-dir", mountPath: "/providers" },
+        ],
+      },
+    ],
+    volumes: [
+      hostPath("plugin-dir", path.join(kubeletRoot, "plugins", "csi-secrets-store")),
+      hostPath("registration-dir", path.join(kubeletRoot, "plugins_registry"), "Directory"),
+      hostPath("mountpoint-dir", path.join(kubeletRoot, "pods")),
+      hostPath("providers-dir", providers),
+    ],
+  };
+}
+
+/** The Azure provider's pod, resolving Entra ID and the vaults to the stand-ins, trusting the lab's CA. */
+function providerPod(options: LabNodeOptions, images: Record<string, string>, providers: string, inCluster: EnvVar[], ports: readonly [number, number]): Json {
+  return {
+    hostNetwork: true,
+    serviceAccountName: "csi-secrets-store-provider-azure",
+    // As AKS's nodes resolve them, here to the stand-ins on loopback; the machine's own /etc/hosts is untouched.
+    hostAliases: [options.hostAliases],
+    containers: [
+      {
+        name: "provider-azure-installer",
+        image: images[IMAGES.provider],
+        imagePullPolicy: "IfNotPresent",
+        args: ["--endpoint=unix:///provider/azure.sock", `--healthz-port=${ports[0]}`, `--prometheus-port=${ports[1]}`, "-v=5"],
+        env: [
+          { name: "IDENTITY_ENDPOINT", value: options.identityEndpoint.url },
+          { name: "IDENTITY_HEADER", value: options.identityEndpoint.header },
+          { name: "SSL_CERT_FILE", value: "/lab-ca/ca.crt" },
+          ...inCluster,
+        ],
+        volumeMounts: [
+          { name: "providers-dir", mountPath: "/provider" },
+          { name: "lab-ca", mountPath: "/lab-ca", readOnly: true },
+        ],
+      },
+    ],
+    volumes: [hostPath("providers-dir", providers), hostPath("lab-ca", path.dirname(options.caFile), "Directory")],
+  };
+}
+
+/** Sets the driver's rotation flags to the applied add-on's, as AKS's add-on manager does; returns them when they changed. */
+function addonReconciler(s: NodeState, api: Api): LabNode["reconcileAddon"] {
+  const { dir } = s;
+  return async (config: { enableSecretRotation?: string; rotationPollInterval?: string }): Promise<string | undefined> => {
+    const setPath = "/apis/apps/v1/namespaces/kube-system/daemonsets/aks-secrets-store-csi-driver";
+    const set = (await api("GET", setPath)).body;
+    const driver = (set.spec.template.spec.containers as Json[]).find((c) => c.name === "secrets-store");
+    const wanted = rotationFlags(config);
+    const kept = (driver!.args as string[]).filter((a) => !/^--(enable-secret-rotation|rotation-poll-interval)=/.test(a));
+    if (wanted.every((flag) => driver!.args.includes(flag))) return undefined;
+    driver!.args = [...kept, ...wanted];
+    const put = await api("PUT", setPath, set);
+    if (put.status !== 200) throw new LabError(`the add-on's driver DaemonSet could not be updated: ${put.status} ${JSON.stringify(put.body).slice(0, 300)}`);
+    await waitUntil("the driver's DaemonSet rolled out with the applied add-on's flags", async () => {
+      const now = (await api("GET", setPath)).body;
+      return now.status?.observedGeneration >= now.metadata.generation && now.status?.updatedNumberScheduled === 1 && now.status?.numberReady === 1;
+    }, 90, path.join(dir, "kubelet.log"));
+    return wanted.join(" ");
+  };
 }
 
 function daemonSet(name: string, app: string, podSpec: Json): Json {
